@@ -1,0 +1,587 @@
+//! Stage 3, aggregate: from one student's evidence to levels, credits, areas and graduation.
+//!
+//! For each credit of the framework the effective policy (the school's, changed by the
+//! credit's area and then by the credit itself) picks a method; [`methods::calculate`] turns
+//! the counted scores into a value, which is rounded half up to the scale's step once, at the
+//! end. The credit is earned when that level reaches the mastery threshold, enough evidence
+//! counted, and the attestation rule holds. Earned credits add up per area and in total
+//! against the graduation requirements. Every intermediate value goes into the
+//! [`Transcript`], so any number on it can be checked by hand.
+
+pub mod methods;
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use rust_decimal::{Decimal, RoundingStrategy};
+
+use crate::model::{
+    AttestationRule, AttestationStatus, Credit, CreditLevel, Equivalency, Method, ModeTie, School, Scale, Student,
+    WindowStat,
+};
+use crate::transcript::*;
+use methods::{Calculation, Outcome, STEP_DIGITS, Score, fixed};
+
+/// What the run, rather than the data, decides.
+#[derive(Debug, Clone)]
+pub struct AggregateOptions {
+    pub issue_date: NaiveDate,
+    /// The logo's virtual path in the template's world, when the school has a logo.
+    pub logo: Option<String>,
+    pub layout: Layout,
+}
+
+/// The policy that applies to one credit once the overrides are applied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectivePolicy {
+    pub method: Method,
+    pub min_evidence: u32,
+    pub attestation: AttestationRule,
+}
+
+/// The school's policy for `credit`: the school-wide rule, changed by its area's override,
+/// then by its own.
+pub fn effective_policy(school: &School, credit: &Credit) -> EffectivePolicy {
+    let policy = &school.aggregation;
+    let mut effective = EffectivePolicy {
+        method: policy.method.method(),
+        min_evidence: policy.min_evidence,
+        attestation: policy.attestation,
+    };
+    let layers = [policy.overrides.areas.get(&credit.area), policy.overrides.credits.get(&credit.id)];
+    for layer in layers.into_iter().flatten() {
+        if let Some(method) = &layer.method {
+            effective.method = method.method();
+        }
+        if let Some(min) = layer.min_evidence {
+            effective.min_evidence = min;
+        }
+        if let Some(rule) = layer.attestation {
+            effective.attestation = rule;
+        }
+    }
+    effective
+}
+
+/// A method and its parameters in words, as printed in "how to read this transcript".
+pub fn describe_method(method: &Method) -> String {
+    let percent = |w: &Decimal| (w * Decimal::ONE_HUNDRED).normalize();
+    match method {
+        Method::MostRecent => "the most recent score".to_string(),
+        Method::Highest => "the highest score".to_string(),
+        Method::Mean => "the mean of the scores (weighted, where a score has a weight)".to_string(),
+        Method::Median => "the median of the scores".to_string(),
+        Method::Mode { tie } => format!(
+            "the most frequent score; {}",
+            match tie {
+                ModeTie::Higher => "a tie goes to the higher score",
+                ModeTie::MoreRecent => "a tie goes to the more recent score",
+                ModeTie::None => "a tie is left to a teacher's judgement",
+            }
+        ),
+        Method::DecayingAverage { weight } => format!(
+            "a decaying average: each new score counts {}% and the running average before it {}%",
+            percent(weight),
+            percent(&(Decimal::ONE - weight))
+        ),
+        Method::WeightedRecent { weight } => format!(
+            "a weighted average: the most recent score counts {}% and the mean of the earlier scores {}%",
+            percent(weight),
+            percent(&(Decimal::ONE - weight))
+        ),
+        Method::PowerLaw { min_scores } => format!(
+            "a power-law trend (Marzano): the curve a·iᵇ fitted to the scores, read at the latest score; at least {min_scores} scores"
+        ),
+        Method::NTimes { n } => {
+            format!("mastery shown {n} times: the mean of the scores at or above the threshold, once there are {n} of them")
+        }
+        Method::RecentWindow { k, of } => format!(
+            "the {} of the {k} most recent scores",
+            match of {
+                WindowStat::Mean => "mean",
+                WindowStat::Highest => "highest",
+            }
+        ),
+    }
+}
+
+pub fn method_name(method: &Method) -> &'static str {
+    match method {
+        Method::MostRecent => "most_recent",
+        Method::Highest => "highest",
+        Method::Mean => "mean",
+        Method::Median => "median",
+        Method::Mode { .. } => "mode",
+        Method::DecayingAverage { .. } => "decaying_average",
+        Method::WeightedRecent { .. } => "weighted_recent",
+        Method::PowerLaw { .. } => "power_law",
+        Method::NTimes { .. } => "n_times",
+        Method::RecentWindow { .. } => "recent_window",
+    }
+}
+
+/// Rounds `value` half up to the nearest step of the scale, and keeps it on the scale.
+pub fn round_to_step(value: Decimal, scale: &Scale) -> Decimal {
+    let steps = ((value - scale.min()) / scale.step).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+    (scale.min() + steps * scale.step).clamp(scale.min(), scale.max())
+}
+
+/// Digits after the decimal point that the scale's values need.
+fn scale_digits(scale: &Scale) -> u32 {
+    scale.levels.iter().map(|l| l.value.normalize().scale()).chain([scale.step.normalize().scale()]).max().unwrap_or(0)
+}
+
+fn amount(value: Decimal) -> String {
+    value.normalize().to_string()
+}
+
+fn plural(count: Decimal, word: &str) -> String {
+    if count == Decimal::ONE { format!("1 {word}") } else { format!("{} {word}s", amount(count)) }
+}
+
+/// Builds the transcript of one student.
+pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions) -> Transcript {
+    let scale = &school.scale;
+    let digits = scale_digits(scale);
+    let level_text = |value: Decimal| fixed(value, digits);
+
+    let areas: Vec<AreaResult> = school
+        .framework
+        .areas
+        .iter()
+        .map(|area| {
+            let credits: Vec<CreditResult> = school
+                .framework
+                .credits
+                .iter()
+                .filter(|c| c.area == area.id)
+                .map(|credit| credit_result(school, student, credit, digits))
+                .collect();
+            let requirement = school.graduation.areas.get(&area.id);
+            let earned = tally(school, &credits, |c| c.status.counts());
+            let offered = tally(school, &credits, |_| true);
+            let earned_value: Decimal = credit_values(school, &credits, |c| c.status.counts());
+            let below_minimum = requirement.and_then(|r| r.min_level).is_some_and(|min| {
+                credits.iter().filter_map(|c| c.level.as_ref()).any(|level| level.parse::<Decimal>().unwrap_or(min) < min)
+            });
+            let met = requirement.is_none_or(|r| earned_value >= r.credits) && !below_minimum;
+            let target = requirement.map(|r| r.credits).filter(|v| !v.is_zero()).unwrap_or_else(|| credit_values(school, &credits, |_| true));
+            let progress = if target.is_zero() { Decimal::ONE } else { (earned_value / target).min(Decimal::ONE) };
+            AreaResult {
+                id: area.id.clone(),
+                title: area.title.clone(),
+                description: area.description.clone(),
+                earned,
+                offered,
+                required: requirement.map(|r| amount(r.credits)),
+                min_level: requirement.and_then(|r| r.min_level).map(level_text),
+                met,
+                progress: fixed(progress, 2),
+                credits,
+            }
+        })
+        .collect();
+
+    let all: Vec<&CreditResult> = areas.iter().flat_map(|a| &a.credits).collect();
+    let totals = Totals {
+        earned: tally_refs(school, &all, |c| c.status.counts()),
+        offered: tally_refs(school, &all, |_| true),
+        in_progress: all.iter().filter(|c| c.status == CreditStatus::InProgress).count() as u32,
+        awaiting_approval: all.iter().filter(|c| c.status == CreditStatus::AwaitingApproval).count() as u32,
+    };
+    let graduation = graduation(school, student, &areas, options.issue_date);
+    let equivalency = school.equivalency.as_ref().map(|e| equivalency(e, &all, digits));
+
+    Transcript {
+        format: FORMAT,
+        layout: options.layout.clone(),
+        issue_date: options.issue_date.to_string(),
+        school: school_block(school, options),
+        student: StudentBlock {
+            id: student.id.clone(),
+            legal_name: student.name.legal.clone(),
+            preferred_name: student.name.preferred.clone(),
+            display_name: student.name.display().to_string(),
+            birth_date: student.birth_date.to_string(),
+            expected_graduation: student.expected_graduation.to_string(),
+        },
+        scale: ScaleBlock {
+            levels: scale
+                .levels
+                .iter()
+                .map(|l| LevelBlock { value: level_text(l.value), label: l.label.clone(), description: l.description.clone() })
+                .collect(),
+            threshold: level_text(scale.mastery_threshold),
+            threshold_label: scale.label_for(scale.mastery_threshold).map(|l| l.label.clone()).unwrap_or_default(),
+            step: amount(scale.step),
+            min: level_text(scale.min()),
+            max: level_text(scale.max()),
+        },
+        policy: policy_block(school),
+        areas,
+        totals,
+        graduation,
+        highlights: student.highlights.iter().take(3).cloned().collect(),
+        equivalency,
+    }
+}
+
+fn school_block(school: &School, options: &AggregateOptions) -> SchoolBlock {
+    let profile = &school.profile;
+    let address = &profile.address;
+    let mut city_line = address.city.clone();
+    if let Some(region) = &address.region {
+        city_line.push_str(", ");
+        city_line.push_str(region);
+    }
+    if let Some(postal) = &address.postal_code {
+        city_line.push(' ');
+        city_line.push_str(postal);
+    }
+    SchoolBlock {
+        name: profile.name.clone(),
+        address_lines: vec![address.street.clone(), city_line, address.country.clone()],
+        ceeb_code: profile.ceeb_code.clone(),
+        contact: ContactBlock {
+            name: profile.contact.name.clone(),
+            email: profile.contact.email.clone(),
+            phone: profile.contact.phone.clone(),
+            website: profile.contact.website.clone(),
+        },
+        logo: options.logo.clone(),
+        how_to_read: profile.how_to_read.clone(),
+        about: profile.about.clone(),
+    }
+}
+
+fn policy_block(school: &School) -> PolicyBlock {
+    let policy = &school.aggregation;
+    let rule = |o: &crate::model::PolicyOverride| {
+        let mut parts = Vec::new();
+        if let Some(method) = &o.method {
+            parts.push(format!("level by {}", describe_method(&method.method())));
+        }
+        if let Some(min) = o.min_evidence {
+            parts.push(format!("at least {min} piece{} of evidence", if min == 1 { "" } else { "s" }));
+        }
+        match o.attestation {
+            Some(AttestationRule::Approved) => parts.push("teacher approval required".to_string()),
+            Some(AttestationRule::None) => parts.push("no approval step".to_string()),
+            None => {}
+        }
+        parts.join("; ")
+    };
+    let mut overrides = Vec::new();
+    for area in &school.framework.areas {
+        if let Some(o) = policy.overrides.areas.get(&area.id) {
+            overrides.push(PolicyOverrideBlock { scope: "area", id: area.id.clone(), title: area.title.clone(), rule: rule(o), reason: o.reason.clone() });
+        }
+    }
+    for credit in &school.framework.credits {
+        if let Some(o) = policy.overrides.credits.get(&credit.id) {
+            overrides.push(PolicyOverrideBlock { scope: "credit", id: credit.id.clone(), title: credit.title.clone(), rule: rule(o), reason: o.reason.clone() });
+        }
+    }
+    PolicyBlock {
+        method: describe_method(&policy.method.method()),
+        min_evidence: policy.min_evidence,
+        attestation_required: policy.attestation == AttestationRule::Approved,
+        overrides,
+    }
+}
+
+fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u32) -> CreditResult {
+    let scale = &school.scale;
+    let policy = effective_policy(school, credit);
+
+    // Evidence in assessment order; a stable sort keeps the record's order on equal dates.
+    let mut evidence: Vec<&crate::model::Evidence> = student.evidence.iter().filter(|e| e.credit == credit.id).collect();
+    evidence.sort_by_key(|e| e.date);
+    let counted: Vec<&crate::model::Evidence> = evidence.iter().copied().filter(|e| !e.weight.is_zero()).collect();
+    let scores: Vec<Score> = counted.iter().map(|e| Score { value: e.score, weight: e.weight }).collect();
+
+    let mut no_level_reason = None;
+    let mut needs_judgement = false;
+    let mut calculation = Calculation { outcome: Outcome::NoValue(String::new()), steps: Vec::new() };
+    if counted.is_empty() {
+        no_level_reason = Some(if evidence.is_empty() { "no evidence yet" } else { "no evidence with a weight above 0" }.to_string());
+    } else if (counted.len() as u32) < policy.min_evidence {
+        no_level_reason = Some(format!(
+            "{} piece{} of evidence; the school requires {} before giving a level",
+            counted.len(),
+            if counted.len() == 1 { "" } else { "s" },
+            policy.min_evidence
+        ));
+    } else {
+        calculation = methods::calculate(&policy.method, &scores, scale.mastery_threshold);
+        match &calculation.outcome {
+            Outcome::Value(_) => {}
+            Outcome::NoValue(reason) => no_level_reason = Some(reason.clone()),
+            Outcome::NeedsJudgement(reason) => {
+                needs_judgement = true;
+                no_level_reason = Some(reason.clone());
+            }
+        }
+    }
+    let raw = match calculation.outcome {
+        Outcome::Value(value) => Some(value),
+        _ => None,
+    };
+    let level = raw.map(|value| round_to_step(value, scale));
+
+    let attestation = student.attestations.iter().find(|a| a.credit == credit.id);
+    let mastered = level.is_some_and(|l| l >= scale.mastery_threshold);
+    let status = match attestation.map(|a| a.status) {
+        Some(AttestationStatus::Exempt) => CreditStatus::Exempt,
+        _ if evidence.is_empty() => CreditStatus::NotStarted,
+        _ if needs_judgement => CreditStatus::AwaitingJudgement,
+        Some(AttestationStatus::Approved) if mastered => CreditStatus::Earned,
+        _ if mastered && policy.attestation == AttestationRule::None => CreditStatus::Earned,
+        _ if mastered => CreditStatus::AwaitingApproval,
+        _ => CreditStatus::InProgress,
+    };
+
+    let last = counted.last();
+    let (date_earned, validated_by) = match (status, attestation) {
+        (CreditStatus::Exempt, Some(a)) | (CreditStatus::Earned, Some(a)) if a.status != AttestationStatus::Pending => {
+            (Some(a.date.to_string()), a.approved_by.clone())
+        }
+        (CreditStatus::Earned, _) => (last.map(|e| e.date.to_string()), last.map(|e| e.assessor.clone())),
+        _ => (None, None),
+    };
+    let note = match status {
+        CreditStatus::Exempt => Some("exempt: counted as earned on the school's decision".to_string()),
+        CreditStatus::AwaitingApproval => Some("mastery level reached; awaiting a teacher's approval".to_string()),
+        CreditStatus::AwaitingJudgement => Some("awaiting a teacher's judgement".to_string()),
+        CreditStatus::InProgress => Some(match (&no_level_reason, level) {
+            (Some(reason), _) => reason.clone(),
+            (None, Some(level)) => format!(
+                "current level {}; mastery is {}",
+                fixed(level, digits),
+                fixed(scale.mastery_threshold, digits)
+            ),
+            (None, None) => "in progress".to_string(),
+        }),
+        _ => None,
+    };
+
+    let mut samples: Vec<&crate::model::WorkSample> = student
+        .work_samples
+        .iter()
+        .filter(|w| w.credits.contains(&credit.id) || evidence.iter().any(|e| e.work_sample.as_deref() == Some(w.id.as_str())))
+        .collect();
+    samples.sort_by(|a, b| b.featured.cmp(&a.featured).then(a.date.cmp(&b.date)).then(a.id.cmp(&b.id)));
+
+    CreditResult {
+        id: credit.id.clone(),
+        title: credit.title.clone(),
+        description: credit.description.clone(),
+        tier: credit.level,
+        value: amount(credit.value),
+        uri: credit.uri.clone(),
+        status,
+        level: level.map(|l| fixed(l, digits)),
+        level_label: level.and_then(|l| scale.label_for(l)).map(|l| l.label.clone()),
+        date_earned,
+        validated_by,
+        note,
+        attestation: attestation.map(|a| a.status),
+        calculation: CalculationBlock {
+            method: method_name(&policy.method).to_string(),
+            description: describe_method(&policy.method),
+            min_evidence: policy.min_evidence,
+            attestation_required: policy.attestation == AttestationRule::Approved,
+            evidence: evidence
+                .iter()
+                .enumerate()
+                .map(|(i, e)| EvidenceBlock {
+                    position: i + 1,
+                    date: e.date.to_string(),
+                    score: fixed(e.score, digits),
+                    weight: amount(e.weight),
+                    counted: !e.weight.is_zero(),
+                    assessor: e.assessor.clone(),
+                    work_sample: e.work_sample.clone(),
+                    note: e.note.clone(),
+                })
+                .collect(),
+            steps: calculation
+                .steps
+                .iter()
+                .map(|s| StepBlock { label: s.label.clone(), formula: s.formula.clone(), value: fixed(s.value, STEP_DIGITS) })
+                .collect(),
+            raw: raw.map(|r| fixed(r, 2)),
+            rounded: level.map(|l| fixed(l, digits)),
+            no_level_reason,
+        },
+        work_samples: samples
+            .into_iter()
+            .map(|w| WorkSampleBlock {
+                id: w.id.clone(),
+                title: w.title.clone(),
+                description: w.description.clone(),
+                url: w.url.clone(),
+                date: w.date.to_string(),
+                featured: w.featured,
+            })
+            .collect(),
+    }
+}
+
+fn value_of(school: &School, credit_id: &str) -> Decimal {
+    school.framework.credits.iter().find(|c| c.id == credit_id).map_or(Decimal::ZERO, |c| c.value)
+}
+
+fn credit_values(school: &School, credits: &[CreditResult], keep: impl Fn(&CreditResult) -> bool) -> Decimal {
+    credits.iter().filter(|c| keep(c)).map(|c| value_of(school, &c.id)).sum()
+}
+
+fn tally(school: &School, credits: &[CreditResult], keep: impl Fn(&CreditResult) -> bool) -> Tally {
+    tally_refs(school, &credits.iter().collect::<Vec<_>>(), keep)
+}
+
+fn tally_refs(school: &School, credits: &[&CreditResult], keep: impl Fn(&CreditResult) -> bool) -> Tally {
+    let mut counts: BTreeMap<CreditLevel, (u32, Decimal)> = BTreeMap::new();
+    for credit in credits.iter().filter(|c| keep(c)) {
+        let entry = counts.entry(credit.tier).or_default();
+        entry.0 += 1;
+        entry.1 += value_of(school, &credit.id);
+    }
+    let get = |tier| counts.get(&tier).copied().unwrap_or_default();
+    let (foundational, foundational_value) = get(CreditLevel::Foundational);
+    let (advanced, advanced_value) = get(CreditLevel::Advanced);
+    Tally {
+        foundational,
+        advanced,
+        value: amount(foundational_value + advanced_value),
+        foundational_value: amount(foundational_value),
+        advanced_value: amount(advanced_value),
+    }
+}
+
+fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_date: NaiveDate) -> GraduationResult {
+    let requirements = &school.graduation;
+    let mut missing = Vec::new();
+    // Whether what is missing could still be earned from credits not yet earned.
+    let mut reachable = true;
+    let earned_in = |area: &AreaResult, keep: &dyn Fn(&CreditResult) -> bool| -> Decimal {
+        credit_values(school, &area.credits, |c| keep(c))
+    };
+
+    for area in areas {
+        let Some(requirement) = requirements.areas.get(&area.id) else { continue };
+        let earned = earned_in(area, &|c| c.status.counts());
+        if earned < requirement.credits {
+            let short = requirement.credits - earned;
+            missing.push(format!(
+                "{}: {} more ({} of {} earned)",
+                area.title,
+                plural(short, "credit"),
+                amount(earned),
+                amount(requirement.credits)
+            ));
+            reachable &= earned_in(area, &|c| !c.status.counts()) >= short;
+        }
+        if let Some(min) = requirement.min_level {
+            for credit in &area.credits {
+                if let Some(level) = credit.level.as_ref().and_then(|l| l.parse::<Decimal>().ok())
+                    && level < min
+                {
+                    missing.push(format!(
+                        "{}: \"{}\" stands at level {level}, below the area's minimum of {}",
+                        area.title,
+                        credit.title,
+                        amount(min)
+                    ));
+                }
+            }
+        }
+    }
+
+    let all: Vec<&CreditResult> = areas.iter().flat_map(|a| &a.credits).collect();
+    let sum = |keep: &dyn Fn(&CreditResult) -> bool| -> Decimal {
+        all.iter().filter(|c| keep(c)).map(|c| value_of(school, &c.id)).sum()
+    };
+    let total_earned = sum(&|c| c.status.counts());
+    if total_earned < requirements.total_credits {
+        let short = requirements.total_credits - total_earned;
+        missing.push(format!(
+            "{} more in total ({} of {} earned)",
+            plural(short, "credit"),
+            amount(total_earned),
+            amount(requirements.total_credits)
+        ));
+        reachable &= sum(&|c| !c.status.counts()) >= short;
+    }
+    let advanced_earned = sum(&|c| c.status.counts() && c.tier == CreditLevel::Advanced);
+    if advanced_earned < requirements.advanced_credits {
+        let short = requirements.advanced_credits - advanced_earned;
+        missing.push(format!(
+            "{} more advanced ({} of {} earned)",
+            plural(short, "credit"),
+            amount(advanced_earned),
+            amount(requirements.advanced_credits)
+        ));
+        reachable &= sum(&|c| !c.status.counts() && c.tier == CreditLevel::Advanced) >= short;
+    }
+    let required_credits: Vec<RequiredCredit> = requirements
+        .required_credits
+        .iter()
+        .filter_map(|id| all.iter().find(|c| &c.id == id))
+        .map(|c| RequiredCredit { id: c.id.clone(), title: c.title.clone(), earned: c.status.counts() })
+        .collect();
+    for credit in required_credits.iter().filter(|c| !c.earned) {
+        missing.push(format!("required credit \"{}\" not yet earned", credit.title));
+    }
+
+    let status = if missing.is_empty() {
+        GraduationStatus::Met
+    } else if reachable && issue_date < student.expected_graduation {
+        GraduationStatus::OnTrack
+    } else {
+        GraduationStatus::NotMet
+    };
+    GraduationResult {
+        status,
+        total_required: amount(requirements.total_credits),
+        total_earned: amount(total_earned),
+        advanced_required: amount(requirements.advanced_credits),
+        advanced_earned: amount(advanced_earned),
+        required_credits,
+        missing,
+    }
+}
+
+/// Maps the mean credit level through the school's equivalency table.
+pub fn equivalent_value(table: &Equivalency, level: Decimal) -> Option<Decimal> {
+    let row = table.table.iter().find(|r| r.from <= level && level <= r.to)?;
+    let value = match row.value_to {
+        Some(value_to) if row.to > row.from => {
+            row.value_from + (level - row.from) / (row.to - row.from) * (value_to - row.value_from)
+        }
+        _ => row.value_from,
+    };
+    Some(value)
+}
+
+fn equivalency(table: &Equivalency, credits: &[&CreditResult], digits: u32) -> EquivalencyResult {
+    let levels: Vec<Decimal> = credits.iter().filter_map(|c| c.level.as_ref()?.parse().ok()).collect();
+    let mean = (!levels.is_empty()).then(|| levels.iter().copied().sum::<Decimal>() / Decimal::from(levels.len()));
+    EquivalencyResult {
+        label: table.label.clone(),
+        explanation: table.explanation.clone(),
+        mean_level: mean.map(|m| fixed(m, 2)),
+        value: mean.and_then(|m| equivalent_value(table, m.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero))).map(|v| fixed(v, table.digits)),
+        on_first_page: table.on_first_page,
+        table: table
+            .table
+            .iter()
+            .map(|r| EquivalencyRowBlock {
+                from: fixed(r.from, digits.max(2)),
+                to: fixed(r.to, digits.max(2)),
+                value_from: fixed(r.value_from, table.digits),
+                value_to: r.value_to.map(|v| fixed(v, table.digits)),
+            })
+            .collect(),
+    }
+}

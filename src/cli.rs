@@ -1,0 +1,110 @@
+//! Command-line arguments, as clap types. Only `main.rs` sees them; it turns them into the
+//! library's own option types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Turn competency records into mastery transcripts.
+///
+/// Exit codes: 0 when all went well, 1 when the data has problems (each is printed with its
+/// file, line:column and JSON pointer), 2 for a usage or I/O failure.
+#[derive(Debug, Parser)]
+#[command(name = "mastery", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a school folder: every file against its schema, then the meaning of the records.
+    Validate {
+        /// The school folder: school.json and students/.
+        school: PathBuf,
+        #[command(flatten)]
+        data: DataArgs,
+        /// How to print the problems found.
+        #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+        format: DiagnosticFormat,
+    },
+    /// Build one transcript per student into an output folder.
+    Build {
+        /// The school folder: school.json and students/.
+        school: PathBuf,
+        /// The folder to write into; created if missing.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// What to write for each student.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Pdf)]
+        format: OutputFormat,
+        #[command(flatten)]
+        data: DataArgs,
+        #[command(flatten)]
+        render: RenderArgs,
+        /// Build only these students (by id); may be repeated.
+        #[arg(long = "student", value_name = "ID")]
+        students: Vec<String>,
+    },
+    /// Show, step by step, how a student's levels, credits and graduation status were worked out.
+    Explain {
+        /// The school folder: school.json and students/.
+        school: PathBuf,
+        /// The student's id.
+        #[arg(long)]
+        student: String,
+        /// Only this credit.
+        #[arg(long)]
+        credit: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+/// Options that change what the data means.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The date the transcripts are issued (YYYY-MM-DD); overrides transcript.issue_date in
+    /// school.json. Printed on the transcript and written as the PDF's creation date.
+    #[arg(long, value_name = "DATE")]
+    pub issue_date: Option<String>,
+}
+
+/// Options that change how transcripts look.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A template folder to use instead of the built-in one; it must hold transcript.typ.
+    #[arg(long, value_name = "DIR")]
+    pub template: Option<PathBuf>,
+    /// A folder of extra fonts (.ttf, .otf), for scripts the built-in fonts lack; may be repeated.
+    #[arg(long = "font-path", value_name = "DIR")]
+    pub font_paths: Vec<PathBuf>,
+    /// The paper size.
+    #[arg(long, value_enum, default_value_t = PaperArg::Letter)]
+    pub paper: PaperArg,
+    /// Leave the list of credits still in progress out of the transcript.
+    #[arg(long)]
+    pub hide_in_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// One line per problem, for people.
+    Text,
+    /// A JSON document, for programs.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A PDF/A-3b, PDF/UA-1 transcript with its data attached.
+    Pdf,
+    /// The transcript data (JSON) that templates read, for template designers.
+    Data,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PaperArg {
+    Letter,
+    A4,
+}

@@ -1,0 +1,196 @@
+//! Diagnostics: problems found in the input, as data.
+//!
+//! Every stage that inspects user data returns its findings as [`Diagnostic`]s rather than
+//! printing or stopping, so one run reports every problem in every file. A diagnostic names
+//! its file, a line and column, and the JSON Pointer of the value at fault, and usually a hint
+//! saying how to fix it. Only `main.rs` turns them into text.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A place in a text file: 1-based line and column (the column counts characters, not bytes),
+/// and the byte range of the offending value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+    pub start: usize,
+    pub end: usize,
+}
+
+impl Position {
+    /// The position of the byte range `start..end` in `text`.
+    pub fn of_range(text: &str, start: usize, end: usize) -> Position {
+        let start = floor_char_boundary(text, start.min(text.len()));
+        let before = &text[..start];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let column = before[line_start..].chars().count() + 1;
+        Position { line, column, start, end: end.max(start).min(text.len()) }
+    }
+
+    /// The position of a 1-based line and column as reported by a parser.
+    pub fn of_line_column(text: &str, line: usize, column: usize) -> Position {
+        let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+        let offset = text[line_start..]
+            .char_indices()
+            .nth(column.saturating_sub(1))
+            .map_or(text.len(), |(i, _)| line_start + i);
+        Position { line, column, start: offset, end: offset }
+    }
+}
+
+fn floor_char_boundary(text: &str, mut index: usize) -> usize {
+    while !text.is_char_boundary(index) {
+        index -= 1;
+    }
+    index
+}
+
+/// One problem in the input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// The file at fault, as the user named it (the school folder joined with the file name).
+    pub file: PathBuf,
+    /// Where in the file; `None` only when the whole file is at fault (unreadable, empty).
+    pub position: Option<Position>,
+    /// The JSON Pointer of the value at fault; `None` when there is no parsed value to point
+    /// into (a syntax error).
+    pub pointer: Option<String>,
+    /// What is wrong: lowercase, no final period.
+    pub message: String,
+    /// How to fix it.
+    pub hint: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn error(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic {
+            severity: Severity::Error,
+            file: file.into(),
+            position: None,
+            pointer: None,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn warning(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, message) }
+    }
+
+    pub fn at(mut self, position: Position) -> Self {
+        self.position = Some(position);
+        self
+    }
+
+    pub fn pointer(mut self, pointer: impl Into<String>) -> Self {
+        self.pointer = Some(pointer.into());
+        self
+    }
+
+    pub fn hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+/// The one-line form: `file:line:col: /pointer: message`, with `warning: ` before the message
+/// of a warning and the hint on a line of its own.
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file.display())?;
+        if let Some(position) = self.position {
+            write!(f, ":{}:{}", position.line, position.column)?;
+        }
+        f.write_str(": ")?;
+        if let Some(pointer) = &self.pointer {
+            let shown = if pointer.is_empty() { "(root)" } else { pointer };
+            write!(f, "{shown}: ")?;
+        }
+        if self.severity == Severity::Warning {
+            f.write_str("warning: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, "\n  hint: {hint}")?;
+        }
+        Ok(())
+    }
+}
+
+/// A stage's output together with what it found wrong on the way.
+#[derive(Debug)]
+pub struct Checked<T> {
+    pub value: T,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl<T> Checked<T> {
+    pub fn new(value: T, diagnostics: Vec<Diagnostic>) -> Self {
+        Checked { value, diagnostics }
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+}
+
+/// Sorts diagnostics into reading order: by file, then by place in the file.
+pub fn sort(diagnostics: &mut [Diagnostic]) {
+    diagnostics.sort_by(|a, b| {
+        let place = |d: &Diagnostic| d.position.map_or((0, 0), |p| (p.line, p.column));
+        a.file.cmp(&b.file).then(place(a).cmp(&place(b))).then(a.message.cmp(&b.message))
+    });
+}
+
+/// Shows `path` relative to `base` when it lies inside it, for shorter messages.
+pub fn display_path(base: &Path, path: &Path) -> PathBuf {
+    path.strip_prefix(base).map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_characters_not_bytes() {
+        let text = "{\n  \"name\": \"Zoë\", \"x\": 1\n}";
+        let start = text.find("\"x\"").unwrap();
+        let position = Position::of_range(text, start, start + 3);
+        assert_eq!((position.line, position.column), (2, 17));
+    }
+
+    #[test]
+    fn line_and_column_map_back_to_an_offset() {
+        let text = "ab\ncdé\nfg";
+        let position = Position::of_line_column(text, 2, 3);
+        assert_eq!(&text[position.start..], "é\nfg");
+    }
+
+    #[test]
+    fn the_one_line_form_names_file_place_and_pointer() {
+        let diagnostic = Diagnostic::error("school/students/a.json", "score 7 is off the scale")
+            .at(Position { line: 4, column: 16, start: 0, end: 0 })
+            .pointer("/evidence/0/score")
+            .hint("use a score from 1 to 4");
+        assert_eq!(
+            diagnostic.to_string(),
+            "school/students/a.json:4:16: /evidence/0/score: score 7 is off the scale\n  hint: use a score from 1 to 4"
+        );
+    }
+}

@@ -1,0 +1,288 @@
+//! Stage 4, render: a [`Transcript`] through a Typst template into PDF bytes.
+//!
+//! Typst runs as a library inside a sandbox of our own making, a [`World`] that serves only
+//! what was put into memory beforehand:
+//! - the template's files, preloaded from the embedded default or from a folder the user
+//!   named (read by [`crate::load::template_dir`], which skips symlinks);
+//! - the transcript as JSON at `/data.json`, which the template reads with `json()`: student
+//!   data is a value to the template, never markup or code;
+//! - the school's logo at `/school-logo.<ext>`;
+//! - fonts: typst's embedded set plus the fonts in the template folder. No system fonts, so
+//!   every machine renders the same bytes.
+//!
+//! Nothing else exists in that world: no host file system, no packages, no network, and the
+//! clock reads the issue date.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::LazyLock;
+
+use typst::diag::{FileError, FileResult, PackageError, SourceDiagnostic, Warned};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World, WorldExt};
+use typst_layout::PagedDocument;
+use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
+
+use crate::transcript::Transcript;
+
+/// The virtual path at which a template finds the transcript data.
+pub const DATA_PATH: &str = "/data.json";
+/// The file every template starts from.
+pub const MAIN_FILE: &str = "transcript.typ";
+
+/// The default template, compiled into the binary.
+const EMBEDDED_TEMPLATE: &[(&str, &[u8])] = &[
+    ("transcript.typ", include_bytes!("../templates/default/transcript.typ")),
+    ("locale/en.json", include_bytes!("../templates/default/locale/en.json")),
+];
+
+/// A file handed to the renderer: its path inside the template's world and its bytes.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The default template's files.
+pub fn embedded_template() -> Vec<TemplateFile> {
+    EMBEDDED_TEMPLATE.iter().map(|(path, bytes)| TemplateFile { path: path.to_string(), bytes: bytes.to_vec() }).collect()
+}
+
+/// A problem that stopped a transcript from rendering.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderError {
+    /// Each line names the template file and place, when there is one, and the problem.
+    pub messages: Vec<String>,
+}
+
+impl fmt::Display for RenderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.messages.join("\n"))
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+impl RenderError {
+    fn new(message: impl Into<String>) -> Self {
+        RenderError { messages: vec![message.into()] }
+    }
+}
+
+fn project_id(path: &str) -> Option<FileId> {
+    Some(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).ok()?).intern())
+}
+
+/// The font files typst ships, parsed once per process.
+static EMBEDDED_FONTS: LazyLock<Vec<Font>> = LazyLock::new(|| typst_kit::fonts::embedded().map(|(font, _)| font).collect());
+
+/// A template loaded into memory with its fonts; build once, render many transcripts.
+pub struct Template {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    files: HashMap<FileId, Bytes>,
+    sources: HashMap<FileId, Source>,
+    main: FileId,
+    data: FileId,
+}
+
+impl Template {
+    /// Builds a template from its files. `extra_fonts` are font files from elsewhere
+    /// (`--font-path`); font files among the template's own files are used as well.
+    pub fn new(files: Vec<TemplateFile>, extra_fonts: Vec<Vec<u8>>) -> Result<Template, RenderError> {
+        let mut fonts: Vec<Font> = EMBEDDED_FONTS.clone();
+        let mut file_map = HashMap::new();
+        let mut sources = HashMap::new();
+        for file in files {
+            let id = project_id(&file.path)
+                .ok_or_else(|| RenderError::new(format!("template file {} has a path typst cannot use", file.path)))?;
+            let lower = file.path.to_ascii_lowercase();
+            if [".ttf", ".otf", ".ttc", ".otc"].iter().any(|ext| lower.ends_with(ext)) {
+                fonts.extend(Font::iter(Bytes::new(file.bytes.clone())));
+            }
+            if lower.ends_with(".typ") {
+                let text = String::from_utf8(file.bytes.clone())
+                    .map_err(|_| RenderError::new(format!("template file {} is not UTF-8 text", file.path)))?;
+                sources.insert(id, Source::new(id, text));
+            }
+            file_map.insert(id, Bytes::new(file.bytes));
+        }
+        for bytes in extra_fonts {
+            fonts.extend(Font::iter(Bytes::new(bytes)));
+        }
+        let main = project_id(MAIN_FILE).expect("a valid path");
+        if !sources.contains_key(&main) {
+            return Err(RenderError::new(format!("the template has no {MAIN_FILE}")));
+        }
+        Ok(Template {
+            library: LazyHash::new(Library::builder().build()),
+            book: LazyHash::new(FontBook::from_fonts(&fonts)),
+            fonts,
+            files: file_map,
+            sources,
+            main,
+            data: project_id(DATA_PATH).expect("a valid path"),
+        })
+    }
+
+    /// The default template.
+    pub fn embedded() -> Template {
+        Template::new(embedded_template(), Vec::new()).expect("the embedded template is complete")
+    }
+
+    /// Whether some font can show `c`.
+    pub fn covers(&self, c: char) -> bool {
+        self.fonts.iter().any(|font| font.info().coverage.contains(c as u32))
+    }
+}
+
+/// A file besides the template and the data that a transcript brings into the world: the
+/// school's logo.
+#[derive(Debug, Clone)]
+pub struct Attachment {
+    /// Its virtual path, such as "/school-logo.png".
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// The virtual path under which a logo with this file extension is served.
+pub fn logo_path(extension: &str) -> String {
+    format!("/school-logo.{}", extension.to_ascii_lowercase())
+}
+
+/// One document's world: the shared template, plus this transcript's data and files.
+struct DocumentWorld<'a> {
+    template: &'a Template,
+    data: Bytes,
+    attachments: Vec<(FileId, Bytes)>,
+    today: Datetime,
+}
+
+impl DocumentWorld<'_> {
+    fn not_found(&self, id: FileId) -> FileError {
+        match id.root() {
+            VirtualRoot::Package(spec) => {
+                FileError::Package(PackageError::Other(Some(format!("packages are disabled in mastery templates ({spec})").into())))
+            }
+            VirtualRoot::Project => FileError::NotFound(id.vpath().get_with_slash().into()),
+        }
+    }
+}
+
+impl World for DocumentWorld<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.template.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.template.book
+    }
+
+    fn main(&self) -> FileId {
+        self.template.main
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.template.data {
+            // The data is never markup: `include "/data.json"` must fail.
+            return Err(FileError::NotSource);
+        }
+        self.template.sources.get(&id).cloned().ok_or_else(|| self.not_found(id))
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        if id == self.template.data {
+            return Ok(self.data.clone());
+        }
+        if let Some((_, bytes)) = self.attachments.iter().find(|(file, _)| *file == id) {
+            return Ok(bytes.clone());
+        }
+        self.template.files.get(&id).cloned().ok_or_else(|| self.not_found(id))
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.template.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        Some(self.today)
+    }
+}
+
+/// The transcript as the JSON a template reads, pretty-printed so a designer can read it.
+pub fn data_json(transcript: &Transcript) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(transcript).expect("a transcript serializes");
+    bytes.push(b'\n');
+    bytes
+}
+
+/// Renders one transcript into PDF/A-3b and PDF/UA-1 bytes, with the data attached.
+pub fn pdf(
+    template: &Template,
+    transcript: &Transcript,
+    attachments: &[Attachment],
+) -> Result<Vec<u8>, RenderError> {
+    let issue = chrono::NaiveDate::parse_from_str(&transcript.issue_date, "%Y-%m-%d")
+        .map_err(|_| RenderError::new(format!("issue date {} is not a date", transcript.issue_date)))?;
+    use chrono::Datelike;
+    let today = Datetime::from_ymd(issue.year(), issue.month() as u8, issue.day() as u8)
+        .ok_or_else(|| RenderError::new("issue date out of range"))?;
+
+    let world = DocumentWorld {
+        template,
+        data: Bytes::new(data_json(transcript)),
+        attachments: attachments
+            .iter()
+            .filter_map(|a| Some((project_id(&a.path)?, Bytes::new(a.bytes.clone()))))
+            .collect(),
+        today,
+    };
+
+    let Warned { output, warnings: _ } = typst::compile::<PagedDocument>(&world);
+    let document = output.map_err(|errors| describe(&world, &errors))?;
+    let pdf_options = PdfOptions {
+        ident: Smart::Custom(format!("mastery-transcript:{}", transcript.student.id)),
+        creator: Smart::Custom(Some(format!("mastery {}", env!("CARGO_PKG_VERSION")))),
+        timestamp: Some(Timestamp::new_utc(today)),
+        standards: PdfStandards::new(&[PdfStandard::A_3b, PdfStandard::Ua_1])
+            .map_err(|e| RenderError::new(e.message().to_string()))?,
+        ..PdfOptions::default()
+    };
+    let bytes = typst_pdf::pdf(&document, &pdf_options).map_err(|errors| describe(&world, &errors));
+    // typst's memo cache is global; dropping what this document alone used keeps memory flat
+    // over a batch.
+    typst::comemo::evict(3);
+    bytes
+}
+
+/// Turns typst's diagnostics into lines naming the template file, line and column.
+fn describe(world: &DocumentWorld, diagnostics: &[SourceDiagnostic]) -> RenderError {
+    let messages = diagnostics
+        .iter()
+        .map(|diagnostic| {
+            let mut line = String::new();
+            if let Some(id) = diagnostic.span.id() {
+                line.push_str("template ");
+                line.push_str(id.vpath().get_without_slash());
+                if let (Some(range), Ok(source)) = (world.range(diagnostic.span), world.source(id)) {
+                    let lines = source.lines();
+                    if let (Some(l), Some(c)) = (lines.byte_to_line(range.start), lines.byte_to_column(range.start)) {
+                        line.push_str(&format!(":{}:{}", l + 1, c + 1));
+                    }
+                }
+                line.push_str(": ");
+            }
+            line.push_str(&diagnostic.message);
+            for hint in &diagnostic.hints {
+                line.push_str("\n  hint: ");
+                line.push_str(&hint.v);
+            }
+            line
+        })
+        .collect();
+    RenderError { messages }
+}

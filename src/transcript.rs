@@ -1,0 +1,310 @@
+//! The transcript: everything printed about one student, as plain data.
+//!
+//! [`crate::aggregate`] builds it; the templates read it as JSON (`/data.json`), and
+//! `mastery build --format data` writes that same JSON, so this module is a published format:
+//! `templates/README.md` documents it field by field, and [`FORMAT`] changes with any change
+//! that is not an addition. Numbers with decimals are strings with a fixed number of digits,
+//! so that every machine prints the same thing and a template never has to round.
+
+use serde::Serialize;
+
+use crate::model::{AttestationStatus, CreditLevel};
+
+/// The name and version of this data format.
+pub const FORMAT: &str = "mastery-transcript/1";
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Transcript {
+    pub format: &'static str,
+    pub layout: Layout,
+    /// YYYY-MM-DD.
+    pub issue_date: String,
+    pub school: SchoolBlock,
+    pub student: StudentBlock,
+    pub scale: ScaleBlock,
+    pub policy: PolicyBlock,
+    pub areas: Vec<AreaResult>,
+    pub totals: Totals,
+    pub graduation: GraduationResult,
+    /// At most three, in the student's order: the ones for page 1.
+    pub highlights: Vec<String>,
+    pub equivalency: Option<EquivalencyResult>,
+}
+
+/// How the document is laid out: choices of the run, not of the record.
+#[derive(Debug, Clone, Serialize)]
+pub struct Layout {
+    pub paper: Paper,
+    /// The language of the labels: the name of a file in the template's `locale/` folder.
+    pub locale: String,
+    /// Whether to list the credits still in progress.
+    pub show_in_progress: bool,
+}
+
+/// Paper sizes a transcript can be printed on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Paper {
+    /// US Letter, what US colleges expect.
+    #[default]
+    Letter,
+    A4,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SchoolBlock {
+    pub name: String,
+    /// Street, then city with region and postal code, then country.
+    pub address_lines: Vec<String>,
+    pub ceeb_code: Option<String>,
+    pub contact: ContactBlock,
+    /// The virtual path of the logo inside the template's world, such as "/logo.png".
+    pub logo: Option<String>,
+    pub how_to_read: String,
+    pub about: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ContactBlock {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub website: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StudentBlock {
+    pub id: String,
+    pub legal_name: String,
+    pub preferred_name: Option<String>,
+    /// The preferred name when there is one, else the legal name.
+    pub display_name: String,
+    pub birth_date: String,
+    pub expected_graduation: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ScaleBlock {
+    /// Lowest first.
+    pub levels: Vec<LevelBlock>,
+    pub threshold: String,
+    /// The label of the threshold level.
+    pub threshold_label: String,
+    pub step: String,
+    pub min: String,
+    pub max: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LevelBlock {
+    pub value: String,
+    pub label: String,
+    pub description: String,
+}
+
+/// The school's rules in plain words, for "how to read this transcript".
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyBlock {
+    /// The school-wide method, in words.
+    pub method: String,
+    pub min_evidence: u32,
+    /// Whether an approved attestation is needed.
+    pub attestation_required: bool,
+    /// Areas and credits that use a different rule.
+    pub overrides: Vec<PolicyOverrideBlock>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyOverrideBlock {
+    /// "area" or "credit".
+    pub scope: &'static str,
+    pub id: String,
+    pub title: String,
+    pub rule: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaResult {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// Earned (and exempt) credits, by tier.
+    pub earned: Tally,
+    /// Credits the framework offers in this area, by tier.
+    pub offered: Tally,
+    /// The credit value this area needs for graduation, if any.
+    pub required: Option<String>,
+    /// The lowest level an assessed credit in this area may stand at, if the school says so.
+    pub min_level: Option<String>,
+    /// Whether this area's graduation requirement holds.
+    pub met: bool,
+    /// Earned credit value as a fraction of the requirement (0 to 1), for visuals.
+    pub progress: String,
+    pub credits: Vec<CreditResult>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Tally {
+    pub foundational: u32,
+    pub advanced: u32,
+    /// Credit value (foundational and advanced together).
+    pub value: String,
+    pub foundational_value: String,
+    pub advanced_value: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditStatus {
+    /// Level reached, evidence enough, attestation (if required) approved.
+    Earned,
+    /// Counted as earned on the school's exemption.
+    Exempt,
+    /// Level reached, but the required approval is pending or missing.
+    AwaitingApproval,
+    /// The method cannot decide (a tie); a teacher must.
+    AwaitingJudgement,
+    /// Evidence exists but mastery is not yet shown.
+    InProgress,
+    /// No evidence yet.
+    NotStarted,
+}
+
+impl CreditStatus {
+    /// Whether the credit counts toward totals and graduation.
+    pub fn counts(self) -> bool {
+        matches!(self, CreditStatus::Earned | CreditStatus::Exempt)
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CreditResult {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub tier: CreditLevel,
+    pub value: String,
+    /// The CASE item the credit came from, if imported.
+    pub uri: Option<String>,
+    pub status: CreditStatus,
+    /// The level, rounded to the scale's step; `None` when no level could be given.
+    pub level: Option<String>,
+    pub level_label: Option<String>,
+    /// YYYY-MM-DD: when the credit was approved, or when its last counted evidence was assessed.
+    pub date_earned: Option<String>,
+    /// Who approved it, or the assessor of its last counted evidence.
+    pub validated_by: Option<String>,
+    /// A note for the reader, such as why a credit is exempt or what it still needs.
+    pub note: Option<String>,
+    pub attestation: Option<AttestationStatus>,
+    pub calculation: CalculationBlock,
+    /// Work samples that evidence this credit, featured first.
+    pub work_samples: Vec<WorkSampleBlock>,
+}
+
+/// The working behind a level, step by step.
+#[derive(Debug, Clone, Serialize)]
+pub struct CalculationBlock {
+    /// The method's name, such as "decaying_average".
+    pub method: String,
+    /// The method and its parameters in words.
+    pub description: String,
+    pub min_evidence: u32,
+    pub attestation_required: bool,
+    /// Every piece of evidence, oldest first, counted or not.
+    pub evidence: Vec<EvidenceBlock>,
+    pub steps: Vec<StepBlock>,
+    /// The unrounded result, two decimals.
+    pub raw: Option<String>,
+    /// The result rounded (half up) to the scale's step.
+    pub rounded: Option<String>,
+    /// Why there is no level, when there is none.
+    pub no_level_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceBlock {
+    /// 1-based position in assessment order.
+    pub position: usize,
+    pub date: String,
+    pub score: String,
+    pub weight: String,
+    pub counted: bool,
+    pub assessor: String,
+    pub work_sample: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepBlock {
+    pub label: String,
+    pub formula: String,
+    /// Four decimals.
+    pub value: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkSampleBlock {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    pub url: String,
+    pub date: String,
+    pub featured: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    pub earned: Tally,
+    pub offered: Tally,
+    pub in_progress: u32,
+    pub awaiting_approval: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GraduationStatus {
+    Met,
+    OnTrack,
+    NotMet,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct GraduationResult {
+    pub status: GraduationStatus,
+    pub total_required: String,
+    pub total_earned: String,
+    pub advanced_required: String,
+    pub advanced_earned: String,
+    /// Named credits every graduate needs, with whether this student has each.
+    pub required_credits: Vec<RequiredCredit>,
+    /// What is still missing, one line each, in words.
+    pub missing: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequiredCredit {
+    pub id: String,
+    pub title: String,
+    pub earned: bool,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EquivalencyResult {
+    pub label: String,
+    pub explanation: String,
+    /// The mean level of the credits that have one, two decimals.
+    pub mean_level: Option<String>,
+    pub value: Option<String>,
+    pub on_first_page: bool,
+    pub table: Vec<EquivalencyRowBlock>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EquivalencyRowBlock {
+    pub from: String,
+    pub to: String,
+    pub value_from: String,
+    pub value_to: Option<String>,
+}
