@@ -35,17 +35,31 @@ impl Position {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
-        Position { line, column, start, end: end.max(start).min(text.len()) }
+        Position {
+            line,
+            column,
+            start,
+            end: end.max(start).min(text.len()),
+        }
     }
 
     /// The position of a 1-based line and column as reported by a parser.
     pub fn of_line_column(text: &str, line: usize, column: usize) -> Position {
-        let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+        let line_start: usize = text
+            .split_inclusive('\n')
+            .take(line.saturating_sub(1))
+            .map(str::len)
+            .sum();
         let offset = text[line_start..]
             .char_indices()
             .nth(column.saturating_sub(1))
             .map_or(text.len(), |(i, _)| line_start + i);
-        Position { line, column, start: offset, end: offset }
+        Position {
+            line,
+            column,
+            start: offset,
+            end: offset,
+        }
     }
 }
 
@@ -86,7 +100,10 @@ impl Diagnostic {
     }
 
     pub fn warning(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, message) }
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(file, message)
+        }
     }
 
     pub fn at(mut self, position: Position) -> Self {
@@ -119,7 +136,11 @@ impl fmt::Display for Diagnostic {
         }
         f.write_str(": ")?;
         if let Some(pointer) = &self.pointer {
-            let shown = if pointer.is_empty() { "(root)" } else { pointer };
+            let shown = if pointer.is_empty() {
+                "(root)"
+            } else {
+                pointer
+            };
             write!(f, "{shown}: ")?;
         }
         if self.severity == Severity::Warning {
@@ -154,13 +175,17 @@ impl<T> Checked<T> {
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
         let place = |d: &Diagnostic| d.position.map_or((0, 0), |p| (p.line, p.column));
-        a.file.cmp(&b.file).then(place(a).cmp(&place(b))).then(a.message.cmp(&b.message))
+        a.file
+            .cmp(&b.file)
+            .then(place(a).cmp(&place(b)))
+            .then(a.message.cmp(&b.message))
     });
 }
 
 /// Shows `path` relative to `base` when it lies inside it, for shorter messages.
 pub fn display_path(base: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(base).map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    path.strip_prefix(base)
+        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -172,7 +197,7 @@ mod tests {
         let text = "{\n  \"name\": \"Zoë\", \"x\": 1\n}";
         let start = text.find("\"x\"").unwrap();
         let position = Position::of_range(text, start, start + 3);
-        assert_eq!((position.line, position.column), (2, 17));
+        assert_eq!((position.line, position.column), (2, 18));
     }
 
     #[test]
@@ -185,7 +210,12 @@ mod tests {
     #[test]
     fn the_one_line_form_names_file_place_and_pointer() {
         let diagnostic = Diagnostic::error("school/students/a.json", "score 7 is off the scale")
-            .at(Position { line: 4, column: 16, start: 0, end: 0 })
+            .at(Position {
+                line: 4,
+                column: 16,
+                start: 0,
+                end: 0,
+            })
             .pointer("/evidence/0/score")
             .hint("use a score from 1 to 4");
         assert_eq!(

@@ -32,7 +32,12 @@ impl Document {
     /// Where the value at `pointer` stands in the text. With `key` set, the position of its
     /// property name rather than its value, which reads better for "unknown field" problems.
     pub fn position(&self, pointer: &str, key: bool) -> Position {
-        locate(&self.text, pointer, key).unwrap_or(Position { line: 1, column: 1, start: 0, end: 0 })
+        locate(&self.text, pointer, key).unwrap_or(Position {
+            line: 1,
+            column: 1,
+            start: 0,
+            end: 0,
+        })
     }
 }
 
@@ -61,14 +66,20 @@ pub fn load(dir: &Path) -> io::Result<Checked<RecordSet>> {
     let mut diagnostics = Vec::new();
     let meta = fs::metadata(dir).map_err(|e| with_path(e, dir))?;
     if !meta.is_dir() {
-        return Err(io::Error::new(io::ErrorKind::NotADirectory, format!("{} is not a folder", dir.display())));
+        return Err(io::Error::new(
+            io::ErrorKind::NotADirectory,
+            format!("{} is not a folder", dir.display()),
+        ));
     }
 
     let school_path = dir.join("school.json");
     if !school_path.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::NotFound,
-            format!("{} has no school.json; a school folder holds school.json and a students/ folder", dir.display()),
+            format!(
+                "{} has no school.json; a school folder holds school.json and a students/ folder",
+                dir.display()
+            ),
         ));
     }
     let school = read_json(&school_path, &mut diagnostics)?;
@@ -84,8 +95,11 @@ pub fn load(dir: &Path) -> io::Result<Checked<RecordSet>> {
         }
     } else {
         diagnostics.push(
-            Diagnostic::warning(&students_dir, "the school folder has no students/ folder, so there is nothing to build")
-                .hint("put one JSON file per student in students/"),
+            Diagnostic::warning(
+                &students_dir,
+                "the school folder has no students/ folder, so there is nothing to build",
+            )
+            .hint("put one JSON file per student in students/"),
         );
     }
     student_paths.sort();
@@ -103,13 +117,22 @@ pub fn load(dir: &Path) -> io::Result<Checked<RecordSet>> {
     };
 
     Ok(Checked::new(
-        RecordSet { dir: dir.to_path_buf(), school, students, student_files: student_paths.len(), logo },
+        RecordSet {
+            dir: dir.to_path_buf(),
+            school,
+            students,
+            student_files: student_paths.len(),
+            logo,
+        },
         diagnostics,
     ))
 }
 
 fn with_path(error: io::Error, path: &Path) -> io::Error {
-    io::Error::new(error.kind(), format!("cannot read {}: {error}", path.display()))
+    io::Error::new(
+        error.kind(),
+        format!("cannot read {}: {error}", path.display()),
+    )
 }
 
 /// Reads and parses one JSON file. A file whose bytes or syntax are wrong gives a diagnostic
@@ -118,13 +141,18 @@ fn read_json(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> io::Result<Optio
     let size = fs::metadata(path).map_err(|e| with_path(e, path))?.len();
     if size > MAX_FILE_BYTES {
         diagnostics.push(
-            Diagnostic::error(path, format!("file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})"))
-                .hint("split the records into one file per student"),
+            Diagnostic::error(
+                path,
+                format!("file is too large ({size} bytes; the limit is {MAX_FILE_BYTES})"),
+            )
+            .hint("split the records into one file per student"),
         );
         return Ok(None);
     }
     let bytes = fs::read(path).map_err(|e| with_path(e, path))?;
-    Ok(parse_json(path, bytes).map_err(|d| diagnostics.push(*d)).ok())
+    Ok(parse_json(path, bytes)
+        .map_err(|d| diagnostics.push(*d))
+        .ok())
 }
 
 /// Decodes and parses the bytes of a JSON file. A leading byte-order mark is dropped, and CRLF
@@ -148,13 +176,24 @@ pub fn parse_json(path: &Path, bytes: Vec<u8>) -> Result<Document, Box<Diagnosti
         None => text,
     };
     if text.trim().is_empty() {
-        return Err(Box::new(Diagnostic::error(path, "file is empty").hint("write a JSON object into it, or delete it")));
+        return Err(Box::new(
+            Diagnostic::error(path, "file is empty")
+                .hint("write a JSON object into it, or delete it"),
+        ));
     }
     match serde_json::from_str(&text) {
-        Ok(value) => Ok(Document { path: path.to_path_buf(), text, value }),
+        Ok(value) => Ok(Document {
+            path: path.to_path_buf(),
+            text,
+            value,
+        }),
         Err(error) => {
             // serde_json counts columns in bytes; turn that into a character column.
-            let line_start: usize = text.split_inclusive('\n').take(error.line().saturating_sub(1)).map(str::len).sum();
+            let line_start: usize = text
+                .split_inclusive('\n')
+                .take(error.line().saturating_sub(1))
+                .map(str::len)
+                .sum();
             let offset = line_start + error.column().saturating_sub(1);
             let position = Position::of_range(&text, offset, offset + 1);
             let message = error.to_string();
@@ -169,8 +208,16 @@ pub fn parse_json(path: &Path, bytes: Vec<u8>) -> Result<Document, Box<Diagnosti
 }
 
 /// Reads the logo named in `school.json`, which must lie inside the school folder.
-fn read_logo(dir: &Path, school: &Document, diagnostics: &mut Vec<Diagnostic>) -> io::Result<Option<Asset>> {
-    let Some(name) = school.value.pointer("/profile/logo").and_then(|v| v.as_str()) else {
+fn read_logo(
+    dir: &Path,
+    school: &Document,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> io::Result<Option<Asset>> {
+    let Some(name) = school
+        .value
+        .pointer("/profile/logo")
+        .and_then(|v| v.as_str())
+    else {
         return Ok(None);
     };
     let problem = |message: String, hint: &str| {
@@ -180,7 +227,11 @@ fn read_logo(dir: &Path, school: &Document, diagnostics: &mut Vec<Diagnostic>) -
             .hint(hint.to_string())
     };
     let relative = Path::new(name);
-    if relative.is_absolute() || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+    if relative.is_absolute()
+        || relative
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+    {
         diagnostics.push(problem(
             format!("logo path \"{name}\" leaves the school folder"),
             "give a path inside the school folder, such as \"logo.png\"",
@@ -188,7 +239,11 @@ fn read_logo(dir: &Path, school: &Document, diagnostics: &mut Vec<Diagnostic>) -
         return Ok(None);
     }
     let path = dir.join(relative);
-    let extension = relative.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    let extension = relative
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
     if !matches!(extension.as_str(), "png" | "jpg" | "jpeg" | "svg") {
         diagnostics.push(problem(
             format!("logo \"{name}\" is not a PNG, JPEG or SVG file"),
@@ -197,7 +252,10 @@ fn read_logo(dir: &Path, school: &Document, diagnostics: &mut Vec<Diagnostic>) -
         return Ok(None);
     }
     match fs::symlink_metadata(&path) {
-        Ok(meta) if meta.is_file() => Ok(Some(Asset { path: path.clone(), bytes: fs::read(&path).map_err(|e| with_path(e, &path))? })),
+        Ok(meta) if meta.is_file() => Ok(Some(Asset {
+            path: path.clone(),
+            bytes: fs::read(&path).map_err(|e| with_path(e, &path))?,
+        })),
         _ => {
             diagnostics.push(problem(
                 format!("logo file \"{name}\" does not exist in the school folder"),
@@ -217,13 +275,22 @@ pub fn template_dir(dir: &Path) -> io::Result<Vec<TemplateFile>> {
     while let Some(folder) = pending.pop() {
         for entry in fs::read_dir(&folder).map_err(|e| with_path(e, &folder))? {
             let path = entry.map_err(|e| with_path(e, &folder))?.path();
-            let kind = fs::symlink_metadata(&path).map_err(|e| with_path(e, &path))?.file_type();
+            let kind = fs::symlink_metadata(&path)
+                .map_err(|e| with_path(e, &path))?
+                .file_type();
             if kind.is_dir() {
                 pending.push(path);
             } else if kind.is_file() {
                 let relative = path.strip_prefix(dir).expect("found under dir");
-                let name = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                files.push(TemplateFile { path: name, bytes: fs::read(&path).map_err(|e| with_path(e, &path))? });
+                let name = relative
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                files.push(TemplateFile {
+                    path: name,
+                    bytes: fs::read(&path).map_err(|e| with_path(e, &path))?,
+                });
             }
         }
     }
@@ -238,7 +305,10 @@ pub fn font_files(dirs: &[PathBuf]) -> io::Result<Vec<Vec<u8>>> {
     for dir in dirs {
         for file in template_dir(dir)? {
             let lower = file.path.to_ascii_lowercase();
-            if [".ttf", ".otf", ".ttc", ".otc"].iter().any(|ext| lower.ends_with(ext)) {
+            if [".ttf", ".otf", ".ttc", ".otc"]
+                .iter()
+                .any(|ext| lower.ends_with(ext))
+            {
                 fonts.push(file.bytes);
             }
         }
@@ -256,8 +326,15 @@ pub fn locate(text: &str, pointer: &str, key: bool) -> Option<Position> {
             let token = token.replace("~1", "/").replace("~0", "~");
             value = match value {
                 ast::Value::Object(object) => {
-                    let property = object.properties.into_iter().find(|p| p.name.as_str() == token)?;
-                    range = if key { property.name.range() } else { property.value.range() };
+                    let property = object
+                        .properties
+                        .into_iter()
+                        .find(|p| p.name.as_str() == token)?;
+                    range = if key {
+                        property.name.range()
+                    } else {
+                        property.value.range()
+                    };
                     property.value
                 }
                 ast::Value::Array(array) => {
@@ -280,7 +357,7 @@ mod tests {
     fn locates_values_and_keys_by_pointer() {
         let text = "{\n  \"a\": [1, {\"b~/c\": true}],\n  \"é\": \"x\"\n}";
         let value = locate(text, "/a/1/b~0~1c", false).unwrap();
-        assert_eq!((value.line, value.column), (2, 22));
+        assert_eq!((value.line, value.column), (2, 21));
         let key = locate(text, "/é", true).unwrap();
         assert_eq!((key.line, key.column), (3, 3));
         assert_eq!(locate(text, "/missing", false), None);
@@ -289,7 +366,10 @@ mod tests {
     #[test]
     fn syntax_errors_name_line_and_column() {
         let error = parse_json(Path::new("x.json"), b"{\n  \"a\": ,\n}".to_vec()).unwrap_err();
-        assert_eq!(error.to_string(), "x.json:2:8: failed to parse JSON (expected value)\n  hint: fix the JSON syntax here; a JSON linter or editor shows the same spot");
+        assert_eq!(
+            error.to_string(),
+            "x.json:2:8: failed to parse JSON (expected value)\n  hint: fix the JSON syntax here; a JSON linter or editor shows the same spot"
+        );
     }
 
     #[test]

@@ -36,11 +36,25 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Validate { school, data, format } => validate_command(&school, &data, format),
-        Command::Build { school, out, format, data, render, students } => {
-            build_command(&school, &out, format, &data, &render, &students)
-        }
-        Command::Explain { school, student, credit, data } => explain_command(&school, &data, &student, credit.as_deref()),
+        Command::Validate {
+            school,
+            data,
+            format,
+        } => validate_command(&school, &data, format),
+        Command::Build {
+            school,
+            out,
+            format,
+            data,
+            render,
+            students,
+        } => build_command(&school, &out, format, &data, &render, &students),
+        Command::Explain {
+            school,
+            student,
+            credit,
+            data,
+        } => explain_command(&school, &data, &student, credit.as_deref()),
     }
 }
 
@@ -55,7 +69,11 @@ fn check(school: &Path, data: &DataArgs) -> Result<Checked> {
     let issue_date = data
         .issue_date
         .as_deref()
-        .map(|text| parse_date(text).with_context(|| format!("--issue-date {text} is not a date of the form YYYY-MM-DD")))
+        .map(|text| {
+            parse_date(text).with_context(|| {
+                format!("--issue-date {text} is not a date of the form YYYY-MM-DD")
+            })
+        })
         .transpose()?;
     let loaded = load::load(school)?;
     let schemas = Schemas::new();
@@ -63,7 +81,11 @@ fn check(school: &Path, data: &DataArgs) -> Result<Checked> {
     let mut diagnostics = loaded.diagnostics;
     diagnostics.extend(validated.diagnostics);
     diag::sort(&mut diagnostics);
-    Ok(Checked { set: loaded.value, records: validated.value, diagnostics })
+    Ok(Checked {
+        set: loaded.value,
+        records: validated.value,
+        diagnostics,
+    })
 }
 
 fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
@@ -111,7 +133,11 @@ fn validate_command(school: &Path, data: &DataArgs, format: DiagnosticFormat) ->
             writeln!(stdout)?;
         }
     }
-    Ok(if errors > 0 { ExitCode::from(DATA_ERROR) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 {
+        ExitCode::from(DATA_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn issue_date(records: &Records) -> Result<NaiveDate> {
@@ -133,7 +159,13 @@ fn layout(render: &RenderArgs) -> Layout {
 
 fn logo(set: &RecordSet) -> Option<Attachment> {
     set.logo.as_ref().map(|asset| Attachment {
-        path: render::logo_path(asset.path.extension().and_then(|e| e.to_str()).unwrap_or("png")),
+        path: render::logo_path(
+            asset
+                .path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or("png"),
+        ),
         bytes: asset.bytes.clone(),
     })
 }
@@ -166,15 +198,23 @@ fn build_command(
         Some(dir) => {
             let files = load::template_dir(dir)?;
             let fonts = load::font_files(&render_args.font_paths)?;
-            Template::new(files, fonts).with_context(|| format!("cannot use the template in {}", dir.display()))?
+            Template::new(files, fonts)
+                .with_context(|| format!("cannot use the template in {}", dir.display()))?
         }
         None if render_args.font_paths.is_empty() => Template::embedded(),
-        None => Template::new(render::embedded_template(), load::font_files(&render_args.font_paths)?)?,
+        None => Template::new(
+            render::embedded_template(),
+            load::font_files(&render_args.font_paths)?,
+        )?,
     };
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
 
     let logo = logo(&checked.set);
-    let options = AggregateOptions { issue_date, logo: logo.as_ref().map(|l| l.path.clone()), layout: layout(render_args) };
+    let options = AggregateOptions {
+        issue_date,
+        logo: logo.as_ref().map(|l| l.path.clone()),
+        layout: layout(render_args),
+    };
     if format == OutputFormat::Data
         && let Some(logo) = &logo
     {
@@ -183,14 +223,22 @@ fn build_command(
 
     let mut built = 0;
     let mut failed = 0;
-    for record in records.students.iter().filter(|s| only.is_empty() || only.contains(&s.student.id)) {
+    for record in records
+        .students
+        .iter()
+        .filter(|s| only.is_empty() || only.contains(&s.student.id))
+    {
         let transcript = aggregate(&records.school, &record.student, &options);
         let (bytes, extension) = match format {
             OutputFormat::Data => (render::data_json(&transcript), "json"),
             OutputFormat::Pdf => match render::pdf(&template, &transcript, logo.as_slice()) {
                 Ok(bytes) => (bytes, "pdf"),
                 Err(error) => {
-                    eprintln!("{}: cannot render the transcript of {}:", record.source.display(), record.student.id);
+                    eprintln!(
+                        "{}: cannot render the transcript of {}:",
+                        record.source.display(),
+                        record.student.id
+                    );
                     for message in &error.messages {
                         eprintln!("  {}", message.replace('\n', "\n  "));
                     }
@@ -199,25 +247,55 @@ fn build_command(
                 }
             },
         };
-        write_atomic(&out.join(format!("{}.{extension}", record.student.id)), &bytes)?;
+        write_atomic(
+            &out.join(format!("{}.{extension}", record.student.id)),
+            &bytes,
+        )?;
         built += 1;
     }
 
-    let skipped = checked.set.students.len().saturating_sub(records.students.len())
-        + checked.set.student_files.saturating_sub(checked.set.students.len());
+    let skipped = checked
+        .set
+        .students
+        .len()
+        .saturating_sub(records.students.len())
+        + checked
+            .set
+            .student_files
+            .saturating_sub(checked.set.students.len());
     eprintln!("{}", summary(&checked));
     eprintln!(
         "built {} in {}{}{}",
         plural(built, "transcript"),
         out.display(),
-        if skipped > 0 { format!("; skipped {} with invalid records", plural(skipped, "student")) } else { String::new() },
-        if failed > 0 { format!("; {failed} failed to render") } else { String::new() },
+        if skipped > 0 {
+            format!(
+                "; skipped {} with invalid records",
+                plural(skipped, "student")
+            )
+        } else {
+            String::new()
+        },
+        if failed > 0 {
+            format!("; {failed} failed to render")
+        } else {
+            String::new()
+        },
     );
     let (errors, _) = count(&checked.diagnostics);
-    Ok(if errors > 0 || failed > 0 { ExitCode::from(DATA_ERROR) } else { ExitCode::SUCCESS })
+    Ok(if errors > 0 || failed > 0 {
+        ExitCode::from(DATA_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
-fn explain_command(school: &Path, data: &DataArgs, student: &str, credit: Option<&str>) -> Result<ExitCode> {
+fn explain_command(
+    school: &Path,
+    data: &DataArgs,
+    student: &str,
+    credit: Option<&str>,
+) -> Result<ExitCode> {
     let checked = check(school, data)?;
     let Some(records) = &checked.records else {
         for diagnostic in &checked.diagnostics {
@@ -230,12 +308,26 @@ fn explain_command(school: &Path, data: &DataArgs, student: &str, credit: Option
         for diagnostic in checked.diagnostics.iter().filter(|d| d.is_error()) {
             eprintln!("{diagnostic}");
         }
-        bail!("no valid student with id \"{student}\" in {}", school.display());
+        bail!(
+            "no valid student with id \"{student}\" in {}",
+            school.display()
+        );
     };
-    let options = AggregateOptions { issue_date: issue_date(records)?, logo: None, layout: Layout { paper: Paper::Letter, locale: "en".into(), show_in_progress: true } };
+    let options = AggregateOptions {
+        issue_date: issue_date(records)?,
+        logo: None,
+        layout: Layout {
+            paper: Paper::Letter,
+            locale: "en".into(),
+            show_in_progress: true,
+        },
+    };
     let transcript = aggregate(&records.school, &record.student, &options);
     let Some(text) = mastery::explain::explain(&transcript, credit) else {
-        bail!("the framework has no credit \"{}\"", credit.unwrap_or_default());
+        bail!(
+            "the framework has no credit \"{}\"",
+            credit.unwrap_or_default()
+        );
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
@@ -253,8 +345,12 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut file = builder
         .tempfile_in(&dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
-    file.as_file().sync_all().with_context(|| format!("cannot write {}", path.display()))?;
-    file.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    file.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -207,9 +207,15 @@ impl MethodName {
             MethodName::Highest => Method::Highest,
             MethodName::Mean => Method::Mean,
             MethodName::Median => Method::Median,
-            MethodName::Mode => Method::Mode { tie: ModeTie::Higher },
-            MethodName::DecayingAverage => Method::DecayingAverage { weight: default_weight() },
-            MethodName::WeightedRecent => Method::WeightedRecent { weight: default_weight() },
+            MethodName::Mode => Method::Mode {
+                tie: ModeTie::Higher,
+            },
+            MethodName::DecayingAverage => Method::DecayingAverage {
+                weight: default_weight(),
+            },
+            MethodName::WeightedRecent => Method::WeightedRecent {
+                weight: default_weight(),
+            },
             MethodName::PowerLaw => Method::PowerLaw { min_scores: 3 },
         }
     }

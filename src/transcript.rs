@@ -225,8 +225,9 @@ pub struct CalculationBlock {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceBlock {
-    /// 1-based position in assessment order.
-    pub position: usize,
+    /// 1-based position among the counted evidence, in assessment order: the i of sᵢ in the
+    /// working. `None` for evidence that is not counted (weight 0).
+    pub position: Option<usize>,
     pub date: String,
     pub score: String,
     pub weight: String,

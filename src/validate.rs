@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::Validator;
+use jsonschema::error::{TypeKind, ValidationErrorKind};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
@@ -53,7 +53,10 @@ impl Default for Schemas {
 
 impl Schemas {
     pub fn new() -> Schemas {
-        Schemas { school: Schema::new(SCHOOL_SCHEMA), student: Schema::new(STUDENT_SCHEMA) }
+        Schemas {
+            school: Schema::new(SCHOOL_SCHEMA),
+            student: Schema::new(STUDENT_SCHEMA),
+        }
     }
 }
 
@@ -82,7 +85,11 @@ pub struct StudentRecord {
 
 /// Validates everything loaded from a school folder. The value is `None` when `school.json`
 /// itself is unusable, since no student can be checked without it.
-pub fn validate(set: &RecordSet, schemas: &Schemas, options: &ValidateOptions) -> Checked<Option<Records>> {
+pub fn validate(
+    set: &RecordSet,
+    schemas: &Schemas,
+    options: &ValidateOptions,
+) -> Checked<Option<Records>> {
     let mut diagnostics = Vec::new();
     let school = set.school.as_ref().and_then(|document| {
         let school: School = typed(document, &schemas.school, &mut diagnostics)?;
@@ -105,21 +112,49 @@ pub fn validate(set: &RecordSet, schemas: &Schemas, options: &ValidateOptions) -
     let mut seen_ids: HashMap<String, PathBuf> = HashMap::new();
     let mut students = Vec::new();
     for document in &set.students {
-        let Some(student) = typed::<Student>(document, &schemas.student, &mut diagnostics) else { continue };
+        let Some(student) = typed::<Student>(document, &schemas.student, &mut diagnostics) else {
+            continue;
+        };
         let before = diagnostics.len();
         if let Some(first) = seen_ids.get(&student.id) {
-            diagnostics.push(at(document, "/id", false, format!("student id \"{}\" is already used", student.id)).hint(
-                format!("{} has the same id; give every student a different id", first.display()),
-            ));
+            diagnostics.push(
+                at(
+                    document,
+                    "/id",
+                    false,
+                    format!("student id \"{}\" is already used", student.id),
+                )
+                .hint(format!(
+                    "{} has the same id; give every student a different id",
+                    first.display()
+                )),
+            );
         } else {
             seen_ids.insert(student.id.clone(), document.path.clone());
         }
-        check_student(&student, document, &school, &index, issue_date, &mut diagnostics);
+        check_student(
+            &student,
+            document,
+            &school,
+            &index,
+            issue_date,
+            &mut diagnostics,
+        );
         if !diagnostics[before..].iter().any(Diagnostic::is_error) {
-            students.push(StudentRecord { student, source: document.path.clone() });
+            students.push(StudentRecord {
+                student,
+                source: document.path.clone(),
+            });
         }
     }
-    Checked::new(Some(Records { school, students, issue_date }), diagnostics)
+    Checked::new(
+        Some(Records {
+            school,
+            students,
+            issue_date,
+        }),
+        diagnostics,
+    )
 }
 
 /// Runs the schema over a document, then deserializes it.
@@ -139,22 +174,35 @@ fn typed<T: serde::de::DeserializeOwned>(
         Ok(value) => Some(value),
         Err(error) => {
             // The schema should have caught this; report it rather than panic.
-            diagnostics.push(at(document, "", false, format!("unexpected value ({error})")));
+            diagnostics.push(at(
+                document,
+                "",
+                false,
+                format!("unexpected value ({error})"),
+            ));
             None
         }
     }
 }
 
 fn at(document: &Document, pointer: &str, key: bool, message: String) -> Diagnostic {
-    Diagnostic::error(&document.path, message).at(document.position(pointer, key)).pointer(pointer)
+    Diagnostic::error(&document.path, message)
+        .at(document.position(pointer, key))
+        .pointer(pointer)
 }
 
 fn warn(document: &Document, pointer: &str, message: String) -> Diagnostic {
-    Diagnostic::warning(&document.path, message).at(document.position(pointer, false)).pointer(pointer)
+    Diagnostic::warning(&document.path, message)
+        .at(document.position(pointer, false))
+        .pointer(pointer)
 }
 
 /// Turns one schema error into diagnostics a registrar can act on.
-fn schema_diagnostics(document: &Document, schema: &Schema, error: &jsonschema::ValidationError) -> Vec<Diagnostic> {
+fn schema_diagnostics(
+    document: &Document,
+    schema: &Schema,
+    error: &jsonschema::ValidationError,
+) -> Vec<Diagnostic> {
     let pointer = error.instance_path().as_str().to_string();
     let instance = error.instance();
     let schema_path = error.schema_path().as_str();
@@ -267,7 +315,10 @@ fn allowed_properties(schema: &Value, schema_path: &str) -> Vec<String> {
             },
         };
     }
-    node.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
+    node.get("properties")
+        .and_then(Value::as_object)
+        .map(|p| p.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 fn describe(value: &Value) -> String {
@@ -295,25 +346,44 @@ fn plural(n: u64) -> &'static str {
 }
 
 fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
-    items.iter().map(|s| format!("\"{}\"", s.as_ref())).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|s| format!("\"{}\"", s.as_ref()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The candidate most like `wanted`, if any is close enough to be a likely typo.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .into_iter()
-        .map(|candidate| (strsim::normalized_damerau_levenshtein(&wanted.to_lowercase(), &candidate.to_lowercase()), candidate))
+        .map(|candidate| {
+            (
+                strsim::normalized_damerau_levenshtein(
+                    &wanted.to_lowercase(),
+                    &candidate.to_lowercase(),
+                ),
+                candidate,
+            )
+        })
         .filter(|(score, _)| *score >= 0.6)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, candidate)| candidate)
 }
 
-fn unknown_hint<'a>(kind: &str, wanted: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {
+fn unknown_hint<'a>(
+    kind: &str,
+    wanted: &str,
+    known: impl IntoIterator<Item = &'a str> + Clone,
+) -> String {
     match closest(wanted, known.clone()) {
         Some(guess) => format!("did you mean \"{guess}\"?"),
         None => {
             let known: Vec<&str> = known.into_iter().take(8).collect();
-            format!("use a {kind} id from school.json, such as {}", quoted_list(&known))
+            format!(
+                "use a {kind} id from school.json, such as {}",
+                quoted_list(&known)
+            )
         }
     }
 }
@@ -325,7 +395,14 @@ struct SchoolIndex<'a> {
 
 impl<'a> SchoolIndex<'a> {
     fn new(school: &'a School) -> Self {
-        SchoolIndex { credits: school.framework.credits.iter().map(|c| (c.id.as_str(), c)).collect() }
+        SchoolIndex {
+            credits: school
+                .framework
+                .credits
+                .iter()
+                .map(|c| (c.id.as_str(), c))
+                .collect(),
+        }
     }
 
     fn credit_ids(&self) -> impl Iterator<Item = &'a str> + Clone + '_ {
@@ -341,8 +418,13 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
     for (i, area) in framework.areas.iter().enumerate() {
         if !area_ids.insert(area.id.as_str()) {
             diagnostics.push(
-                at(document, &format!("/framework/areas/{i}/id"), false, format!("area id \"{}\" is used twice", area.id))
-                    .hint("give every credit area a different id"),
+                at(
+                    document,
+                    &format!("/framework/areas/{i}/id"),
+                    false,
+                    format!("area id \"{}\" is used twice", area.id),
+                )
+                .hint("give every credit area a different id"),
             );
         }
     }
@@ -350,23 +432,44 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
     for (i, credit) in framework.credits.iter().enumerate() {
         if !credit_ids.insert(credit.id.as_str()) {
             diagnostics.push(
-                at(document, &format!("/framework/credits/{i}/id"), false, format!("credit id \"{}\" is used twice", credit.id))
-                    .hint("give every credit a different id"),
+                at(
+                    document,
+                    &format!("/framework/credits/{i}/id"),
+                    false,
+                    format!("credit id \"{}\" is used twice", credit.id),
+                )
+                .hint("give every credit a different id"),
             );
         }
         if !area_ids.contains(credit.area.as_str()) {
             diagnostics.push(
-                at(document, &format!("/framework/credits/{i}/area"), false, format!("credit \"{}\" names unknown area \"{}\"", credit.id, credit.area))
-                    .hint(unknown_hint("area", &credit.area, area_ids.iter().copied())),
+                at(
+                    document,
+                    &format!("/framework/credits/{i}/area"),
+                    false,
+                    format!(
+                        "credit \"{}\" names unknown area \"{}\"",
+                        credit.id, credit.area
+                    ),
+                )
+                .hint(unknown_hint("area", &credit.area, area_ids.iter().copied())),
             );
         }
         if credit.value.is_zero() {
-            diagnostics.push(warn(document, &format!("/framework/credits/{i}/value"), format!("credit \"{}\" is worth nothing", credit.id)));
+            diagnostics.push(warn(
+                document,
+                &format!("/framework/credits/{i}/value"),
+                format!("credit \"{}\" is worth nothing", credit.id),
+            ));
         }
     }
     for (i, area) in framework.areas.iter().enumerate() {
         if !framework.credits.iter().any(|c| c.area == area.id) {
-            diagnostics.push(warn(document, &format!("/framework/areas/{i}"), format!("area \"{}\" has no credits", area.id)));
+            diagnostics.push(warn(
+                document,
+                &format!("/framework/areas/{i}"),
+                format!("area \"{}\" has no credits", area.id),
+            ));
         }
     }
 
@@ -375,10 +478,15 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
     for (i, pair) in scale.levels.windows(2).enumerate() {
         if pair[1].value <= pair[0].value {
             diagnostics.push(
-                at(document, &format!("/scale/levels/{}/value", i + 1), false, format!(
-                    "level \"{}\" ({}) does not stand above level \"{}\" ({})",
-                    pair[1].label, pair[1].value, pair[0].label, pair[0].value
-                ))
+                at(
+                    document,
+                    &format!("/scale/levels/{}/value", i + 1),
+                    false,
+                    format!(
+                        "level \"{}\" ({}) does not stand above level \"{}\" ({})",
+                        pair[1].label, pair[1].value, pair[0].label, pair[0].value
+                    ),
+                )
                 .hint("list the levels from lowest to highest, each with a larger value"),
             );
         }
@@ -386,36 +494,72 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
     let mut labels = BTreeSet::new();
     for (i, level) in scale.levels.iter().enumerate() {
         if !labels.insert(level.label.as_str()) {
-            diagnostics.push(at(document, &format!("/scale/levels/{i}/label"), false, format!("level label \"{}\" is used twice", level.label)));
+            diagnostics.push(at(
+                document,
+                &format!("/scale/levels/{i}/label"),
+                false,
+                format!("level label \"{}\" is used twice", level.label),
+            ));
         }
         if !scale.contains(level.value) {
             diagnostics.push(
-                at(document, &format!("/scale/levels/{i}/value"), false, format!("level value {} is not a whole number of steps ({}) above the lowest level", level.value, scale.step))
-                    .hint("change the level's value or the scale's step"),
+                at(
+                    document,
+                    &format!("/scale/levels/{i}/value"),
+                    false,
+                    format!(
+                        "level value {} is not a whole number of steps ({}) above the lowest level",
+                        level.value, scale.step
+                    ),
+                )
+                .hint("change the level's value or the scale's step"),
             );
         }
     }
     if !scale.contains(scale.mastery_threshold) {
         diagnostics.push(
-            at(document, "/scale/mastery_threshold", false, format!("mastery threshold {} is not on the scale", scale.mastery_threshold))
-                .hint(format!("use a value from {} to {} in steps of {}", scale.min(), scale.max(), scale.step)),
+            at(
+                document,
+                "/scale/mastery_threshold",
+                false,
+                format!(
+                    "mastery threshold {} is not on the scale",
+                    scale.mastery_threshold
+                ),
+            )
+            .hint(format!(
+                "use a value from {} to {} in steps of {}",
+                scale.min(),
+                scale.max(),
+                scale.step
+            )),
         );
     }
 
     // Overrides name real areas and credits.
-    for (id, _) in &school.aggregation.overrides.areas {
+    for id in school.aggregation.overrides.areas.keys() {
         if !area_ids.contains(id.as_str()) {
             diagnostics.push(
-                at(document, &format!("/aggregation/overrides/areas/{}", escape(id)), true, format!("override for unknown area \"{id}\""))
-                    .hint(unknown_hint("area", id, area_ids.iter().copied())),
+                at(
+                    document,
+                    &format!("/aggregation/overrides/areas/{}", escape(id)),
+                    true,
+                    format!("override for unknown area \"{id}\""),
+                )
+                .hint(unknown_hint("area", id, area_ids.iter().copied())),
             );
         }
     }
-    for (id, _) in &school.aggregation.overrides.credits {
+    for id in school.aggregation.overrides.credits.keys() {
         if !credit_ids.contains(id.as_str()) {
             diagnostics.push(
-                at(document, &format!("/aggregation/overrides/credits/{}", escape(id)), true, format!("override for unknown credit \"{id}\""))
-                    .hint(unknown_hint("credit", id, credit_ids.iter().copied())),
+                at(
+                    document,
+                    &format!("/aggregation/overrides/credits/{}", escape(id)),
+                    true,
+                    format!("override for unknown credit \"{id}\""),
+                )
+                .hint(unknown_hint("credit", id, credit_ids.iter().copied())),
             );
         }
     }
@@ -425,10 +569,29 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
     if let Some(equivalency) = &school.equivalency {
         for (i, row) in equivalency.table.iter().enumerate() {
             if row.from > row.to {
-                diagnostics.push(at(document, &format!("/equivalency/table/{i}"), false, format!("row runs from {} down to {}", row.from, row.to)).hint("put the lower level in \"from\""));
+                diagnostics.push(
+                    at(
+                        document,
+                        &format!("/equivalency/table/{i}"),
+                        false,
+                        format!("row runs from {} down to {}", row.from, row.to),
+                    )
+                    .hint("put the lower level in \"from\""),
+                );
             }
             if row.from < scale.min() || row.to > scale.max() {
-                diagnostics.push(at(document, &format!("/equivalency/table/{i}"), false, format!("row {}..{} leaves the scale ({}..{})", row.from, row.to, scale.min(), scale.max())));
+                diagnostics.push(at(
+                    document,
+                    &format!("/equivalency/table/{i}"),
+                    false,
+                    format!(
+                        "row {}..{} leaves the scale ({}..{})",
+                        row.from,
+                        row.to,
+                        scale.min(),
+                        scale.max()
+                    ),
+                ));
             }
         }
     }
@@ -444,12 +607,25 @@ fn check_graduation(
     let framework = &school.framework;
     let graduation = &school.graduation;
     let sum = |filter: &dyn Fn(&crate::model::Credit) -> bool| -> Decimal {
-        framework.credits.iter().filter(|c| filter(c)).map(|c| c.value).sum()
+        framework
+            .credits
+            .iter()
+            .filter(|c| filter(c))
+            .map(|c| c.value)
+            .sum()
     };
     for (id, requirement) in &graduation.areas {
         let pointer = format!("/graduation/areas/{}", escape(id));
         if !area_ids.contains(id.as_str()) {
-            diagnostics.push(at(document, &pointer, true, format!("requirement for unknown area \"{id}\"")).hint(unknown_hint("area", id, area_ids.iter().copied())));
+            diagnostics.push(
+                at(
+                    document,
+                    &pointer,
+                    true,
+                    format!("requirement for unknown area \"{id}\""),
+                )
+                .hint(unknown_hint("area", id, area_ids.iter().copied())),
+            );
             continue;
         }
         let available = sum(&|c| c.area == *id);
@@ -465,7 +641,12 @@ fn check_graduation(
         if let Some(level) = requirement.min_level
             && !school.scale.contains(level)
         {
-            diagnostics.push(at(document, &format!("{pointer}/min_level"), false, format!("minimum level {level} is not on the scale")));
+            diagnostics.push(at(
+                document,
+                &format!("{pointer}/min_level"),
+                false,
+                format!("minimum level {level} is not on the scale"),
+            ));
         }
     }
     let total = sum(&|_| true);
@@ -487,17 +668,26 @@ fn check_graduation(
     }
     let per_area: Decimal = graduation.areas.values().map(|r| r.credits).sum();
     if per_area > graduation.total_credits {
-        diagnostics.push(warn(document, "/graduation/total_credits", format!(
-            "the area requirements add up to {}, more than the total of {}",
-            per_area.normalize(),
-            graduation.total_credits.normalize()
-        )));
+        diagnostics.push(warn(
+            document,
+            "/graduation/total_credits",
+            format!(
+                "the area requirements add up to {}, more than the total of {}",
+                per_area.normalize(),
+                graduation.total_credits.normalize()
+            ),
+        ));
     }
     for (i, id) in graduation.required_credits.iter().enumerate() {
         if !credit_ids.contains(id.as_str()) {
             diagnostics.push(
-                at(document, &format!("/graduation/required_credits/{i}"), false, format!("required credit \"{id}\" is not in the framework"))
-                    .hint(unknown_hint("credit", id, credit_ids.iter().copied())),
+                at(
+                    document,
+                    &format!("/graduation/required_credits/{i}"),
+                    false,
+                    format!("required credit \"{id}\" is not in the framework"),
+                )
+                .hint(unknown_hint("credit", id, credit_ids.iter().copied())),
             );
         }
     }
@@ -516,27 +706,60 @@ fn check_student(
     diagnostics: &mut Vec<Diagnostic>,
 ) {
     let scale = &school.scale;
-    let check_date = |diagnostics: &mut Vec<Diagnostic>, pointer: &str, date: NaiveDate, what: &str| {
-        if let Some(issued) = issue_date
-            && date > issued
-        {
-            diagnostics.push(
-                at(document, pointer, false, format!("{what} {date} is after the issue date {issued}"))
+    let check_date =
+        |diagnostics: &mut Vec<Diagnostic>, pointer: &str, date: NaiveDate, what: &str| {
+            if let Some(issued) = issue_date
+                && date > issued
+            {
+                diagnostics.push(
+                    at(
+                        document,
+                        pointer,
+                        false,
+                        format!("{what} {date} is after the issue date {issued}"),
+                    )
                     .hint("correct the date, or issue the transcript later (--issue-date)"),
-            );
-        }
-        if date < student.birth_date {
-            diagnostics.push(at(document, pointer, false, format!("{what} {date} is before the student's birth date {}", student.birth_date)).hint("correct the date"));
-        }
-    };
+                );
+            }
+            if date < student.birth_date {
+                diagnostics.push(
+                    at(
+                        document,
+                        pointer,
+                        false,
+                        format!(
+                            "{what} {date} is before the student's birth date {}",
+                            student.birth_date
+                        ),
+                    )
+                    .hint("correct the date"),
+                );
+            }
+        };
 
     if let Some(issued) = issue_date
         && student.birth_date > issued
     {
-        diagnostics.push(at(document, "/birth_date", false, format!("birth date {} is after the issue date {issued}", student.birth_date)));
+        diagnostics.push(at(
+            document,
+            "/birth_date",
+            false,
+            format!(
+                "birth date {} is after the issue date {issued}",
+                student.birth_date
+            ),
+        ));
     }
     if student.expected_graduation <= student.birth_date {
-        diagnostics.push(at(document, "/expected_graduation", false, format!("expected graduation {} is not after the birth date {}", student.expected_graduation, student.birth_date)));
+        diagnostics.push(at(
+            document,
+            "/expected_graduation",
+            false,
+            format!(
+                "expected graduation {} is not after the birth date {}",
+                student.expected_graduation, student.birth_date
+            ),
+        ));
     }
 
     let sample_ids: BTreeSet<&str> = student.work_samples.iter().map(|w| w.id.as_str()).collect();
@@ -544,23 +767,51 @@ fn check_student(
         let base = format!("/evidence/{i}");
         if !index.credits.contains_key(evidence.credit.as_str()) {
             diagnostics.push(
-                at(document, &format!("{base}/credit"), false, format!("evidence names unknown credit \"{}\"", evidence.credit))
-                    .hint(unknown_hint("credit", &evidence.credit, index.credit_ids())),
+                at(
+                    document,
+                    &format!("{base}/credit"),
+                    false,
+                    format!("evidence names unknown credit \"{}\"", evidence.credit),
+                )
+                .hint(unknown_hint("credit", &evidence.credit, index.credit_ids())),
             );
         }
         if !scale.contains(evidence.score) {
             diagnostics.push(
-                at(document, &format!("{base}/score"), false, format!("score {} is not on the scale", evidence.score))
-                    .hint(format!("use a score from {} to {} in steps of {}", scale.min(), scale.max(), scale.step.normalize())),
+                at(
+                    document,
+                    &format!("{base}/score"),
+                    false,
+                    format!("score {} is not on the scale", evidence.score),
+                )
+                .hint(format!(
+                    "use a score from {} to {} in steps of {}",
+                    scale.min(),
+                    scale.max(),
+                    scale.step.normalize()
+                )),
             );
         }
-        check_date(diagnostics, &format!("{base}/date"), evidence.date, "assessment date");
+        check_date(
+            diagnostics,
+            &format!("{base}/date"),
+            evidence.date,
+            "assessment date",
+        );
         if let Some(sample) = &evidence.work_sample
             && !sample_ids.contains(sample.as_str())
         {
             diagnostics.push(
-                at(document, &format!("{base}/work_sample"), false, format!("evidence names unknown work sample \"{sample}\""))
-                    .hint(unknown_hint("work sample", sample, sample_ids.iter().copied()).replace("from school.json", "from this student's work_samples")),
+                at(
+                    document,
+                    &format!("{base}/work_sample"),
+                    false,
+                    format!("evidence names unknown work sample \"{sample}\""),
+                )
+                .hint(
+                    unknown_hint("work sample", sample, sample_ids.iter().copied())
+                        .replace("from school.json", "from this student's work_samples"),
+                ),
             );
         }
     }
@@ -569,17 +820,35 @@ fn check_student(
     for (i, sample) in student.work_samples.iter().enumerate() {
         let base = format!("/work_samples/{i}");
         if !seen_samples.insert(sample.id.as_str()) {
-            diagnostics.push(at(document, &format!("{base}/id"), false, format!("work sample id \"{}\" is used twice", sample.id)).hint("give every work sample a different id"));
+            diagnostics.push(
+                at(
+                    document,
+                    &format!("{base}/id"),
+                    false,
+                    format!("work sample id \"{}\" is used twice", sample.id),
+                )
+                .hint("give every work sample a different id"),
+            );
         }
         for (j, credit) in sample.credits.iter().enumerate() {
             if !index.credits.contains_key(credit.as_str()) {
                 diagnostics.push(
-                    at(document, &format!("{base}/credits/{j}"), false, format!("work sample names unknown credit \"{credit}\""))
-                        .hint(unknown_hint("credit", credit, index.credit_ids())),
+                    at(
+                        document,
+                        &format!("{base}/credits/{j}"),
+                        false,
+                        format!("work sample names unknown credit \"{credit}\""),
+                    )
+                    .hint(unknown_hint("credit", credit, index.credit_ids())),
                 );
             }
         }
-        check_date(diagnostics, &format!("{base}/date"), sample.date, "work sample date");
+        check_date(
+            diagnostics,
+            &format!("{base}/date"),
+            sample.date,
+            "work sample date",
+        );
     }
 
     let mut attested = BTreeMap::new();
@@ -587,23 +856,60 @@ fn check_student(
         let base = format!("/attestations/{i}");
         if !index.credits.contains_key(attestation.credit.as_str()) {
             diagnostics.push(
-                at(document, &format!("{base}/credit"), false, format!("attestation names unknown credit \"{}\"", attestation.credit))
-                    .hint(unknown_hint("credit", &attestation.credit, index.credit_ids())),
+                at(
+                    document,
+                    &format!("{base}/credit"),
+                    false,
+                    format!(
+                        "attestation names unknown credit \"{}\"",
+                        attestation.credit
+                    ),
+                )
+                .hint(unknown_hint(
+                    "credit",
+                    &attestation.credit,
+                    index.credit_ids(),
+                )),
             );
         }
         if let Some(first) = attested.insert(attestation.credit.as_str(), i) {
             diagnostics.push(
-                at(document, &format!("{base}/credit"), false, format!("credit \"{}\" has a second attestation", attestation.credit))
-                    .hint(format!("keep one attestation per credit; the other is /attestations/{first}")),
+                at(
+                    document,
+                    &format!("{base}/credit"),
+                    false,
+                    format!("credit \"{}\" has a second attestation", attestation.credit),
+                )
+                .hint(format!(
+                    "keep one attestation per credit; the other is /attestations/{first}"
+                )),
             );
         }
-        if attestation.status == AttestationStatus::Approved && !student.evidence.iter().any(|e| e.credit == attestation.credit) {
+        if attestation.status == AttestationStatus::Approved
+            && !student
+                .evidence
+                .iter()
+                .any(|e| e.credit == attestation.credit)
+        {
             diagnostics.push(
-                at(document, &format!("{base}/status"), false, format!("credit \"{}\" is approved, but the student has no evidence for it", attestation.credit))
-                    .hint("add the evidence the approval rests on, or mark the credit \"exempt\""),
+                at(
+                    document,
+                    &format!("{base}/status"),
+                    false,
+                    format!(
+                        "credit \"{}\" is approved, but the student has no evidence for it",
+                        attestation.credit
+                    ),
+                )
+                .hint("add the evidence the approval rests on, or mark the credit \"exempt\""),
             );
         }
-        check_date(diagnostics, &format!("{base}/date"), attestation.date, "attestation date");
+        check_date(
+            diagnostics,
+            &format!("{base}/date"),
+            attestation.date,
+            "attestation date",
+        );
     }
 }
 
