@@ -110,6 +110,36 @@ pub fn describe_method(method: &Method) -> String {
     }
 }
 
+/// A method's parameters by name, as the transcript records them.
+pub fn method_parameters(method: &Method) -> BTreeMap<String, String> {
+    let tie = |tie: &ModeTie| match tie {
+        ModeTie::Higher => "higher",
+        ModeTie::MoreRecent => "more_recent",
+        ModeTie::None => "none",
+    };
+    let pairs: Vec<(&str, String)> = match method {
+        Method::MostRecent | Method::Highest | Method::Mean | Method::Median => vec![],
+        Method::Mode { tie: t } => vec![("tie", tie(t).to_string())],
+        Method::DecayingAverage { weight } | Method::WeightedRecent { weight } => {
+            vec![("weight", amount(*weight))]
+        }
+        Method::PowerLaw { min_scores } => vec![("min_scores", min_scores.to_string())],
+        Method::NTimes { n } => vec![("n", n.to_string())],
+        Method::RecentWindow { k, of } => vec![
+            ("k", k.to_string()),
+            (
+                "of",
+                match of {
+                    WindowStat::Mean => "mean",
+                    WindowStat::Highest => "highest",
+                }
+                .to_string(),
+            ),
+        ],
+    };
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}
+
 pub fn method_name(method: &Method) -> &'static str {
     match method {
         Method::MostRecent => "most_recent",
@@ -490,6 +520,7 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
         attestation: attestation.map(|a| a.status),
         calculation: CalculationBlock {
             method: method_name(&policy.method).to_string(),
+            parameters: method_parameters(&policy.method),
             description: describe_method(&policy.method),
             min_evidence: policy.min_evidence,
             attestation_required: policy.attestation == AttestationRule::Approved,

@@ -208,6 +208,8 @@ pub struct CreditResult {
 pub struct CalculationBlock {
     /// The method's name, such as "decaying_average".
     pub method: String,
+    /// The method's parameters by name, such as {"weight": "0.65"}.
+    pub parameters: std::collections::BTreeMap<String, String>,
     /// The method and its parameters in words.
     pub description: String,
     pub min_evidence: u32,

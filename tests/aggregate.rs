@@ -191,3 +191,220 @@ proptest! {
         }
     }
 }
+
+/// The small school, validated, with its one student changed by `change`.
+fn small_school_transcript(
+    change: impl FnOnce(&mut serde_json::Value),
+    school_change: impl FnOnce(&mut serde_json::Value),
+) -> mastery::transcript::Transcript {
+    use mastery::aggregate::{AggregateOptions, aggregate};
+    use mastery::transcript::{Layout, Paper};
+    let dir = crate::common::small_school();
+    let student_path = dir.path().join("students/s1.json");
+    let mut student = crate::common::read_json(&student_path);
+    change(&mut student);
+    crate::common::write_json(&student_path, &student);
+    let school_path = dir.path().join("school.json");
+    let mut school = crate::common::read_json(&school_path);
+    school_change(&mut school);
+    crate::common::write_json(&school_path, &school);
+    let loaded = mastery::load::load(dir.path()).unwrap();
+    let checked = mastery::validate::validate(
+        &loaded.value,
+        &mastery::validate::Schemas::new(),
+        &Default::default(),
+    );
+    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
+    let records = checked.value.unwrap();
+    let options = AggregateOptions {
+        issue_date: records.issue_date.unwrap(),
+        logo: None,
+        layout: Layout {
+            paper: Paper::Letter,
+            locale: "en".into(),
+            show_in_progress: true,
+        },
+    };
+    aggregate(&records.school, &records.students[0].student, &options)
+}
+
+fn credit<'a>(
+    transcript: &'a mastery::transcript::Transcript,
+    id: &str,
+) -> &'a mastery::transcript::CreditResult {
+    transcript
+        .areas
+        .iter()
+        .flat_map(|a| &a.credits)
+        .find(|c| c.id == id)
+        .unwrap()
+}
+
+#[test]
+fn the_attestation_rule_and_exemptions_decide_what_counts() {
+    use mastery::transcript::CreditStatus;
+    use serde_json::json;
+    let approval =
+        |school: &mut serde_json::Value| school["aggregation"]["attestation"] = json!("approved");
+    // No attestation: the level alone is not enough.
+    let t = small_school_transcript(|_| {}, approval);
+    assert_eq!(credit(&t, "WRI-1").status, CreditStatus::AwaitingApproval);
+    // Approved: earned, with the approver and date.
+    let t = small_school_transcript(
+        |s| s["attestations"] = json!([{"credit": "WRI-1", "status": "approved", "approved_by": "Ms. Reed", "date": "2025-10-05"}]),
+        approval,
+    );
+    let wri = credit(&t, "WRI-1");
+    assert_eq!(
+        (
+            wri.status,
+            wri.validated_by.as_deref(),
+            wri.date_earned.as_deref()
+        ),
+        (CreditStatus::Earned, Some("Ms. Reed"), Some("2025-10-05"))
+    );
+    // Exempt: counts without evidence, with a note.
+    let t = small_school_transcript(
+        |s| s["attestations"] = json!([{"credit": "MAT-2", "status": "exempt", "approved_by": "Mr. Cole", "date": "2025-09-01"}]),
+        approval,
+    );
+    assert_eq!(credit(&t, "MAT-2").status, CreditStatus::Exempt);
+    assert!(
+        credit(&t, "MAT-2")
+            .note
+            .as_deref()
+            .unwrap()
+            .starts_with("exempt")
+    );
+    assert_eq!(t.areas[1].earned.value, "1");
+}
+
+#[test]
+fn too_little_evidence_gives_no_level() {
+    use mastery::transcript::CreditStatus;
+    let t = small_school_transcript(
+        |_| {},
+        |school| school["aggregation"]["min_evidence"] = 2.into(),
+    );
+    let wri = credit(&t, "WRI-1");
+    assert_eq!(wri.status, CreditStatus::InProgress);
+    assert_eq!(wri.level, None);
+    assert_eq!(
+        wri.calculation.no_level_reason.as_deref(),
+        Some("1 piece of evidence; the school requires 2 before giving a level")
+    );
+}
+
+#[test]
+fn overrides_apply_per_area_then_per_credit() {
+    use serde_json::json;
+    let t = small_school_transcript(
+        |s| {
+            let more = json!([
+                {"credit": "WRI-1", "score": 1, "date": "2025-10-02", "assessor": "Ms. Reed"},
+                {"credit": "MAT-1", "score": 1, "date": "2025-11-04", "assessor": "Mr. Cole"}
+            ]);
+            s["evidence"]
+                .as_array_mut()
+                .unwrap()
+                .extend(more.as_array().unwrap().clone());
+        },
+        |school| {
+            school["aggregation"]["overrides"] = json!({
+                "areas": {"WRI": {"method": "highest"}, "MAT": {"method": "highest"}},
+                "credits": {"MAT-1": {"method": "most_recent", "reason": "the last attempt counts"}}
+            })
+        },
+    );
+    assert_eq!(credit(&t, "WRI-1").calculation.method, "highest");
+    assert_eq!(credit(&t, "WRI-1").level.as_deref(), Some("3"));
+    assert_eq!(credit(&t, "MAT-1").calculation.method, "most_recent");
+    assert_eq!(credit(&t, "MAT-1").level.as_deref(), Some("1"));
+    assert_eq!(t.policy.overrides.len(), 3);
+    assert_eq!(
+        t.policy.overrides[2].reason.as_deref(),
+        Some("the last attempt counts")
+    );
+}
+
+#[test]
+fn graduation_is_met_on_track_or_not_met() {
+    use mastery::transcript::GraduationStatus;
+    use serde_json::json;
+    // Two credits earned of three required; nothing else started: not met.
+    let t = small_school_transcript(|_| {}, |_| {});
+    assert_eq!(t.graduation.status, GraduationStatus::NotMet);
+    assert_eq!(
+        t.graduation.missing,
+        vec!["1 credit still needed in total (2 of 3 earned)"]
+    );
+    // A third credit started: on track, since graduation is still ahead.
+    let started = |s: &mut serde_json::Value| {
+        s["evidence"].as_array_mut().unwrap().push(
+            json!({"credit": "MAT-2", "score": 2, "date": "2026-01-10", "assessor": "Mr. Cole"}),
+        )
+    };
+    let t = small_school_transcript(started, |_| {});
+    assert_eq!(t.graduation.status, GraduationStatus::OnTrack);
+    // The same after the graduation date: not met.
+    let t = small_school_transcript(started, |school| {
+        school["transcript"]["issue_date"] = json!("2026-07-01")
+    });
+    assert_eq!(t.graduation.status, GraduationStatus::NotMet);
+    // Mastered: met.
+    let t = small_school_transcript(
+        |s| {
+            s["evidence"].as_array_mut().unwrap().push(json!({"credit": "MAT-2", "score": 3, "date": "2026-01-10", "assessor": "Mr. Cole"}))
+        },
+        |_| {},
+    );
+    assert_eq!(t.graduation.status, GraduationStatus::Met);
+    assert!(t.graduation.missing.is_empty());
+}
+
+#[test]
+fn an_area_rule_can_forbid_low_levels() {
+    use mastery::transcript::GraduationStatus;
+    use serde_json::json;
+    let t = small_school_transcript(
+        |s| {
+            s["evidence"].as_array_mut().unwrap().push(json!({"credit": "MAT-2", "score": 1, "date": "2026-01-10", "assessor": "Mr. Cole"}))
+        },
+        |school| school["graduation"]["areas"]["MAT"] = json!({"credits": 1, "min_level": 2}),
+    );
+    assert!(!t.areas[1].met);
+    assert!(
+        t.graduation
+            .missing
+            .iter()
+            .any(|m| m
+                == "Mathematics: \"Statistics\" stands at level 1, below the area's minimum of 2"),
+        "{:?}",
+        t.graduation.missing
+    );
+    assert_ne!(t.graduation.status, GraduationStatus::Met);
+}
+
+#[test]
+fn the_equivalency_maps_the_mean_level_through_the_table() {
+    use serde_json::json;
+    let t = small_school_transcript(
+        |_| {},
+        |school| {
+            school["equivalency"] = json!({
+                "label": "100-point equivalent", "explanation": "For forms that need a number.", "digits": 1,
+                "table": [{"from": 3.26, "to": 3.74, "value_from": 93, "value_to": 96}, {"from": 3.0, "to": 3.25, "value_from": 90, "value_to": 92}]
+            })
+        },
+    );
+    // Levels 3 and 4 give a mean of 3.50: 93 + (3.50 − 3.26) / (3.74 − 3.26) × 3 = 94.5.
+    let equivalency = t.equivalency.unwrap();
+    assert_eq!(
+        (
+            equivalency.mean_level.as_deref(),
+            equivalency.value.as_deref()
+        ),
+        (Some("3.50"), Some("94.5"))
+    );
+    assert!(!equivalency.on_first_page);
+}
