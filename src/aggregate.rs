@@ -16,8 +16,8 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::model::{
-    AttestationRule, AttestationStatus, Credit, CreditLevel, Equivalency, Method, ModeTie, Scale,
-    School, Student, WindowStat,
+    AttestationRule, AttestationStatus, Credit, CreditLevel, Equivalency, Method, ModeTie, Scale, School, Student,
+    WindowStat,
 };
 use crate::transcript::*;
 use methods::{Calculation, Outcome, STEP_DIGITS, Score, fixed};
@@ -48,10 +48,7 @@ pub fn effective_policy(school: &School, credit: &Credit) -> EffectivePolicy {
         min_evidence: policy.min_evidence,
         attestation: policy.attestation,
     };
-    let layers = [
-        policy.overrides.areas.get(&credit.area),
-        policy.overrides.credits.get(&credit.id),
-    ];
+    let layers = [policy.overrides.areas.get(&credit.area), policy.overrides.credits.get(&credit.id)];
     for layer in layers.into_iter().flatten() {
         if let Some(method) = &layer.method {
             effective.method = method.method();
@@ -157,20 +154,13 @@ pub fn method_name(method: &Method) -> &'static str {
 
 /// Rounds `value` half up to the nearest step of the scale, and keeps it on the scale.
 pub fn round_to_step(value: Decimal, scale: &Scale) -> Decimal {
-    let steps = ((value - scale.min()) / scale.step)
-        .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
+    let steps = ((value - scale.min()) / scale.step).round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero);
     (scale.min() + steps * scale.step).clamp(scale.min(), scale.max())
 }
 
 /// Digits after the decimal point that the scale's values need.
 fn scale_digits(scale: &Scale) -> u32 {
-    scale
-        .levels
-        .iter()
-        .map(|l| l.value.normalize().scale())
-        .chain([scale.step.normalize().scale()])
-        .max()
-        .unwrap_or(0)
+    scale.levels.iter().map(|l| l.value.normalize().scale()).chain([scale.step.normalize().scale()]).max().unwrap_or(0)
 }
 
 fn amount(value: Decimal) -> String {
@@ -178,11 +168,7 @@ fn amount(value: Decimal) -> String {
 }
 
 fn plural(count: Decimal, word: &str) -> String {
-    if count == Decimal::ONE {
-        format!("1 {word}")
-    } else {
-        format!("{} {word}s", amount(count))
-    }
+    if count == Decimal::ONE { format!("1 {word}") } else { format!("{} {word}s", amount(count)) }
 }
 
 /// Builds the transcript of one student.
@@ -218,11 +204,7 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
                 .map(|r| r.credits)
                 .filter(|v| !v.is_zero())
                 .unwrap_or_else(|| credit_values(school, &credits, |_| true));
-            let progress = if target.is_zero() {
-                Decimal::ONE
-            } else {
-                (earned_value / target).min(Decimal::ONE)
-            };
+            let progress = if target.is_zero() { Decimal::ONE } else { (earned_value / target).min(Decimal::ONE) };
             AreaResult {
                 id: area.id.clone(),
                 title: area.title.clone(),
@@ -242,20 +224,11 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
     let totals = Totals {
         earned: tally_refs(school, &all, |c| c.status.counts()),
         offered: tally_refs(school, &all, |_| true),
-        in_progress: all
-            .iter()
-            .filter(|c| c.status == CreditStatus::InProgress)
-            .count() as u32,
-        awaiting_approval: all
-            .iter()
-            .filter(|c| c.status == CreditStatus::AwaitingApproval)
-            .count() as u32,
+        in_progress: all.iter().filter(|c| c.status == CreditStatus::InProgress).count() as u32,
+        awaiting_approval: all.iter().filter(|c| c.status == CreditStatus::AwaitingApproval).count() as u32,
     };
     let graduation = graduation(school, student, &areas, options.issue_date);
-    let equivalency = school
-        .equivalency
-        .as_ref()
-        .map(|e| equivalency(e, &all, digits));
+    let equivalency = school.equivalency.as_ref().map(|e| equivalency(e, &all, digits));
 
     Transcript {
         format: FORMAT,
@@ -281,10 +254,7 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
                 })
                 .collect(),
             threshold: level_text(scale.mastery_threshold),
-            threshold_label: scale
-                .label_for(scale.mastery_threshold)
-                .map(|l| l.label.clone())
-                .unwrap_or_default(),
+            threshold_label: scale.label_for(scale.mastery_threshold).map(|l| l.label.clone()).unwrap_or_default(),
             step: amount(scale.step),
             min: level_text(scale.min()),
             max: level_text(scale.max()),
@@ -334,10 +304,7 @@ fn policy_block(school: &School) -> PolicyBlock {
             parts.push(format!("level by {}", describe_method(&method.method())));
         }
         if let Some(min) = o.min_evidence {
-            parts.push(format!(
-                "at least {min} piece{} of evidence",
-                if min == 1 { "" } else { "s" }
-            ));
+            parts.push(format!("at least {min} piece{} of evidence", if min == 1 { "" } else { "s" }));
         }
         match o.attestation {
             Some(AttestationRule::Approved) => parts.push("teacher approval required".to_string()),
@@ -382,40 +349,18 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
     let policy = effective_policy(school, credit);
 
     // Evidence in assessment order; a stable sort keeps the record's order on equal dates.
-    let mut evidence: Vec<&crate::model::Evidence> = student
-        .evidence
-        .iter()
-        .filter(|e| e.credit == credit.id)
-        .collect();
+    let mut evidence: Vec<&crate::model::Evidence> =
+        student.evidence.iter().filter(|e| e.credit == credit.id).collect();
     evidence.sort_by_key(|e| e.date);
-    let counted: Vec<&crate::model::Evidence> = evidence
-        .iter()
-        .copied()
-        .filter(|e| !e.weight.is_zero())
-        .collect();
-    let scores: Vec<Score> = counted
-        .iter()
-        .map(|e| Score {
-            value: e.score,
-            weight: e.weight,
-        })
-        .collect();
+    let counted: Vec<&crate::model::Evidence> = evidence.iter().copied().filter(|e| !e.weight.is_zero()).collect();
+    let scores: Vec<Score> = counted.iter().map(|e| Score { value: e.score, weight: e.weight }).collect();
 
     let mut no_level_reason = None;
     let mut needs_judgement = false;
-    let mut calculation = Calculation {
-        outcome: Outcome::NoValue(String::new()),
-        steps: Vec::new(),
-    };
+    let mut calculation = Calculation { outcome: Outcome::NoValue(String::new()), steps: Vec::new() };
     if counted.is_empty() {
-        no_level_reason = Some(
-            if evidence.is_empty() {
-                "no evidence yet"
-            } else {
-                "no evidence with a weight above 0"
-            }
-            .to_string(),
-        );
+        no_level_reason =
+            Some(if evidence.is_empty() { "no evidence yet" } else { "no evidence with a weight above 0" }.to_string());
     } else if (counted.len() as u32) < policy.min_evidence {
         no_level_reason = Some(format!(
             "{} piece{} of evidence; the school requires {} before giving a level",
@@ -454,32 +399,21 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
 
     let last = counted.last();
     let (date_earned, validated_by) = match (status, attestation) {
-        (CreditStatus::Exempt, Some(a)) | (CreditStatus::Earned, Some(a))
-            if a.status != AttestationStatus::Pending =>
-        {
+        (CreditStatus::Exempt, Some(a)) | (CreditStatus::Earned, Some(a)) if a.status != AttestationStatus::Pending => {
             (Some(a.date.to_string()), a.approved_by.clone())
         }
-        (CreditStatus::Earned, _) => (
-            last.map(|e| e.date.to_string()),
-            last.map(|e| e.assessor.clone()),
-        ),
+        (CreditStatus::Earned, _) => (last.map(|e| e.date.to_string()), last.map(|e| e.assessor.clone())),
         _ => (None, None),
     };
     let note = match status {
-        CreditStatus::Exempt => {
-            Some("exempt: counted as earned on the school's decision".to_string())
-        }
-        CreditStatus::AwaitingApproval => {
-            Some("mastery level reached; awaiting a teacher's approval".to_string())
-        }
+        CreditStatus::Exempt => Some("exempt: counted as earned on the school's decision".to_string()),
+        CreditStatus::AwaitingApproval => Some("mastery level reached; awaiting a teacher's approval".to_string()),
         CreditStatus::AwaitingJudgement => Some("awaiting a teacher's judgement".to_string()),
         CreditStatus::InProgress => Some(match (&no_level_reason, level) {
             (Some(reason), _) => reason.clone(),
-            (None, Some(level)) => format!(
-                "current level {}; mastery is {}",
-                fixed(level, digits),
-                fixed(scale.mastery_threshold, digits)
-            ),
+            (None, Some(level)) => {
+                format!("current level {}; mastery is {}", fixed(level, digits), fixed(scale.mastery_threshold, digits))
+            }
             (None, None) => "in progress".to_string(),
         }),
         _ => None,
@@ -489,18 +423,10 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
         .work_samples
         .iter()
         .filter(|w| {
-            w.credits.contains(&credit.id)
-                || evidence
-                    .iter()
-                    .any(|e| e.work_sample.as_deref() == Some(w.id.as_str()))
+            w.credits.contains(&credit.id) || evidence.iter().any(|e| e.work_sample.as_deref() == Some(w.id.as_str()))
         })
         .collect();
-    samples.sort_by(|a, b| {
-        b.featured
-            .cmp(&a.featured)
-            .then(a.date.cmp(&b.date))
-            .then(a.id.cmp(&b.id))
-    });
+    samples.sort_by(|a, b| b.featured.cmp(&a.featured).then(a.date.cmp(&b.date)).then(a.id.cmp(&b.id)));
 
     CreditResult {
         id: credit.id.clone(),
@@ -511,9 +437,7 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
         uri: credit.uri.clone(),
         status,
         level: level.map(|l| fixed(l, digits)),
-        level_label: level
-            .and_then(|l| scale.label_for(l))
-            .map(|l| l.label.clone()),
+        level_label: level.and_then(|l| scale.label_for(l)).map(|l| l.label.clone()),
         date_earned,
         validated_by,
         note,
@@ -570,35 +494,18 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
 }
 
 fn value_of(school: &School, credit_id: &str) -> Decimal {
-    school
-        .framework
-        .credits
-        .iter()
-        .find(|c| c.id == credit_id)
-        .map_or(Decimal::ZERO, |c| c.value)
+    school.framework.credits.iter().find(|c| c.id == credit_id).map_or(Decimal::ZERO, |c| c.value)
 }
 
-fn credit_values(
-    school: &School,
-    credits: &[CreditResult],
-    keep: impl Fn(&CreditResult) -> bool,
-) -> Decimal {
-    credits
-        .iter()
-        .filter(|c| keep(c))
-        .map(|c| value_of(school, &c.id))
-        .sum()
+fn credit_values(school: &School, credits: &[CreditResult], keep: impl Fn(&CreditResult) -> bool) -> Decimal {
+    credits.iter().filter(|c| keep(c)).map(|c| value_of(school, &c.id)).sum()
 }
 
 fn tally(school: &School, credits: &[CreditResult], keep: impl Fn(&CreditResult) -> bool) -> Tally {
     tally_refs(school, &credits.iter().collect::<Vec<_>>(), keep)
 }
 
-fn tally_refs(
-    school: &School,
-    credits: &[&CreditResult],
-    keep: impl Fn(&CreditResult) -> bool,
-) -> Tally {
+fn tally_refs(school: &School, credits: &[&CreditResult], keep: impl Fn(&CreditResult) -> bool) -> Tally {
     let mut counts: BTreeMap<CreditLevel, (u32, Decimal)> = BTreeMap::new();
     for credit in credits.iter().filter(|c| keep(c)) {
         let entry = counts.entry(credit.tier).or_default();
@@ -622,12 +529,7 @@ fn started(credit: &CreditResult) -> bool {
     !credit.status.counts() && credit.status != CreditStatus::NotStarted
 }
 
-fn graduation(
-    school: &School,
-    student: &Student,
-    areas: &[AreaResult],
-    issue_date: NaiveDate,
-) -> GraduationResult {
+fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_date: NaiveDate) -> GraduationResult {
     let requirements = &school.graduation;
     let mut missing = Vec::new();
     // Whether what is missing could be made up by credits the student has started (evidence
@@ -655,10 +557,7 @@ fn graduation(
         }
         if let Some(min) = requirement.min_level {
             for credit in &area.credits {
-                if let Some(level) = credit
-                    .level
-                    .as_ref()
-                    .and_then(|l| l.parse::<Decimal>().ok())
+                if let Some(level) = credit.level.as_ref().and_then(|l| l.parse::<Decimal>().ok())
                     && level < min
                 {
                     missing.push(format!(
@@ -674,10 +573,7 @@ fn graduation(
 
     let all: Vec<&CreditResult> = areas.iter().flat_map(|a| &a.credits).collect();
     let sum = |keep: &dyn Fn(&CreditResult) -> bool| -> Decimal {
-        all.iter()
-            .filter(|c| keep(c))
-            .map(|c| value_of(school, &c.id))
-            .sum()
+        all.iter().filter(|c| keep(c)).map(|c| value_of(school, &c.id)).sum()
     };
     let total_earned = sum(&|c| c.status.counts());
     if total_earned < requirements.total_credits {
@@ -705,17 +601,10 @@ fn graduation(
         .required_credits
         .iter()
         .filter_map(|id| all.iter().find(|c| &c.id == id))
-        .map(|c| RequiredCredit {
-            id: c.id.clone(),
-            title: c.title.clone(),
-            earned: c.status.counts(),
-        })
+        .map(|c| RequiredCredit { id: c.id.clone(), title: c.title.clone(), earned: c.status.counts() })
         .collect();
     for credit in required_credits.iter().filter(|c| !c.earned) {
-        missing.push(format!(
-            "required credit \"{}\" not yet earned",
-            credit.title
-        ));
+        missing.push(format!("required credit \"{}\" not yet earned", credit.title));
         reachable &= all.iter().any(|c| c.id == credit.id && started(c));
     }
 
@@ -739,10 +628,7 @@ fn graduation(
 
 /// Maps the mean credit level through the school's equivalency table.
 pub fn equivalent_value(table: &Equivalency, level: Decimal) -> Option<Decimal> {
-    let row = table
-        .table
-        .iter()
-        .find(|r| r.from <= level && level <= r.to)?;
+    let row = table.table.iter().find(|r| r.from <= level && level <= r.to)?;
     let value = match row.value_to {
         Some(value_to) if row.to > row.from => {
             row.value_from + (level - row.from) / (row.to - row.from) * (value_to - row.value_from)
@@ -753,23 +639,14 @@ pub fn equivalent_value(table: &Equivalency, level: Decimal) -> Option<Decimal> 
 }
 
 fn equivalency(table: &Equivalency, credits: &[&CreditResult], digits: u32) -> EquivalencyResult {
-    let levels: Vec<Decimal> = credits
-        .iter()
-        .filter_map(|c| c.level.as_ref()?.parse().ok())
-        .collect();
-    let mean = (!levels.is_empty())
-        .then(|| levels.iter().copied().sum::<Decimal>() / Decimal::from(levels.len()));
+    let levels: Vec<Decimal> = credits.iter().filter_map(|c| c.level.as_ref()?.parse().ok()).collect();
+    let mean = (!levels.is_empty()).then(|| levels.iter().copied().sum::<Decimal>() / Decimal::from(levels.len()));
     EquivalencyResult {
         label: table.label.clone(),
         explanation: table.explanation.clone(),
         mean_level: mean.map(|m| fixed(m, 2)),
         value: mean
-            .and_then(|m| {
-                equivalent_value(
-                    table,
-                    m.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero),
-                )
-            })
+            .and_then(|m| equivalent_value(table, m.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)))
             .map(|v| fixed(v, table.digits)),
         on_first_page: table.on_first_page,
         table: table

@@ -68,6 +68,20 @@ pub struct DataArgs {
     /// school.json. Printed on the transcript and written as the PDF's creation date.
     #[arg(long, value_name = "DATE")]
     pub issue_date: Option<String>,
+    /// Treat these problems as errors: `--deny warnings` makes any warning fail the run (exit 1).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub deny: Vec<Deny>,
+}
+
+impl DataArgs {
+    pub fn deny_warnings(&self) -> bool {
+        self.deny.contains(&Deny::Warnings)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    Warnings,
 }
 
 /// Options that change how transcripts look.

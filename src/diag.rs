@@ -18,7 +18,8 @@ pub enum Severity {
 }
 
 /// A place in a text file: 1-based line and column (the column counts characters, not bytes),
-/// and the byte range of the offending value.
+/// and the byte range of the offending value within its line (once a diagnostic holds its
+/// line, see [`Diagnostic::in_text`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Position {
     pub line: usize,
@@ -35,31 +36,15 @@ impl Position {
         let line = before.matches('\n').count() + 1;
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
-        Position {
-            line,
-            column,
-            start,
-            end: end.max(start).min(text.len()),
-        }
+        Position { line, column, start, end: end.max(start).min(text.len()) }
     }
 
     /// The position of a 1-based line and column as reported by a parser.
     pub fn of_line_column(text: &str, line: usize, column: usize) -> Position {
-        let line_start: usize = text
-            .split_inclusive('\n')
-            .take(line.saturating_sub(1))
-            .map(str::len)
-            .sum();
-        let offset = text[line_start..]
-            .char_indices()
-            .nth(column.saturating_sub(1))
-            .map_or(text.len(), |(i, _)| line_start + i);
-        Position {
-            line,
-            column,
-            start: offset,
-            end: offset,
-        }
+        let line_start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+        let offset =
+            text[line_start..].char_indices().nth(column.saturating_sub(1)).map_or(text.len(), |(i, _)| line_start + i);
+        Position { line, column, start: offset, end: offset }
     }
 }
 
@@ -76,8 +61,14 @@ pub struct Diagnostic {
     pub severity: Severity,
     /// The file at fault, as the user named it (the school folder joined with the file name).
     pub file: PathBuf,
-    /// Where in the file; `None` only when the whole file is at fault (unreadable, empty).
+    /// Where in the file; `None` only when the whole file is at fault (unreadable, empty). A
+    /// column of 0 means the whole line (a CSV row).
     pub position: Option<Position>,
+    /// For a CSV file: the header of the column at fault.
+    pub column_name: Option<String>,
+    /// The text of the line at `position`, for showing the problem in context.
+    #[serde(skip)]
+    pub source_line: Option<String>,
     /// The JSON Pointer of the value at fault; `None` when there is no parsed value to point
     /// into (a syntax error).
     pub pointer: Option<String>,
@@ -93,6 +84,8 @@ impl Diagnostic {
             severity: Severity::Error,
             file: file.into(),
             position: None,
+            column_name: None,
+            source_line: None,
             pointer: None,
             message: message.into(),
             hint: None,
@@ -100,14 +93,30 @@ impl Diagnostic {
     }
 
     pub fn warning(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(file, message)
-        }
+        Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, message) }
     }
 
     pub fn at(mut self, position: Position) -> Self {
         self.position = Some(position);
+        self
+    }
+
+    /// Places the diagnostic at `position` of `text` (whose first line is line `first_line` of
+    /// the file) and keeps that line of the text for display.
+    pub fn in_text(mut self, text: &str, mut position: Position, first_line: usize) -> Self {
+        let start = position.start.min(text.len());
+        let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
+        let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
+        self.source_line = Some(text[line_start..line_end].trim_end_matches('\r').to_string());
+        position.line += first_line - 1;
+        position.start -= line_start;
+        position.end = position.end.min(line_end).max(start) - line_start;
+        self.position = Some(position);
+        self
+    }
+
+    pub fn with_column(mut self, column: impl Into<String>) -> Self {
+        self.column_name = Some(column.into());
         self
     }
 
@@ -127,20 +136,23 @@ impl Diagnostic {
 }
 
 /// The one-line form: `file:line:col: /pointer: message`, with `warning: ` before the message
-/// of a warning and the hint on a line of its own.
+/// of a warning and the hint on a line of its own. A CSV problem reads
+/// `file:line: column "name": /pointer: message`.
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.file.display())?;
         if let Some(position) = self.position {
-            write!(f, ":{}:{}", position.line, position.column)?;
+            write!(f, ":{}", position.line)?;
+            if position.column > 0 {
+                write!(f, ":{}", position.column)?;
+            }
         }
         f.write_str(": ")?;
+        if let Some(column) = &self.column_name {
+            write!(f, "column \"{column}\": ")?;
+        }
         if let Some(pointer) = &self.pointer {
-            let shown = if pointer.is_empty() {
-                "(root)"
-            } else {
-                pointer
-            };
+            let shown = if pointer.is_empty() { "(root)" } else { pointer };
             write!(f, "{shown}: ")?;
         }
         if self.severity == Severity::Warning {
@@ -175,17 +187,13 @@ impl<T> Checked<T> {
 pub fn sort(diagnostics: &mut [Diagnostic]) {
     diagnostics.sort_by(|a, b| {
         let place = |d: &Diagnostic| d.position.map_or((0, 0), |p| (p.line, p.column));
-        a.file
-            .cmp(&b.file)
-            .then(place(a).cmp(&place(b)))
-            .then(a.message.cmp(&b.message))
+        a.file.cmp(&b.file).then(place(a).cmp(&place(b))).then(a.message.cmp(&b.message))
     });
 }
 
 /// Shows `path` relative to `base` when it lies inside it, for shorter messages.
 pub fn display_path(base: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(base)
-        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    path.strip_prefix(base).map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
 }
 
 #[cfg(test)]
@@ -210,12 +218,7 @@ mod tests {
     #[test]
     fn the_one_line_form_names_file_place_and_pointer() {
         let diagnostic = Diagnostic::error("school/students/a.json", "score 7 is off the scale")
-            .at(Position {
-                line: 4,
-                column: 16,
-                start: 0,
-                end: 0,
-            })
+            .at(Position { line: 4, column: 16, start: 0, end: 0 })
             .pointer("/evidence/0/score")
             .hint("use a score from 1 to 4");
         assert_eq!(

@@ -15,11 +15,7 @@ use crate::transcript::{CreditResult, CreditStatus, GraduationStatus, Transcript
 pub fn explain(transcript: &Transcript, credit: Option<&str>) -> Option<String> {
     let mut out = String::new();
     let student = &transcript.student;
-    let _ = writeln!(
-        out,
-        "{} ({}), transcript issued {}",
-        student.display_name, student.id, transcript.issue_date
-    );
+    let _ = writeln!(out, "{} ({}), transcript issued {}", student.display_name, student.id, transcript.issue_date);
     let _ = writeln!(
         out,
         "scale: {} to {} in steps of {}; mastery at {} ({})",
@@ -31,11 +27,7 @@ pub fn explain(transcript: &Transcript, credit: Option<&str>) -> Option<String> 
     );
     let mut found = false;
     for area in &transcript.areas {
-        for result in area
-            .credits
-            .iter()
-            .filter(|c| credit.is_none_or(|id| c.id == id))
-        {
+        for result in area.credits.iter().filter(|c| credit.is_none_or(|id| c.id == id)) {
             found = true;
             out.push('\n');
             credit_text(&mut out, &area.title, result, &transcript.scale.threshold);
@@ -54,46 +46,22 @@ fn credit_text(out: &mut String, area: &str, credit: &CreditResult, threshold: &
         CreditLevel::Foundational => "foundational",
         CreditLevel::Advanced => "advanced",
     };
-    let _ = writeln!(
-        out,
-        "credit {} \"{}\" ({area}, {tier}, worth {})",
-        credit.id, credit.title, credit.value
-    );
-    let _ = writeln!(
-        out,
-        "  method: {} ({})",
-        calculation.method, calculation.description
-    );
+    let _ = writeln!(out, "credit {} \"{}\" ({area}, {tier}, worth {})", credit.id, credit.title, credit.value);
+    let _ = writeln!(out, "  method: {} ({})", calculation.method, calculation.description);
     let _ = writeln!(
         out,
         "  needs: at least {} piece{} of evidence{}",
         calculation.min_evidence,
-        if calculation.min_evidence == 1 {
-            ""
-        } else {
-            "s"
-        },
-        if calculation.attestation_required {
-            ", and a teacher's approval"
-        } else {
-            ""
-        }
+        if calculation.min_evidence == 1 { "" } else { "s" },
+        if calculation.attestation_required { ", and a teacher's approval" } else { "" }
     );
     if calculation.evidence.is_empty() {
         let _ = writeln!(out, "  evidence: none");
     } else {
-        let _ = writeln!(
-            out,
-            "  evidence, in the order the method reads it (by date):"
-        );
+        let _ = writeln!(out, "  evidence, in the order the method reads it (by date):");
         for evidence in &calculation.evidence {
-            let position = evidence
-                .position
-                .map_or_else(|| "--".to_string(), |i| format!("s{i}"));
-            let mut line = format!(
-                "    {position:<3} {}  score {}",
-                evidence.date, evidence.score
-            );
+            let position = evidence.position.map_or_else(|| "--".to_string(), |i| format!("s{i}"));
+            let mut line = format!("    {position:<3} {}  score {}", evidence.date, evidence.score);
             if evidence.weight != "1" {
                 let _ = write!(line, "  weight {}", evidence.weight);
             }
@@ -109,41 +77,20 @@ fn credit_text(out: &mut String, area: &str, credit: &CreditResult, threshold: &
     }
     if !calculation.steps.is_empty() {
         let _ = writeln!(out, "  working:");
-        let width = calculation
-            .steps
-            .iter()
-            .map(|s| s.label.chars().count() + s.formula.chars().count())
-            .max()
-            .unwrap_or(0);
+        let width =
+            calculation.steps.iter().map(|s| s.label.chars().count() + s.formula.chars().count()).max().unwrap_or(0);
         for step in &calculation.steps {
             let used = step.label.chars().count() + step.formula.chars().count();
-            let _ = writeln!(
-                out,
-                "    {} = {}{} = {}",
-                step.label,
-                step.formula,
-                " ".repeat(width - used),
-                step.value
-            );
+            let _ = writeln!(out, "    {} = {}{} = {}", step.label, step.formula, " ".repeat(width - used), step.value);
         }
     }
-    match (
-        &calculation.raw,
-        &calculation.rounded,
-        &calculation.no_level_reason,
-    ) {
+    match (&calculation.raw, &calculation.rounded, &calculation.no_level_reason) {
         (Some(raw), Some(rounded), _) => {
             let label = credit.level_label.as_deref().unwrap_or("");
-            let _ = writeln!(
-                out,
-                "  result: {raw}, rounded half up to the scale's step: {rounded} ({label})"
-            );
+            let _ = writeln!(out, "  result: {raw}, rounded half up to the scale's step: {rounded} ({label})");
             let reached = rounded.parse::<f64>().ok() >= threshold.parse::<f64>().ok();
-            let _ = writeln!(
-                out,
-                "  mastery threshold {threshold}: {}",
-                if reached { "reached" } else { "not reached" }
-            );
+            let _ =
+                writeln!(out, "  mastery threshold {threshold}: {}", if reached { "reached" } else { "not reached" });
         }
         (_, _, Some(reason)) => {
             let _ = writeln!(out, "  result: no level ({reason})");
@@ -151,11 +98,7 @@ fn credit_text(out: &mut String, area: &str, credit: &CreditResult, threshold: &
         _ => {}
     }
     if let Some(status) = credit.attestation {
-        let by = credit
-            .validated_by
-            .as_deref()
-            .map(|v| format!(" by {v}"))
-            .unwrap_or_default();
+        let by = credit.validated_by.as_deref().map(|v| format!(" by {v}")).unwrap_or_default();
         let status = match status {
             AttestationStatus::Pending => "pending",
             AttestationStatus::Approved => "approved",
@@ -182,11 +125,7 @@ fn graduation_text(out: &mut String, transcript: &Transcript) {
     let graduation = &transcript.graduation;
     let _ = writeln!(out, "graduation:");
     for area in &transcript.areas {
-        let required = area
-            .required
-            .as_deref()
-            .map(|r| format!(" of {r} required"))
-            .unwrap_or_default();
+        let required = area.required.as_deref().map(|r| format!(" of {r} required")).unwrap_or_default();
         let _ = writeln!(
             out,
             "  {}: {} earned{required} ({} foundational, {} advanced){}",
@@ -197,17 +136,10 @@ fn graduation_text(out: &mut String, transcript: &Transcript) {
             if area.met { "" } else { ": not met" }
         );
     }
-    let _ = writeln!(
-        out,
-        "  total: {} of {} required",
-        graduation.total_earned, graduation.total_required
-    );
+    let _ = writeln!(out, "  total: {} of {} required", graduation.total_earned, graduation.total_required);
     if graduation.advanced_required != "0" {
-        let _ = writeln!(
-            out,
-            "  advanced: {} of {} required",
-            graduation.advanced_earned, graduation.advanced_required
-        );
+        let _ =
+            writeln!(out, "  advanced: {} of {} required", graduation.advanced_earned, graduation.advanced_required);
     }
     for missing in &graduation.missing {
         let _ = writeln!(out, "  missing: {missing}");

@@ -23,6 +23,7 @@ pub mod diag;
 pub mod explain;
 pub mod load;
 pub mod model;
+pub mod pipeline;
 pub mod render;
 pub mod transcript;
 pub mod validate;

@@ -2,8 +2,9 @@
 //! writes files and picks the exit code (0 ok, 1 invalid data, 2 usage or I/O failure).
 
 mod cli;
+mod report;
 
-use std::io::{self, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -13,12 +14,13 @@ use clap::Parser;
 
 use cli::{Cli, Command, DataArgs, DiagnosticFormat, OutputFormat, PaperArg, RenderArgs};
 use mastery::aggregate::{AggregateOptions, aggregate};
-use mastery::diag::{self, Diagnostic};
-use mastery::load::{self, RecordSet};
-use mastery::model::parse_date;
+use mastery::load;
+use mastery::model::{School, parse_date};
+use mastery::pipeline::{self, OpenSchool};
 use mastery::render::{self, Attachment, Template};
 use mastery::transcript::{Layout, Paper};
-use mastery::validate::{self, Records, Schemas, ValidateOptions};
+use mastery::validate::{Schemas, ValidateOptions};
+use report::{Reporter, Summary, plural};
 
 const DATA_ERROR: u8 = 1;
 const FAILURE: u8 = 2;
@@ -36,112 +38,64 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Validate {
-            school,
-            data,
-            format,
-        } => validate_command(&school, &data, format),
-        Command::Build {
-            school,
-            out,
-            format,
-            data,
-            render,
-            students,
-        } => build_command(&school, &out, format, &data, &render, &students),
-        Command::Explain {
-            school,
-            student,
-            credit,
-            data,
-        } => explain_command(&school, &data, &student, credit.as_deref()),
+        Command::Validate { school, data, format } => validate_command(&school, &data, format),
+        Command::Build { school, out, format, data, render, students } => {
+            build_command(&school, &out, format, &data, &render, &students)
+        }
+        Command::Explain { school, student, credit, data } => {
+            explain_command(&school, &data, &student, credit.as_deref())
+        }
     }
 }
 
-/// The outcome of loading and validating a school folder.
-struct Checked {
-    set: RecordSet,
-    records: Option<Records>,
-    diagnostics: Vec<Diagnostic>,
-}
-
-fn check(school: &Path, data: &DataArgs) -> Result<Checked> {
+fn validate_options(data: &DataArgs) -> Result<ValidateOptions> {
     let issue_date = data
         .issue_date
         .as_deref()
         .map(|text| {
-            parse_date(text).with_context(|| {
-                format!("--issue-date {text} is not a date of the form YYYY-MM-DD")
-            })
+            parse_date(text).with_context(|| format!("--issue-date {text} is not a date of the form YYYY-MM-DD"))
         })
         .transpose()?;
-    let loaded = load::load(school)?;
-    let schemas = Schemas::new();
-    let validated = validate::validate(&loaded.value, &schemas, &ValidateOptions { issue_date });
-    let mut diagnostics = loaded.diagnostics;
-    diagnostics.extend(validated.diagnostics);
-    diag::sort(&mut diagnostics);
-    Ok(Checked {
-        set: loaded.value,
-        records: validated.value,
-        diagnostics,
-    })
+    Ok(ValidateOptions { issue_date })
 }
 
-fn count(diagnostics: &[Diagnostic]) -> (usize, usize) {
-    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
-    (errors, diagnostics.len() - errors)
-}
-
-fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
-}
-
-fn summary(checked: &Checked) -> String {
-    let (errors, warnings) = count(&checked.diagnostics);
-    format!(
-        "{}: {}, {}, {}, {}",
-        checked.set.dir.display(),
-        plural(1 + checked.set.student_files, "file"),
-        plural(checked.set.student_files, "student"),
-        plural(errors, "error"),
-        plural(warnings, "warning")
-    )
-}
-
-fn validate_command(school: &Path, data: &DataArgs, format: DiagnosticFormat) -> Result<ExitCode> {
-    let checked = check(school, data)?;
-    let (errors, warnings) = count(&checked.diagnostics);
-    let mut stdout = io::stdout().lock();
-    match format {
-        DiagnosticFormat::Text => {
-            for diagnostic in &checked.diagnostics {
-                writeln!(stdout, "{diagnostic}")?;
-            }
-            writeln!(stdout, "{}", summary(&checked))?;
-        }
-        DiagnosticFormat::Json => {
-            let report = serde_json::json!({
-                "school": checked.set.dir,
-                "files": 1 + checked.set.student_files,
-                "students": checked.set.student_files,
-                "errors": errors,
-                "warnings": warnings,
-                "diagnostics": checked.diagnostics,
-            });
-            serde_json::to_writer_pretty(&mut stdout, &report)?;
-            writeln!(stdout)?;
-        }
-    }
-    Ok(if errors > 0 {
+/// The exit code for what was reported: warnings fail only under `--deny warnings`.
+fn verdict(reporter: &Reporter, data: &DataArgs, other_failures: usize) -> ExitCode {
+    if reporter.errors > 0 || other_failures > 0 || (data.deny_warnings() && reporter.warnings > 0) {
         ExitCode::from(DATA_ERROR)
     } else {
         ExitCode::SUCCESS
-    })
+    }
 }
 
-fn issue_date(records: &Records) -> Result<NaiveDate> {
-    records.issue_date.context(
+fn summary(open: &OpenSchool, reporter: &Reporter, students: usize) -> Summary {
+    Summary {
+        school: open.dir().display().to_string(),
+        files: 1 + open.folder.sources.len(),
+        students,
+        errors: reporter.errors,
+        warnings: reporter.warnings,
+    }
+}
+
+fn validate_command(school: &Path, data: &DataArgs, format: DiagnosticFormat) -> Result<ExitCode> {
+    let options = validate_options(data)?;
+    let schemas = Schemas::new();
+    let open = pipeline::open(school, &schemas)?;
+    let mut reporter = Reporter::new(true, matches!(format, DiagnosticFormat::Json));
+    reporter.report(open.diagnostics.clone());
+    let mut students = 0;
+    pipeline::students(&open, &schemas, &options, |outcome| {
+        students += 1;
+        reporter.report(outcome.diagnostics);
+    })?;
+    let summary = summary(&open, &reporter, students);
+    reporter.finish(summary);
+    Ok(verdict(&reporter, data, 0))
+}
+
+fn issue_date(school: &School, options: &ValidateOptions) -> Result<NaiveDate> {
+    mastery::validate::issue_date(school, options).context(
         "no issue date: set \"transcript\": {\"issue_date\": \"YYYY-MM-DD\"} in school.json, or pass --issue-date",
     )
 }
@@ -152,21 +106,25 @@ fn layout(render: &RenderArgs) -> Layout {
             PaperArg::Letter => Paper::Letter,
             PaperArg::A4 => Paper::A4,
         },
-        locale: "en".to_string(),
         show_in_progress: !render.hide_in_progress,
+        ..Layout::default()
     }
 }
 
-fn logo(set: &RecordSet) -> Option<Attachment> {
-    set.logo.as_ref().map(|asset| Attachment {
-        path: render::logo_path(
-            asset
-                .path
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("png"),
-        ),
+fn logo(open: &OpenSchool) -> Option<Attachment> {
+    open.folder.logo.as_ref().map(|asset| Attachment {
+        path: render::logo_path(asset.path.extension().and_then(|e| e.to_str()).unwrap_or("png")),
         bytes: asset.bytes.clone(),
+    })
+}
+
+fn template(render_args: &RenderArgs) -> Result<Template> {
+    let fonts = load::font_files(&render_args.font_paths)?;
+    Ok(match &render_args.template {
+        Some(dir) => Template::new(load::template_dir(dir)?, fonts)
+            .with_context(|| format!("cannot use the template in {}", dir.display()))?,
+        None if fonts.is_empty() => Template::embedded(),
+        None => Template::new(render::embedded_template(), fonts)?,
     })
 }
 
@@ -178,156 +136,113 @@ fn build_command(
     render_args: &RenderArgs,
     only: &[String],
 ) -> Result<ExitCode> {
-    let checked = check(school, data)?;
-    for diagnostic in &checked.diagnostics {
-        eprintln!("{diagnostic}");
-    }
-    let Some(records) = &checked.records else {
-        eprintln!("{}", summary(&checked));
-        eprintln!("nothing built: school.json has errors");
+    let options = validate_options(data)?;
+    let schemas = Schemas::new();
+    let open = pipeline::open(school, &schemas)?;
+    let mut reporter = Reporter::new(false, false);
+    reporter.report(open.diagnostics.clone());
+    let Some(valid_school) = &open.school else {
+        reporter.line("nothing built: school.json has errors\n");
         return Ok(ExitCode::from(DATA_ERROR));
     };
-    let issue_date = issue_date(records)?;
-    for id in only {
-        if !records.students.iter().any(|s| &s.student.id == id) {
-            bail!("no valid student with id \"{id}\" in {}", school.display());
-        }
-    }
-
-    let template = match &render_args.template {
-        Some(dir) => {
-            let files = load::template_dir(dir)?;
-            let fonts = load::font_files(&render_args.font_paths)?;
-            Template::new(files, fonts)
-                .with_context(|| format!("cannot use the template in {}", dir.display()))?
-        }
-        None if render_args.font_paths.is_empty() => Template::embedded(),
-        None => Template::new(
-            render::embedded_template(),
-            load::font_files(&render_args.font_paths)?,
-        )?,
+    let aggregate_options =
+        AggregateOptions { issue_date: issue_date(valid_school, &options)?, logo: None, layout: layout(render_args) };
+    let template = match format {
+        OutputFormat::Pdf => Some(template(render_args)?),
+        OutputFormat::Data => None,
     };
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-
-    let logo = logo(&checked.set);
-    let options = AggregateOptions {
-        issue_date,
-        logo: logo.as_ref().map(|l| l.path.clone()),
-        layout: layout(render_args),
-    };
+    let logo = logo(&open);
+    let aggregate_options = AggregateOptions { logo: logo.as_ref().map(|l| l.path.clone()), ..aggregate_options };
     if format == OutputFormat::Data
         && let Some(logo) = &logo
     {
         write_atomic(&out.join(logo.path.trim_start_matches('/')), &logo.bytes)?;
     }
 
-    let mut built = 0;
-    let mut failed = 0;
-    for record in records
-        .students
-        .iter()
-        .filter(|s| only.is_empty() || only.contains(&s.student.id))
-    {
-        let transcript = aggregate(&records.school, &record.student, &options);
-        let (bytes, extension) = match format {
-            OutputFormat::Data => (render::data_json(&transcript), "json"),
-            OutputFormat::Pdf => match render::pdf(&template, &transcript, logo.as_slice()) {
+    let (mut students, mut built, mut skipped, mut failed) = (0, 0, 0, 0);
+    let mut found = Vec::new();
+    let mut write_error = None;
+    pipeline::students(&open, &schemas, &options, |outcome| {
+        students += 1;
+        reporter.report(outcome.diagnostics);
+        let Some(record) = outcome.record else {
+            skipped += 1;
+            return;
+        };
+        if !only.is_empty() {
+            if !only.contains(&record.student.id) {
+                return;
+            }
+            found.push(record.student.id.clone());
+        }
+        if write_error.is_some() {
+            return;
+        }
+        let transcript = aggregate(valid_school, &record.student, &aggregate_options);
+        let (bytes, extension) = match &template {
+            None => (render::data_json(&transcript), "json"),
+            Some(template) => match render::pdf(template, &transcript, logo.as_slice()) {
                 Ok(bytes) => (bytes, "pdf"),
                 Err(error) => {
-                    eprintln!(
-                        "{}: cannot render the transcript of {}:",
+                    let mut text = format!(
+                        "{}: cannot render the transcript of {}:\n",
                         record.source.display(),
                         record.student.id
                     );
                     for message in &error.messages {
-                        eprintln!("  {}", message.replace('\n', "\n  "));
+                        text.push_str(&format!("  {}\n", message.replace('\n', "\n  ")));
                     }
+                    reporter.line(&text);
                     failed += 1;
-                    continue;
+                    return;
                 }
             },
         };
-        write_atomic(
-            &out.join(format!("{}.{extension}", record.student.id)),
-            &bytes,
-        )?;
-        built += 1;
+        match write_atomic(&out.join(format!("{}.{extension}", record.student.id)), &bytes) {
+            Ok(()) => built += 1,
+            Err(error) => write_error = Some(error),
+        }
+    })?;
+    if let Some(error) = write_error {
+        return Err(error);
+    }
+    if let Some(missing) = only.iter().find(|id| !found.contains(id)) {
+        bail!("no valid student with id \"{missing}\" in {}", school.display());
     }
 
-    let skipped = checked
-        .set
-        .students
-        .len()
-        .saturating_sub(records.students.len())
-        + checked
-            .set
-            .student_files
-            .saturating_sub(checked.set.students.len());
-    eprintln!("{}", summary(&checked));
-    eprintln!(
-        "built {} in {}{}{}",
-        plural(built, "transcript"),
-        out.display(),
-        if skipped > 0 {
-            format!(
-                "; skipped {} with invalid records",
-                plural(skipped, "student")
-            )
-        } else {
-            String::new()
-        },
-        if failed > 0 {
-            format!("; {failed} failed to render")
-        } else {
-            String::new()
-        },
-    );
-    let (errors, _) = count(&checked.diagnostics);
-    Ok(if errors > 0 || failed > 0 {
-        ExitCode::from(DATA_ERROR)
-    } else {
-        ExitCode::SUCCESS
-    })
+    let summary = summary(&open, &reporter, students);
+    reporter.finish(summary);
+    let mut line = format!("built {} in {}", plural(built, "transcript"), out.display());
+    if skipped > 0 {
+        line.push_str(&format!("; skipped {} with invalid records", plural(skipped, "student")));
+    }
+    if failed > 0 {
+        line.push_str(&format!("; {failed} failed to render"));
+    }
+    reporter.line(&format!("{line}\n"));
+    Ok(verdict(&reporter, data, failed))
 }
 
-fn explain_command(
-    school: &Path,
-    data: &DataArgs,
-    student: &str,
-    credit: Option<&str>,
-) -> Result<ExitCode> {
-    let checked = check(school, data)?;
-    let Some(records) = &checked.records else {
-        for diagnostic in &checked.diagnostics {
-            eprintln!("{diagnostic}");
-        }
-        eprintln!("cannot explain: school.json has errors");
+fn explain_command(school: &Path, data: &DataArgs, student: &str, credit: Option<&str>) -> Result<ExitCode> {
+    let options = validate_options(data)?;
+    let checked = pipeline::check_folder(school, &options)?;
+    let Some(valid_school) = &checked.open.school else {
+        let mut reporter = Reporter::new(false, false);
+        reporter.report(checked.diagnostics);
+        reporter.line("cannot explain: school.json has errors\n");
         return Ok(ExitCode::from(DATA_ERROR));
     };
-    let Some(record) = records.students.iter().find(|s| s.student.id == student) else {
-        for diagnostic in checked.diagnostics.iter().filter(|d| d.is_error()) {
-            eprintln!("{diagnostic}");
-        }
-        bail!(
-            "no valid student with id \"{student}\" in {}",
-            school.display()
-        );
+    let Some(record) = checked.students.iter().find(|s| s.student.id == student) else {
+        let mut reporter = Reporter::new(false, false);
+        reporter.report(checked.diagnostics.into_iter().filter(|d| d.is_error()));
+        bail!("no valid student with id \"{student}\" in {}", school.display());
     };
-    let options = AggregateOptions {
-        issue_date: issue_date(records)?,
-        logo: None,
-        layout: Layout {
-            paper: Paper::Letter,
-            locale: "en".into(),
-            show_in_progress: true,
-        },
-    };
-    let transcript = aggregate(&records.school, &record.student, &options);
+    let options =
+        AggregateOptions { issue_date: issue_date(valid_school, &options)?, logo: None, layout: Layout::default() };
+    let transcript = aggregate(valid_school, &record.student, &options);
     let Some(text) = mastery::explain::explain(&transcript, credit) else {
-        bail!(
-            "the framework has no credit \"{}\"",
-            credit.unwrap_or_default()
-        );
+        bail!("the framework has no credit \"{}\"", credit.unwrap_or_default());
     };
     print!("{text}");
     Ok(ExitCode::SUCCESS)
@@ -342,15 +257,10 @@ fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     // tempfile creates files readable by their owner alone; a transcript is an ordinary file.
     #[cfg(unix)]
     builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
-    let mut file = builder
-        .tempfile_in(&dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    file.write_all(bytes)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    file.as_file()
-        .sync_all()
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    file.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    let mut file =
+        builder.tempfile_in(&dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    file.write_all(bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    file.as_file().sync_all().with_context(|| format!("cannot write {}", path.display()))?;
+    file.persist(path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
 }

@@ -27,6 +27,115 @@ pub struct School {
     pub graduation: Graduation,
     #[serde(default)]
     pub equivalency: Option<Equivalency>,
+    #[serde(default)]
+    pub sources: Sources,
+    #[serde(default)]
+    pub checks: Checks,
+}
+
+/// How student records in other formats are read.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sources {
+    #[serde(default)]
+    pub csv: CsvSettings,
+}
+
+/// How a CSV export maps onto student records: one row per piece of evidence.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CsvSettings {
+    /// The field separator: one character, "," by default (";" and tab are common too).
+    pub delimiter: String,
+    /// How dates are written, as a chrono format such as "%m/%d/%Y"; by default YYYY-MM-DD.
+    pub date_format: Option<String>,
+    pub columns: CsvColumns,
+}
+
+impl Default for CsvSettings {
+    fn default() -> Self {
+        CsvSettings { delimiter: ",".to_string(), date_format: None, columns: CsvColumns::default() }
+    }
+}
+
+impl CsvSettings {
+    pub fn delimiter_byte(&self) -> u8 {
+        match self.delimiter.as_str() {
+            "\\t" | "tab" => b'\t',
+            other => other.bytes().next().unwrap_or(b','),
+        }
+    }
+
+    /// A date as written in the export, rewritten as YYYY-MM-DD when it follows
+    /// `date_format`; left as it is otherwise, for validation to report.
+    pub fn date(&self, text: &str) -> String {
+        match &self.date_format {
+            Some(format) => {
+                NaiveDate::parse_from_str(text, format).map_or_else(|_| text.to_string(), |d| d.to_string())
+            }
+            None => text.to_string(),
+        }
+    }
+}
+
+/// The header of the column that holds each field. The defaults are the field names.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CsvColumns {
+    pub student_id: String,
+    /// The legal name in one column...
+    pub legal_name: Option<String>,
+    /// ...or in two, joined as "given family".
+    pub given_name: Option<String>,
+    pub family_name: Option<String>,
+    pub preferred_name: Option<String>,
+    pub birth_date: String,
+    pub expected_graduation: String,
+    pub credit: String,
+    pub score: String,
+    pub date: String,
+    pub assessor: String,
+    pub work_sample_url: Option<String>,
+    pub work_sample_title: Option<String>,
+    pub note: Option<String>,
+    pub weight: Option<String>,
+}
+
+impl Default for CsvColumns {
+    fn default() -> Self {
+        let some = |name: &str| Some(name.to_string());
+        CsvColumns {
+            student_id: "student_id".into(),
+            legal_name: some("legal_name"),
+            given_name: some("given_name"),
+            family_name: some("family_name"),
+            preferred_name: some("preferred_name"),
+            birth_date: "birth_date".into(),
+            expected_graduation: "expected_graduation".into(),
+            credit: "credit".into(),
+            score: "score".into(),
+            date: "date".into(),
+            assessor: "assessor".into(),
+            work_sample_url: some("work_sample_url"),
+            work_sample_title: some("work_sample_title"),
+            note: some("note"),
+            weight: some("weight"),
+        }
+    }
+}
+
+/// Settings of the checks that give warnings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Checks {
+    /// Evidence assessed more than this many days before the issue date gets a warning.
+    pub max_evidence_age_days: Option<u32>,
+}
+
+impl Default for Checks {
+    fn default() -> Self {
+        Checks { max_evidence_age_days: Some(5 * 365) }
+    }
 }
 
 /// The school block printed on every transcript.
@@ -207,15 +316,9 @@ impl MethodName {
             MethodName::Highest => Method::Highest,
             MethodName::Mean => Method::Mean,
             MethodName::Median => Method::Median,
-            MethodName::Mode => Method::Mode {
-                tie: ModeTie::Higher,
-            },
-            MethodName::DecayingAverage => Method::DecayingAverage {
-                weight: default_weight(),
-            },
-            MethodName::WeightedRecent => Method::WeightedRecent {
-                weight: default_weight(),
-            },
+            MethodName::Mode => Method::Mode { tie: ModeTie::Higher },
+            MethodName::DecayingAverage => Method::DecayingAverage { weight: default_weight() },
+            MethodName::WeightedRecent => Method::WeightedRecent { weight: default_weight() },
             MethodName::PowerLaw => Method::PowerLaw { min_scores: 3 },
         }
     }
@@ -481,8 +584,7 @@ pub fn decimal_from_f64(number: f64) -> Option<Decimal> {
 
 fn decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     let number = f64::deserialize(deserializer)?;
-    decimal_from_f64(number)
-        .ok_or_else(|| serde::de::Error::custom(format!("number {number} is out of range")))
+    decimal_from_f64(number).ok_or_else(|| serde::de::Error::custom(format!("number {number} is out of range")))
 }
 
 fn opt_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {
@@ -502,9 +604,8 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 
 fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
     let text = String::deserialize(deserializer)?;
-    parse_date(&text).ok_or_else(|| {
-        serde::de::Error::custom(format!("\"{text}\" is not a date of the form YYYY-MM-DD"))
-    })
+    parse_date(&text)
+        .ok_or_else(|| serde::de::Error::custom(format!("\"{text}\" is not a date of the form YYYY-MM-DD")))
 }
 
 fn opt_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {

@@ -35,14 +35,8 @@ pub const MAIN_FILE: &str = "transcript.typ";
 
 /// The default template, compiled into the binary.
 const EMBEDDED_TEMPLATE: &[(&str, &[u8])] = &[
-    (
-        "transcript.typ",
-        include_bytes!("../templates/default/transcript.typ"),
-    ),
-    (
-        "locale/en.json",
-        include_bytes!("../templates/default/locale/en.json"),
-    ),
+    ("transcript.typ", include_bytes!("../templates/default/transcript.typ")),
+    ("locale/en.json", include_bytes!("../templates/default/locale/en.json")),
 ];
 
 /// A file handed to the renderer: its path inside the template's world and its bytes.
@@ -56,10 +50,7 @@ pub struct TemplateFile {
 pub fn embedded_template() -> Vec<TemplateFile> {
     EMBEDDED_TEMPLATE
         .iter()
-        .map(|(path, bytes)| TemplateFile {
-            path: path.to_string(),
-            bytes: bytes.to_vec(),
-        })
+        .map(|(path, bytes)| TemplateFile { path: path.to_string(), bytes: bytes.to_vec() })
         .collect()
 }
 
@@ -80,9 +71,7 @@ impl std::error::Error for RenderError {}
 
 impl RenderError {
     fn new(message: impl Into<String>) -> Self {
-        RenderError {
-            messages: vec![message.into()],
-        }
+        RenderError { messages: vec![message.into()] }
     }
 }
 
@@ -108,31 +97,20 @@ pub struct Template {
 impl Template {
     /// Builds a template from its files. `extra_fonts` are font files from elsewhere
     /// (`--font-path`); font files among the template's own files are used as well.
-    pub fn new(
-        files: Vec<TemplateFile>,
-        extra_fonts: Vec<Vec<u8>>,
-    ) -> Result<Template, RenderError> {
+    pub fn new(files: Vec<TemplateFile>, extra_fonts: Vec<Vec<u8>>) -> Result<Template, RenderError> {
         let mut fonts: Vec<Font> = EMBEDDED_FONTS.clone();
         let mut file_map = HashMap::new();
         let mut sources = HashMap::new();
         for file in files {
-            let id = project_id(&file.path).ok_or_else(|| {
-                RenderError::new(format!(
-                    "template file {} has a path typst cannot use",
-                    file.path
-                ))
-            })?;
+            let id = project_id(&file.path)
+                .ok_or_else(|| RenderError::new(format!("template file {} has a path typst cannot use", file.path)))?;
             let lower = file.path.to_ascii_lowercase();
-            if [".ttf", ".otf", ".ttc", ".otc"]
-                .iter()
-                .any(|ext| lower.ends_with(ext))
-            {
+            if [".ttf", ".otf", ".ttc", ".otc"].iter().any(|ext| lower.ends_with(ext)) {
                 fonts.extend(Font::iter(Bytes::new(file.bytes.clone())));
             }
             if lower.ends_with(".typ") {
-                let text = String::from_utf8(file.bytes.clone()).map_err(|_| {
-                    RenderError::new(format!("template file {} is not UTF-8 text", file.path))
-                })?;
+                let text = String::from_utf8(file.bytes.clone())
+                    .map_err(|_| RenderError::new(format!("template file {} is not UTF-8 text", file.path)))?;
                 sources.insert(id, Source::new(id, text));
             }
             file_map.insert(id, Bytes::new(file.bytes));
@@ -162,9 +140,7 @@ impl Template {
 
     /// Whether some font can show `c`.
     pub fn covers(&self, c: char) -> bool {
-        self.fonts
-            .iter()
-            .any(|font| font.info().coverage.contains(c as u32))
+        self.fonts.iter().any(|font| font.info().coverage.contains(c as u32))
     }
 }
 
@@ -193,9 +169,9 @@ struct DocumentWorld<'a> {
 impl DocumentWorld<'_> {
     fn not_found(&self, id: FileId) -> FileError {
         match id.root() {
-            VirtualRoot::Package(spec) => {
-                FileError::Package(PackageError::Other(Some(format!("packages are disabled in mastery templates ({spec})").into())))
-            }
+            VirtualRoot::Package(spec) => FileError::Package(PackageError::Other(Some(
+                format!("packages are disabled in mastery templates ({spec})").into(),
+            ))),
             VirtualRoot::Project => FileError::Other(Some(
                 format!(
                     "{} is not in the template folder; a template reads only its own files and the transcript data",
@@ -225,11 +201,7 @@ impl World for DocumentWorld<'_> {
             // The data is never markup: `include "/data.json"` must fail.
             return Err(FileError::NotSource);
         }
-        self.template
-            .sources
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| self.not_found(id))
+        self.template.sources.get(&id).cloned().ok_or_else(|| self.not_found(id))
     }
 
     fn file(&self, id: FileId) -> FileResult<Bytes> {
@@ -239,11 +211,7 @@ impl World for DocumentWorld<'_> {
         if let Some((_, bytes)) = self.attachments.iter().find(|(file, _)| *file == id) {
             return Ok(bytes.clone());
         }
-        self.template
-            .files
-            .get(&id)
-            .cloned()
-            .ok_or_else(|| self.not_found(id))
+        self.template.files.get(&id).cloned().ok_or_else(|| self.not_found(id))
     }
 
     fn font(&self, index: usize) -> Option<Font> {
@@ -263,18 +231,9 @@ pub fn data_json(transcript: &Transcript) -> Vec<u8> {
 }
 
 /// Renders one transcript into PDF/A-3b and PDF/UA-1 bytes, with the data attached.
-pub fn pdf(
-    template: &Template,
-    transcript: &Transcript,
-    attachments: &[Attachment],
-) -> Result<Vec<u8>, RenderError> {
-    let issue =
-        chrono::NaiveDate::parse_from_str(&transcript.issue_date, "%Y-%m-%d").map_err(|_| {
-            RenderError::new(format!(
-                "issue date {} is not a date",
-                transcript.issue_date
-            ))
-        })?;
+pub fn pdf(template: &Template, transcript: &Transcript, attachments: &[Attachment]) -> Result<Vec<u8>, RenderError> {
+    let issue = chrono::NaiveDate::parse_from_str(&transcript.issue_date, "%Y-%m-%d")
+        .map_err(|_| RenderError::new(format!("issue date {} is not a date", transcript.issue_date)))?;
     use chrono::Datelike;
     let today = Datetime::from_ymd(issue.year(), issue.month() as u8, issue.day() as u8)
         .ok_or_else(|| RenderError::new("issue date out of range"))?;
@@ -289,10 +248,7 @@ pub fn pdf(
         today,
     };
 
-    let Warned {
-        output,
-        warnings: _,
-    } = typst::compile::<PagedDocument>(&world);
+    let Warned { output, warnings: _ } = typst::compile::<PagedDocument>(&world);
     let document = output.map_err(|errors| describe(&world, &errors))?;
     let pdf_options = PdfOptions {
         ident: Smart::Custom(format!("mastery-transcript:{}", transcript.student.id)),
@@ -318,13 +274,9 @@ fn describe(world: &DocumentWorld, diagnostics: &[SourceDiagnostic]) -> RenderEr
             if let Some(id) = diagnostic.span.id() {
                 line.push_str("template ");
                 line.push_str(id.vpath().get_without_slash());
-                if let (Some(range), Ok(source)) = (world.range(diagnostic.span), world.source(id))
-                {
+                if let (Some(range), Ok(source)) = (world.range(diagnostic.span), world.source(id)) {
                     let lines = source.lines();
-                    if let (Some(l), Some(c)) = (
-                        lines.byte_to_line(range.start),
-                        lines.byte_to_column(range.start),
-                    ) {
+                    if let (Some(l), Some(c)) = (lines.byte_to_line(range.start), lines.byte_to_column(range.start)) {
                         line.push_str(&format!(":{}:{}", l + 1, c + 1));
                     }
                 }

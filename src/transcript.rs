@@ -41,6 +41,12 @@ pub struct Layout {
     pub show_in_progress: bool,
 }
 
+impl Default for Layout {
+    fn default() -> Self {
+        Layout { paper: Paper::Letter, locale: "en".to_string(), show_in_progress: true }
+    }
+}
+
 /// Paper sizes a transcript can be printed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]

@@ -16,8 +16,8 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use rust_decimal::Decimal;
 use serde_json::Value;
 
-use crate::diag::{Checked, Diagnostic};
-use crate::load::{Document, RecordSet};
+use crate::diag::{Checked, Diagnostic, Severity};
+use crate::load::Document;
 use crate::model::{AttestationStatus, CreditLevel, School, Student};
 
 pub const SCHOOL_SCHEMA: &str = include_str!("../schemas/school.schema.json");
@@ -53,10 +53,7 @@ impl Default for Schemas {
 
 impl Schemas {
     pub fn new() -> Schemas {
-        Schemas {
-            school: Schema::new(SCHOOL_SCHEMA),
-            student: Schema::new(STUDENT_SCHEMA),
-        }
+        Schemas { school: Schema::new(SCHOOL_SCHEMA), student: Schema::new(STUDENT_SCHEMA) }
     }
 }
 
@@ -67,94 +64,83 @@ pub struct ValidateOptions {
     pub issue_date: Option<NaiveDate>,
 }
 
-/// The records that passed: the school and every student without errors.
-#[derive(Debug, Clone)]
-pub struct Records {
-    pub school: School,
-    pub students: Vec<StudentRecord>,
-    /// The date the transcripts are issued, when known.
-    pub issue_date: Option<NaiveDate>,
-}
-
+/// A student record that passed, with the file it came from.
 #[derive(Debug, Clone)]
 pub struct StudentRecord {
     pub student: Student,
-    /// The file it came from.
     pub source: PathBuf,
 }
 
-/// Validates everything loaded from a school folder. The value is `None` when `school.json`
-/// itself is unusable, since no student can be checked without it.
-pub fn validate(
-    set: &RecordSet,
-    schemas: &Schemas,
-    options: &ValidateOptions,
-) -> Checked<Option<Records>> {
+/// The date transcripts are issued: the command line's, else `school.json`'s.
+pub fn issue_date(school: &School, options: &ValidateOptions) -> Option<NaiveDate> {
+    options.issue_date.or(school.transcript.issue_date)
+}
+
+/// Validates `school.json`: its schema, then its meaning. `None` when it has errors, since no
+/// student can be checked against a broken school.
+pub fn school(document: &Document, schemas: &Schemas) -> Checked<Option<School>> {
     let mut diagnostics = Vec::new();
-    let school = set.school.as_ref().and_then(|document| {
-        let school: School = typed(document, &schemas.school, &mut diagnostics)?;
-        let before = diagnostics.len();
-        check_school(&school, document, &mut diagnostics);
-        let clean = !diagnostics[before..].iter().any(Diagnostic::is_error);
-        clean.then_some(school)
-    });
+    let school = typed::<School>(document, &schemas.school, &mut diagnostics);
+    if let Some(school) = &school {
+        check_school(school, document, &mut diagnostics);
+    }
+    let clean = !diagnostics.iter().any(Diagnostic::is_error);
+    Checked::new(school.filter(|_| clean), diagnostics)
+}
 
-    let Some(school) = school else {
-        // Still report schema problems in the student files, so one run shows everything.
-        for document in &set.students {
-            let _: Option<Student> = typed(document, &schemas.student, &mut diagnostics);
-        }
-        return Checked::new(None, diagnostics);
-    };
+/// Checks only the schema of a student record, for when `school.json` is broken and nothing
+/// more can be checked.
+pub fn student_schema(document: &Document, schemas: &Schemas) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    let _ = typed::<Student>(document, &schemas.student, &mut diagnostics);
+    diagnostics
+}
 
-    let issue_date = options.issue_date.or(school.transcript.issue_date);
-    let index = SchoolIndex::new(&school);
-    let mut seen_ids: HashMap<String, PathBuf> = HashMap::new();
-    let mut students = Vec::new();
-    for document in &set.students {
-        let Some(student) = typed::<Student>(document, &schemas.student, &mut diagnostics) else {
-            continue;
-        };
-        let before = diagnostics.len();
-        if let Some(first) = seen_ids.get(&student.id) {
-            diagnostics.push(
-                at(
-                    document,
-                    "/id",
-                    false,
-                    format!("student id \"{}\" is already used", student.id),
-                )
-                .hint(format!(
-                    "{} has the same id; give every student a different id",
-                    first.display()
-                )),
-            );
-        } else {
-            seen_ids.insert(student.id.clone(), document.path.clone());
-        }
-        check_student(
-            &student,
-            document,
-            &school,
-            &index,
-            issue_date,
-            &mut diagnostics,
-        );
-        if !diagnostics[before..].iter().any(Diagnostic::is_error) {
-            students.push(StudentRecord {
-                student,
-                source: document.path.clone(),
-            });
+/// Validates student records one at a time against a valid school, remembering the ids seen
+/// so that a duplicate is caught across files and sources.
+pub struct StudentChecker<'a> {
+    schemas: &'a Schemas,
+    school: &'a School,
+    credits: BTreeMap<&'a str, &'a crate::model::Credit>,
+    issue_date: Option<NaiveDate>,
+    seen: HashMap<String, PathBuf>,
+}
+
+impl<'a> StudentChecker<'a> {
+    pub fn new(school: &'a School, schemas: &'a Schemas, options: &ValidateOptions) -> Self {
+        StudentChecker {
+            schemas,
+            school,
+            credits: school.framework.credits.iter().map(|c| (c.id.as_str(), c)).collect(),
+            issue_date: issue_date(school, options),
+            seen: HashMap::new(),
         }
     }
-    Checked::new(
-        Some(Records {
-            school,
-            students,
-            issue_date,
-        }),
-        diagnostics,
-    )
+
+    /// Validates one record; the student is `None` when it has errors.
+    pub fn check(&mut self, document: &Document) -> Checked<Option<Student>> {
+        let mut diagnostics = Vec::new();
+        let Some(student) = typed::<Student>(document, &self.schemas.student, &mut diagnostics) else {
+            return Checked::new(None, diagnostics);
+        };
+        if let Some(first) = self.seen.get(&student.id) {
+            let place = if *first == document.path {
+                "an earlier record in this file".to_string()
+            } else {
+                first.display().to_string()
+            };
+            diagnostics.push(
+                document
+                    .error("/id", format!("student id \"{}\" is already used", student.id))
+                    .hint(format!("{place} has the same id; give every student a different id")),
+            );
+        } else {
+            self.seen.insert(student.id.clone(), document.path.clone());
+        }
+        self.check_student(&student, document, &mut diagnostics);
+        let clean = !diagnostics.iter().any(Diagnostic::is_error);
+        Checked::new(Some(student).filter(|_| clean), diagnostics)
+    }
 }
 
 /// Runs the schema over a document, then deserializes it.
@@ -174,35 +160,22 @@ fn typed<T: serde::de::DeserializeOwned>(
         Ok(value) => Some(value),
         Err(error) => {
             // The schema should have caught this; report it rather than panic.
-            diagnostics.push(at(
-                document,
-                "",
-                false,
-                format!("unexpected value ({error})"),
-            ));
+            diagnostics.push(document.error("", format!("unexpected value ({error})")));
             None
         }
     }
 }
 
 fn at(document: &Document, pointer: &str, key: bool, message: String) -> Diagnostic {
-    Diagnostic::error(&document.path, message)
-        .at(document.position(pointer, key))
-        .pointer(pointer)
+    document.diagnostic(Severity::Error, pointer, key, message)
 }
 
 fn warn(document: &Document, pointer: &str, message: String) -> Diagnostic {
-    Diagnostic::warning(&document.path, message)
-        .at(document.position(pointer, false))
-        .pointer(pointer)
+    document.warning(pointer, message)
 }
 
 /// Turns one schema error into diagnostics a registrar can act on.
-fn schema_diagnostics(
-    document: &Document,
-    schema: &Schema,
-    error: &jsonschema::ValidationError,
-) -> Vec<Diagnostic> {
+fn schema_diagnostics(document: &Document, schema: &Schema, error: &jsonschema::ValidationError) -> Vec<Diagnostic> {
     let pointer = error.instance_path().as_str().to_string();
     let instance = error.instance();
     let schema_path = error.schema_path().as_str();
@@ -217,8 +190,8 @@ fn schema_diagnostics(
         ValidationErrorKind::Required { property } => {
             let name = property.as_str().unwrap_or_default();
             let child = format!("{pointer}/{}", name.replace('~', "~0").replace('/', "~1"));
-            vec![Diagnostic::error(&document.path, format!("missing required field \"{name}\""))
-                .at(document.position(&pointer, false))
+            vec![document
+                .error(&pointer, format!("missing required field \"{name}\""))
                 .pointer(child)
                 .hint(format!("add \"{name}\" to this object"))]
         }
@@ -315,10 +288,7 @@ fn allowed_properties(schema: &Value, schema_path: &str) -> Vec<String> {
             },
         };
     }
-    node.get("properties")
-        .and_then(Value::as_object)
-        .map(|p| p.keys().cloned().collect())
-        .unwrap_or_default()
+    node.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
 }
 
 fn describe(value: &Value) -> String {
@@ -346,11 +316,7 @@ fn plural(n: u64) -> &'static str {
 }
 
 fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
-    items
-        .iter()
-        .map(|s| format!("\"{}\"", s.as_ref()))
-        .collect::<Vec<_>>()
-        .join(", ")
+    items.iter().map(|s| format!("\"{}\"", s.as_ref())).collect::<Vec<_>>().join(", ")
 }
 
 /// The candidate most like `wanted`, if any is close enough to be a likely typo.
@@ -358,55 +324,20 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
     candidates
         .into_iter()
         .map(|candidate| {
-            (
-                strsim::normalized_damerau_levenshtein(
-                    &wanted.to_lowercase(),
-                    &candidate.to_lowercase(),
-                ),
-                candidate,
-            )
+            (strsim::normalized_damerau_levenshtein(&wanted.to_lowercase(), &candidate.to_lowercase()), candidate)
         })
         .filter(|(score, _)| *score >= 0.6)
         .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
         .map(|(_, candidate)| candidate)
 }
 
-fn unknown_hint<'a>(
-    kind: &str,
-    wanted: &str,
-    known: impl IntoIterator<Item = &'a str> + Clone,
-) -> String {
+fn unknown_hint<'a>(kind: &str, wanted: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {
     match closest(wanted, known.clone()) {
         Some(guess) => format!("did you mean \"{guess}\"?"),
         None => {
             let known: Vec<&str> = known.into_iter().take(8).collect();
-            format!(
-                "use a {kind} id from school.json, such as {}",
-                quoted_list(&known)
-            )
+            format!("use a {kind} id from school.json, such as {}", quoted_list(&known))
         }
-    }
-}
-
-/// Lookups into the school's framework.
-struct SchoolIndex<'a> {
-    credits: BTreeMap<&'a str, &'a crate::model::Credit>,
-}
-
-impl<'a> SchoolIndex<'a> {
-    fn new(school: &'a School) -> Self {
-        SchoolIndex {
-            credits: school
-                .framework
-                .credits
-                .iter()
-                .map(|c| (c.id.as_str(), c))
-                .collect(),
-        }
-    }
-
-    fn credit_ids(&self) -> impl Iterator<Item = &'a str> + Clone + '_ {
-        self.credits.keys().copied()
     }
 }
 
@@ -447,10 +378,7 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
                     document,
                     &format!("/framework/credits/{i}/area"),
                     false,
-                    format!(
-                        "credit \"{}\" names unknown area \"{}\"",
-                        credit.id, credit.area
-                    ),
+                    format!("credit \"{}\" names unknown area \"{}\"", credit.id, credit.area),
                 )
                 .hint(unknown_hint("area", &credit.area, area_ids.iter().copied())),
             );
@@ -522,10 +450,7 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
                 document,
                 "/scale/mastery_threshold",
                 false,
-                format!(
-                    "mastery threshold {} is not on the scale",
-                    scale.mastery_threshold
-                ),
+                format!("mastery threshold {} is not on the scale", scale.mastery_threshold),
             )
             .hint(format!(
                 "use a value from {} to {} in steps of {}",
@@ -584,13 +509,7 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
                     document,
                     &format!("/equivalency/table/{i}"),
                     false,
-                    format!(
-                        "row {}..{} leaves the scale ({}..{})",
-                        row.from,
-                        row.to,
-                        scale.min(),
-                        scale.max()
-                    ),
+                    format!("row {}..{} leaves the scale ({}..{})", row.from, row.to, scale.min(), scale.max()),
                 ));
             }
         }
@@ -607,34 +526,32 @@ fn check_graduation(
     let framework = &school.framework;
     let graduation = &school.graduation;
     let sum = |filter: &dyn Fn(&crate::model::Credit) -> bool| -> Decimal {
-        framework
-            .credits
-            .iter()
-            .filter(|c| filter(c))
-            .map(|c| c.value)
-            .sum()
+        framework.credits.iter().filter(|c| filter(c)).map(|c| c.value).sum()
     };
     for (id, requirement) in &graduation.areas {
         let pointer = format!("/graduation/areas/{}", escape(id));
         if !area_ids.contains(id.as_str()) {
             diagnostics.push(
-                at(
-                    document,
-                    &pointer,
-                    true,
-                    format!("requirement for unknown area \"{id}\""),
-                )
-                .hint(unknown_hint("area", id, area_ids.iter().copied())),
+                at(document, &pointer, true, format!("requirement for unknown area \"{id}\"")).hint(unknown_hint(
+                    "area",
+                    id,
+                    area_ids.iter().copied(),
+                )),
             );
             continue;
         }
         let available = sum(&|c| c.area == *id);
         if available < requirement.credits {
             diagnostics.push(
-                at(document, &format!("{pointer}/credits"), false, format!(
-                    "area \"{id}\" requires {} credits, but its credits are worth only {available} in all",
-                    requirement.credits.normalize()
-                ))
+                at(
+                    document,
+                    &format!("{pointer}/credits"),
+                    false,
+                    format!(
+                        "area \"{id}\" requires {} credits, but its credits are worth only {available} in all",
+                        requirement.credits.normalize()
+                    ),
+                )
                 .hint("lower the requirement or add credits to the area"),
             );
         }
@@ -652,10 +569,15 @@ fn check_graduation(
     let total = sum(&|_| true);
     if total < graduation.total_credits {
         diagnostics.push(
-            at(document, "/graduation/total_credits", false, format!(
-                "graduation requires {} credits, but the framework's credits are worth only {total} in all",
-                graduation.total_credits.normalize()
-            ))
+            at(
+                document,
+                "/graduation/total_credits",
+                false,
+                format!(
+                    "graduation requires {} credits, but the framework's credits are worth only {total} in all",
+                    graduation.total_credits.normalize()
+                ),
+            )
             .hint("lower the requirement or add credits to the framework"),
         );
     }
@@ -697,28 +619,19 @@ fn escape(token: &str) -> String {
     token.replace('~', "~0").replace('/', "~1")
 }
 
-fn check_student(
-    student: &Student,
-    document: &Document,
-    school: &School,
-    index: &SchoolIndex,
-    issue_date: Option<NaiveDate>,
-    diagnostics: &mut Vec<Diagnostic>,
-) {
-    let scale = &school.scale;
-    let check_date =
-        |diagnostics: &mut Vec<Diagnostic>, pointer: &str, date: NaiveDate, what: &str| {
+impl StudentChecker<'_> {
+    fn check_student(&self, student: &Student, document: &Document, diagnostics: &mut Vec<Diagnostic>) {
+        let school = self.school;
+        let issue_date = self.issue_date;
+        let scale = &school.scale;
+        let credit_ids = || self.credits.keys().copied();
+        let check_date = |diagnostics: &mut Vec<Diagnostic>, pointer: &str, date: NaiveDate, what: &str| {
             if let Some(issued) = issue_date
                 && date > issued
             {
                 diagnostics.push(
-                    at(
-                        document,
-                        pointer,
-                        false,
-                        format!("{what} {date} is after the issue date {issued}"),
-                    )
-                    .hint("correct the date, or issue the transcript later (--issue-date)"),
+                    at(document, pointer, false, format!("{what} {date} is after the issue date {issued}"))
+                        .hint("correct the date, or issue the transcript later (--issue-date)"),
                 );
             }
             if date < student.birth_date {
@@ -727,189 +640,201 @@ fn check_student(
                         document,
                         pointer,
                         false,
-                        format!(
-                            "{what} {date} is before the student's birth date {}",
-                            student.birth_date
-                        ),
+                        format!("{what} {date} is before the student's birth date {}", student.birth_date),
                     )
                     .hint("correct the date"),
                 );
             }
         };
 
-    if let Some(issued) = issue_date
-        && student.birth_date > issued
-    {
-        diagnostics.push(at(
-            document,
-            "/birth_date",
-            false,
-            format!(
-                "birth date {} is after the issue date {issued}",
-                student.birth_date
-            ),
-        ));
-    }
-    if student.expected_graduation <= student.birth_date {
-        diagnostics.push(at(
-            document,
-            "/expected_graduation",
-            false,
-            format!(
-                "expected graduation {} is not after the birth date {}",
-                student.expected_graduation, student.birth_date
-            ),
-        ));
-    }
-
-    let sample_ids: BTreeSet<&str> = student.work_samples.iter().map(|w| w.id.as_str()).collect();
-    for (i, evidence) in student.evidence.iter().enumerate() {
-        let base = format!("/evidence/{i}");
-        if !index.credits.contains_key(evidence.credit.as_str()) {
-            diagnostics.push(
-                at(
-                    document,
-                    &format!("{base}/credit"),
-                    false,
-                    format!("evidence names unknown credit \"{}\"", evidence.credit),
-                )
-                .hint(unknown_hint("credit", &evidence.credit, index.credit_ids())),
-            );
-        }
-        if !scale.contains(evidence.score) {
-            diagnostics.push(
-                at(
-                    document,
-                    &format!("{base}/score"),
-                    false,
-                    format!("score {} is not on the scale", evidence.score),
-                )
-                .hint(format!(
-                    "use a score from {} to {} in steps of {}",
-                    scale.min(),
-                    scale.max(),
-                    scale.step.normalize()
-                )),
-            );
-        }
-        check_date(
-            diagnostics,
-            &format!("{base}/date"),
-            evidence.date,
-            "assessment date",
-        );
-        if let Some(sample) = &evidence.work_sample
-            && !sample_ids.contains(sample.as_str())
+        if let Some(issued) = issue_date
+            && student.birth_date > issued
         {
-            diagnostics.push(
-                at(
-                    document,
-                    &format!("{base}/work_sample"),
-                    false,
-                    format!("evidence names unknown work sample \"{sample}\""),
-                )
-                .hint(
-                    unknown_hint("work sample", sample, sample_ids.iter().copied())
-                        .replace("from school.json", "from this student's work_samples"),
+            diagnostics.push(at(
+                document,
+                "/birth_date",
+                false,
+                format!("birth date {} is after the issue date {issued}", student.birth_date),
+            ));
+        }
+        if student.expected_graduation <= student.birth_date {
+            diagnostics.push(at(
+                document,
+                "/expected_graduation",
+                false,
+                format!(
+                    "expected graduation {} is not after the birth date {}",
+                    student.expected_graduation, student.birth_date
                 ),
-            );
+            ));
         }
-    }
 
-    let mut seen_samples = BTreeSet::new();
-    for (i, sample) in student.work_samples.iter().enumerate() {
-        let base = format!("/work_samples/{i}");
-        if !seen_samples.insert(sample.id.as_str()) {
+        if student.highlights.is_empty() {
             diagnostics.push(
-                at(
-                    document,
-                    &format!("{base}/id"),
-                    false,
-                    format!("work sample id \"{}\" is used twice", sample.id),
-                )
-                .hint("give every work sample a different id"),
+                warn(document, "", "the student has no highlights".to_string())
+                    .hint("add one to three short statements in the student's own words: page 1 shows them"),
             );
         }
-        for (j, credit) in sample.credits.iter().enumerate() {
-            if !index.credits.contains_key(credit.as_str()) {
+        let sample_ids: BTreeSet<&str> = student.work_samples.iter().map(|w| w.id.as_str()).collect();
+        for (i, evidence) in student.evidence.iter().enumerate() {
+            let base = format!("/evidence/{i}");
+            if !self.credits.contains_key(evidence.credit.as_str()) {
                 diagnostics.push(
                     at(
                         document,
-                        &format!("{base}/credits/{j}"),
+                        &format!("{base}/credit"),
                         false,
-                        format!("work sample names unknown credit \"{credit}\""),
+                        format!("evidence names unknown credit \"{}\"", evidence.credit),
                     )
-                    .hint(unknown_hint("credit", credit, index.credit_ids())),
+                    .hint(unknown_hint("credit", &evidence.credit, credit_ids())),
+                );
+            }
+            if !scale.contains(evidence.score) {
+                diagnostics.push(
+                    at(
+                        document,
+                        &format!("{base}/score"),
+                        false,
+                        format!("score {} is not on the scale", evidence.score),
+                    )
+                    .hint(format!(
+                        "use a score from {} to {} in steps of {}",
+                        scale.min(),
+                        scale.max(),
+                        scale.step.normalize()
+                    )),
+                );
+            }
+            check_date(diagnostics, &format!("{base}/date"), evidence.date, "assessment date");
+            if let (Some(issued), Some(days)) = (issue_date, school.checks.max_evidence_age_days)
+                && (issued - evidence.date).num_days() > i64::from(days)
+            {
+                diagnostics.push(
+                    warn(
+                        document,
+                        &format!("{base}/date"),
+                        format!("evidence from {} is more than {days} days older than the issue date", evidence.date),
+                    )
+                    .hint(
+                        "check the date; to accept older evidence, raise checks.max_evidence_age_days in school.json",
+                    ),
+                );
+            }
+            if let (Some(issued), Some(days)) = (issue_date, school.checks.max_evidence_age_days)
+                && (issued - evidence.date).num_days() > i64::from(days)
+            {
+                diagnostics.push(
+                    warn(
+                        document,
+                        &format!("{base}/date"),
+                        format!("evidence from {} is more than {days} days older than the issue date", evidence.date),
+                    )
+                    .hint("check the date; to allow older evidence, raise checks.max_evidence_age_days in school.json"),
+                );
+            }
+            if let Some(sample) = &evidence.work_sample
+                && !sample_ids.contains(sample.as_str())
+            {
+                diagnostics.push(
+                    at(
+                        document,
+                        &format!("{base}/work_sample"),
+                        false,
+                        format!("evidence names unknown work sample \"{sample}\""),
+                    )
+                    .hint(
+                        unknown_hint("work sample", sample, sample_ids.iter().copied())
+                            .replace("from school.json", "from this student's work_samples"),
+                    ),
                 );
             }
         }
-        check_date(
-            diagnostics,
-            &format!("{base}/date"),
-            sample.date,
-            "work sample date",
-        );
-    }
 
-    let mut attested = BTreeMap::new();
-    for (i, attestation) in student.attestations.iter().enumerate() {
-        let base = format!("/attestations/{i}");
-        if !index.credits.contains_key(attestation.credit.as_str()) {
-            diagnostics.push(
-                at(
-                    document,
-                    &format!("{base}/credit"),
-                    false,
-                    format!(
-                        "attestation names unknown credit \"{}\"",
-                        attestation.credit
-                    ),
-                )
-                .hint(unknown_hint(
-                    "credit",
-                    &attestation.credit,
-                    index.credit_ids(),
-                )),
-            );
+        let mut seen_samples = BTreeSet::new();
+        for (i, sample) in student.work_samples.iter().enumerate() {
+            let base = format!("/work_samples/{i}");
+            if !seen_samples.insert(sample.id.as_str()) {
+                diagnostics.push(
+                    at(
+                        document,
+                        &format!("{base}/id"),
+                        false,
+                        format!("work sample id \"{}\" is used twice", sample.id),
+                    )
+                    .hint("give every work sample a different id"),
+                );
+            }
+            for (j, credit) in sample.credits.iter().enumerate() {
+                if !self.credits.contains_key(credit.as_str()) {
+                    diagnostics.push(
+                        at(
+                            document,
+                            &format!("{base}/credits/{j}"),
+                            false,
+                            format!("work sample names unknown credit \"{credit}\""),
+                        )
+                        .hint(unknown_hint("credit", credit, credit_ids())),
+                    );
+                }
+            }
+            check_date(diagnostics, &format!("{base}/date"), sample.date, "work sample date");
+            if !sample.url.starts_with("https://") {
+                diagnostics.push(
+                    warn(document, &format!("{base}/url"), format!("work sample address {} is not https", sample.url))
+                        .hint("link work samples over https, so that readers' browsers neither warn nor block them"),
+                );
+            }
+            if !sample.url.starts_with("https://") {
+                diagnostics.push(
+                    warn(document, &format!("{base}/url"), format!("work sample address {} is not https", sample.url))
+                        .hint("link work samples over https, so readers' browsers do not warn or block them"),
+                );
+            }
         }
-        if let Some(first) = attested.insert(attestation.credit.as_str(), i) {
-            diagnostics.push(
-                at(
-                    document,
-                    &format!("{base}/credit"),
-                    false,
-                    format!("credit \"{}\" has a second attestation", attestation.credit),
-                )
-                .hint(format!(
-                    "keep one attestation per credit; the other is /attestations/{first}"
-                )),
-            );
+
+        let mut attested = BTreeMap::new();
+        for (i, attestation) in student.attestations.iter().enumerate() {
+            let base = format!("/attestations/{i}");
+            if !self.credits.contains_key(attestation.credit.as_str()) {
+                diagnostics.push(
+                    at(
+                        document,
+                        &format!("{base}/credit"),
+                        false,
+                        format!("attestation names unknown credit \"{}\"", attestation.credit),
+                    )
+                    .hint(unknown_hint("credit", &attestation.credit, credit_ids())),
+                );
+            }
+            if let Some(first) = attested.insert(attestation.credit.as_str(), i) {
+                diagnostics.push(
+                    at(
+                        document,
+                        &format!("{base}/credit"),
+                        false,
+                        format!("credit \"{}\" has a second attestation", attestation.credit),
+                    )
+                    .hint(format!("keep one attestation per credit; the other is /attestations/{first}")),
+                );
+            }
+            if attestation.status == AttestationStatus::Approved
+                && !student.evidence.iter().any(|e| e.credit == attestation.credit)
+            {
+                diagnostics.push(
+                    at(
+                        document,
+                        &format!("{base}/status"),
+                        false,
+                        format!(
+                            "credit \"{}\" is approved, but the student has no evidence for it",
+                            attestation.credit
+                        ),
+                    )
+                    .hint("add the evidence the approval rests on, or mark the credit \"exempt\""),
+                );
+            }
+            check_date(diagnostics, &format!("{base}/date"), attestation.date, "attestation date");
         }
-        if attestation.status == AttestationStatus::Approved
-            && !student
-                .evidence
-                .iter()
-                .any(|e| e.credit == attestation.credit)
-        {
-            diagnostics.push(
-                at(
-                    document,
-                    &format!("{base}/status"),
-                    false,
-                    format!(
-                        "credit \"{}\" is approved, but the student has no evidence for it",
-                        attestation.credit
-                    ),
-                )
-                .hint("add the evidence the approval rests on, or mark the credit \"exempt\""),
-            );
-        }
-        check_date(
-            diagnostics,
-            &format!("{base}/date"),
-            attestation.date,
-            "attestation date",
-        );
     }
 }
 

@@ -12,13 +12,7 @@ fn d(text: &str) -> Decimal {
 }
 
 fn scores(values: &[Decimal]) -> Vec<Score> {
-    values
-        .iter()
-        .map(|v| Score {
-            value: *v,
-            weight: Decimal::ONE,
-        })
-        .collect()
+    values.iter().map(|v| Score { value: *v, weight: Decimal::ONE }).collect()
 }
 
 fn value(method: &Method, values: &[Decimal]) -> Option<Decimal> {
@@ -29,11 +23,7 @@ fn value(method: &Method, values: &[Decimal]) -> Option<Decimal> {
 }
 
 fn scale() -> Scale {
-    let level = |v: &str, label: &str| ScaleLevel {
-        value: d(v),
-        label: label.into(),
-        description: String::new(),
-    };
+    let level = |v: &str, label: &str| ScaleLevel { value: d(v), label: label.into(), description: String::new() };
     Scale {
         levels: vec![
             level("1", "Emerging"),
@@ -55,56 +45,18 @@ fn check(method: Method, values: &[&str], expected: &str) {
 
 #[test]
 fn worked_examples_from_the_issue() {
-    check(
-        Method::DecayingAverage { weight: d("0.65") },
-        &["1", "2", "3", "4"],
-        "3.48",
-    );
-    check(
-        Method::WeightedRecent { weight: d("0.65") },
-        &["1", "2", "3", "4", "5"],
-        "4.13",
-    );
-    check(
-        Method::PowerLaw { min_scores: 3 },
-        &["3", "3", "1", "3"],
-        "1.90",
-    );
+    check(Method::DecayingAverage { weight: d("0.65") }, &["1", "2", "3", "4"], "3.48");
+    check(Method::WeightedRecent { weight: d("0.65") }, &["1", "2", "3", "4", "5"], "4.13");
+    check(Method::PowerLaw { min_scores: 3 }, &["3", "3", "1", "3"], "1.90");
     check(Method::MostRecent, &["4", "1", "2"], "2.00");
     check(Method::Highest, &["2", "4", "1"], "4.00");
     check(Method::Mean, &["1", "2", "4"], "2.33");
     check(Method::Median, &["1", "4", "2", "3"], "2.50");
-    check(
-        Method::Mode {
-            tie: ModeTie::Higher,
-        },
-        &["2", "3", "2", "3"],
-        "3.00",
-    );
-    check(
-        Method::Mode {
-            tie: ModeTie::MoreRecent,
-        },
-        &["3", "2", "3", "2"],
-        "2.00",
-    );
+    check(Method::Mode { tie: ModeTie::Higher }, &["2", "3", "2", "3"], "3.00");
+    check(Method::Mode { tie: ModeTie::MoreRecent }, &["3", "2", "3", "2"], "2.00");
     check(Method::NTimes { n: 2 }, &["3", "1", "4"], "3.50");
-    check(
-        Method::RecentWindow {
-            k: 2,
-            of: WindowStat::Mean,
-        },
-        &["4", "1", "2"],
-        "1.50",
-    );
-    check(
-        Method::RecentWindow {
-            k: 2,
-            of: WindowStat::Highest,
-        },
-        &["4", "1", "2"],
-        "2.00",
-    );
+    check(Method::RecentWindow { k: 2, of: WindowStat::Mean }, &["4", "1", "2"], "1.50");
+    check(Method::RecentWindow { k: 2, of: WindowStat::Highest }, &["4", "1", "2"], "2.00");
 }
 
 #[test]
@@ -127,25 +79,15 @@ fn methods() -> Vec<Method> {
         Method::Highest,
         Method::Mean,
         Method::Median,
-        Method::Mode {
-            tie: ModeTie::Higher,
-        },
-        Method::Mode {
-            tie: ModeTie::MoreRecent,
-        },
+        Method::Mode { tie: ModeTie::Higher },
+        Method::Mode { tie: ModeTie::MoreRecent },
         Method::DecayingAverage { weight: d("0.65") },
         Method::DecayingAverage { weight: d("0.99") },
         Method::WeightedRecent { weight: d("0.5") },
         Method::PowerLaw { min_scores: 3 },
         Method::NTimes { n: 2 },
-        Method::RecentWindow {
-            k: 3,
-            of: WindowStat::Mean,
-        },
-        Method::RecentWindow {
-            k: 3,
-            of: WindowStat::Highest,
-        },
+        Method::RecentWindow { k: 3, of: WindowStat::Mean },
+        Method::RecentWindow { k: 3, of: WindowStat::Highest },
     ]
 }
 
@@ -208,84 +150,59 @@ fn small_school_transcript(
     let mut school = crate::common::read_json(&school_path);
     school_change(&mut school);
     crate::common::write_json(&school_path, &school);
-    let loaded = mastery::load::load(dir.path()).unwrap();
-    let checked = mastery::validate::validate(
-        &loaded.value,
-        &mastery::validate::Schemas::new(),
-        &Default::default(),
-    );
-    assert!(!checked.has_errors(), "{:?}", checked.diagnostics);
-    let records = checked.value.unwrap();
+    let checked = mastery::pipeline::check_folder(dir.path(), &Default::default()).unwrap();
+    assert!(!checked.diagnostics.iter().any(|d| d.is_error()), "{:?}", checked.diagnostics);
+    let school = checked.open.school.unwrap();
     let options = AggregateOptions {
-        issue_date: records.issue_date.unwrap(),
+        issue_date: school.transcript.issue_date.unwrap(),
         logo: None,
-        layout: Layout {
-            paper: Paper::Letter,
-            locale: "en".into(),
-            show_in_progress: true,
-        },
+        layout: Layout { paper: Paper::Letter, locale: "en".into(), show_in_progress: true },
     };
-    aggregate(&records.school, &records.students[0].student, &options)
+    aggregate(&school, &checked.students[0].student, &options)
 }
 
-fn credit<'a>(
-    transcript: &'a mastery::transcript::Transcript,
-    id: &str,
-) -> &'a mastery::transcript::CreditResult {
-    transcript
-        .areas
-        .iter()
-        .flat_map(|a| &a.credits)
-        .find(|c| c.id == id)
-        .unwrap()
+fn credit<'a>(transcript: &'a mastery::transcript::Transcript, id: &str) -> &'a mastery::transcript::CreditResult {
+    transcript.areas.iter().flat_map(|a| &a.credits).find(|c| c.id == id).unwrap()
 }
 
 #[test]
 fn the_attestation_rule_and_exemptions_decide_what_counts() {
     use mastery::transcript::CreditStatus;
     use serde_json::json;
-    let approval =
-        |school: &mut serde_json::Value| school["aggregation"]["attestation"] = json!("approved");
+    let approval = |school: &mut serde_json::Value| school["aggregation"]["attestation"] = json!("approved");
     // No attestation: the level alone is not enough.
     let t = small_school_transcript(|_| {}, approval);
     assert_eq!(credit(&t, "WRI-1").status, CreditStatus::AwaitingApproval);
     // Approved: earned, with the approver and date.
     let t = small_school_transcript(
-        |s| s["attestations"] = json!([{"credit": "WRI-1", "status": "approved", "approved_by": "Ms. Reed", "date": "2025-10-05"}]),
+        |s| {
+            s["attestations"] =
+                json!([{"credit": "WRI-1", "status": "approved", "approved_by": "Ms. Reed", "date": "2025-10-05"}])
+        },
         approval,
     );
     let wri = credit(&t, "WRI-1");
     assert_eq!(
-        (
-            wri.status,
-            wri.validated_by.as_deref(),
-            wri.date_earned.as_deref()
-        ),
+        (wri.status, wri.validated_by.as_deref(), wri.date_earned.as_deref()),
         (CreditStatus::Earned, Some("Ms. Reed"), Some("2025-10-05"))
     );
     // Exempt: counts without evidence, with a note.
     let t = small_school_transcript(
-        |s| s["attestations"] = json!([{"credit": "MAT-2", "status": "exempt", "approved_by": "Mr. Cole", "date": "2025-09-01"}]),
+        |s| {
+            s["attestations"] =
+                json!([{"credit": "MAT-2", "status": "exempt", "approved_by": "Mr. Cole", "date": "2025-09-01"}])
+        },
         approval,
     );
     assert_eq!(credit(&t, "MAT-2").status, CreditStatus::Exempt);
-    assert!(
-        credit(&t, "MAT-2")
-            .note
-            .as_deref()
-            .unwrap()
-            .starts_with("exempt")
-    );
+    assert!(credit(&t, "MAT-2").note.as_deref().unwrap().starts_with("exempt"));
     assert_eq!(t.areas[1].earned.value, "1");
 }
 
 #[test]
 fn too_little_evidence_gives_no_level() {
     use mastery::transcript::CreditStatus;
-    let t = small_school_transcript(
-        |_| {},
-        |school| school["aggregation"]["min_evidence"] = 2.into(),
-    );
+    let t = small_school_transcript(|_| {}, |school| school["aggregation"]["min_evidence"] = 2.into());
     let wri = credit(&t, "WRI-1");
     assert_eq!(wri.status, CreditStatus::InProgress);
     assert_eq!(wri.level, None);
@@ -304,10 +221,7 @@ fn overrides_apply_per_area_then_per_credit() {
                 {"credit": "WRI-1", "score": 1, "date": "2025-10-02", "assessor": "Ms. Reed"},
                 {"credit": "MAT-1", "score": 1, "date": "2025-11-04", "assessor": "Mr. Cole"}
             ]);
-            s["evidence"]
-                .as_array_mut()
-                .unwrap()
-                .extend(more.as_array().unwrap().clone());
+            s["evidence"].as_array_mut().unwrap().extend(more.as_array().unwrap().clone());
         },
         |school| {
             school["aggregation"]["overrides"] = json!({
@@ -321,10 +235,7 @@ fn overrides_apply_per_area_then_per_credit() {
     assert_eq!(credit(&t, "MAT-1").calculation.method, "most_recent");
     assert_eq!(credit(&t, "MAT-1").level.as_deref(), Some("1"));
     assert_eq!(t.policy.overrides.len(), 3);
-    assert_eq!(
-        t.policy.overrides[2].reason.as_deref(),
-        Some("the last attempt counts")
-    );
+    assert_eq!(t.policy.overrides[2].reason.as_deref(), Some("the last attempt counts"));
 }
 
 #[test]
@@ -334,27 +245,26 @@ fn graduation_is_met_on_track_or_not_met() {
     // Two credits earned of three required; nothing else started: not met.
     let t = small_school_transcript(|_| {}, |_| {});
     assert_eq!(t.graduation.status, GraduationStatus::NotMet);
-    assert_eq!(
-        t.graduation.missing,
-        vec!["1 credit still needed in total (2 of 3 earned)"]
-    );
+    assert_eq!(t.graduation.missing, vec!["1 credit still needed in total (2 of 3 earned)"]);
     // A third credit started: on track, since graduation is still ahead.
     let started = |s: &mut serde_json::Value| {
-        s["evidence"].as_array_mut().unwrap().push(
-            json!({"credit": "MAT-2", "score": 2, "date": "2026-01-10", "assessor": "Mr. Cole"}),
-        )
+        s["evidence"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"credit": "MAT-2", "score": 2, "date": "2026-01-10", "assessor": "Mr. Cole"}))
     };
     let t = small_school_transcript(started, |_| {});
     assert_eq!(t.graduation.status, GraduationStatus::OnTrack);
     // The same after the graduation date: not met.
-    let t = small_school_transcript(started, |school| {
-        school["transcript"]["issue_date"] = json!("2026-07-01")
-    });
+    let t = small_school_transcript(started, |school| school["transcript"]["issue_date"] = json!("2026-07-01"));
     assert_eq!(t.graduation.status, GraduationStatus::NotMet);
     // Mastered: met.
     let t = small_school_transcript(
         |s| {
-            s["evidence"].as_array_mut().unwrap().push(json!({"credit": "MAT-2", "score": 3, "date": "2026-01-10", "assessor": "Mr. Cole"}))
+            s["evidence"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"credit": "MAT-2", "score": 3, "date": "2026-01-10", "assessor": "Mr. Cole"}))
         },
         |_| {},
     );
@@ -368,7 +278,10 @@ fn an_area_rule_can_forbid_low_levels() {
     use serde_json::json;
     let t = small_school_transcript(
         |s| {
-            s["evidence"].as_array_mut().unwrap().push(json!({"credit": "MAT-2", "score": 1, "date": "2026-01-10", "assessor": "Mr. Cole"}))
+            s["evidence"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"credit": "MAT-2", "score": 1, "date": "2026-01-10", "assessor": "Mr. Cole"}))
         },
         |school| school["graduation"]["areas"]["MAT"] = json!({"credits": 1, "min_level": 2}),
     );
@@ -377,8 +290,7 @@ fn an_area_rule_can_forbid_low_levels() {
         t.graduation
             .missing
             .iter()
-            .any(|m| m
-                == "Mathematics: \"Statistics\" stands at level 1, below the area's minimum of 2"),
+            .any(|m| m == "Mathematics: \"Statistics\" stands at level 1, below the area's minimum of 2"),
         "{:?}",
         t.graduation.missing
     );
@@ -399,12 +311,6 @@ fn the_equivalency_maps_the_mean_level_through_the_table() {
     );
     // Levels 3 and 4 give a mean of 3.50: 93 + (3.50 − 3.26) / (3.74 − 3.26) × 3 = 94.5.
     let equivalency = t.equivalency.unwrap();
-    assert_eq!(
-        (
-            equivalency.mean_level.as_deref(),
-            equivalency.value.as_deref()
-        ),
-        (Some("3.50"), Some("94.5"))
-    );
+    assert_eq!((equivalency.mean_level.as_deref(), equivalency.value.as_deref()), (Some("3.50"), Some("94.5")));
     assert!(!equivalency.on_first_page);
 }

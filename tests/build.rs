@@ -8,12 +8,7 @@ use unicode_normalization::UnicodeNormalization;
 use crate::common::*;
 
 fn build(school: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec![
-        "build",
-        school.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ];
+    let mut args = vec!["build", school.to_str().unwrap(), "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
     run(&args)
 }
@@ -28,21 +23,14 @@ fn the_example_school_builds_one_checked_pdf_per_student() {
     let output = build(&root().join("fixtures/example-school"), out.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stderr(&output).ends_with(&format!(
-            "built 12 transcripts in {}\n",
-            out.path().display()
-        )),
+        stderr(&output).ends_with(&format!("built 12 transcripts in {}\n", out.path().display())),
         "{}",
         stderr(&output)
     );
 
     let school = read_json(&root().join("fixtures/example-school/school.json"));
-    let areas: Vec<&str> = school["framework"]["areas"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| a["title"].as_str().unwrap())
-        .collect();
+    let areas: Vec<&str> =
+        school["framework"]["areas"].as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
     let mut students: Vec<_> = std::fs::read_dir(root().join("fixtures/example-school/students"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -50,24 +38,14 @@ fn the_example_school_builds_one_checked_pdf_per_student() {
     students.sort();
     for student in students {
         let record = read_json(&student);
-        let pdf = out
-            .path()
-            .join(format!("{}.pdf", record["id"].as_str().unwrap()));
+        let pdf = out.path().join(format!("{}.pdf", record["id"].as_str().unwrap()));
         assert!(pdf.is_file(), "no PDF for {}", student.display());
         qpdf_check(&pdf);
         let text = nfc(&pdf_text(&pdf));
         let legal = record["name"]["legal"].as_str().unwrap();
-        assert!(
-            text.contains(&nfc(legal)),
-            "{} does not show {legal}",
-            pdf.display()
-        );
+        assert!(text.contains(&nfc(legal)), "{} does not show {legal}", pdf.display());
         for area in &areas {
-            assert!(
-                text.contains(&squash(area)),
-                "{} does not show the area {area}",
-                pdf.display()
-            );
+            assert!(text.contains(&squash(area)), "{} does not show the area {area}", pdf.display());
         }
     }
     // Only the PDFs: no temporary file is left behind.
@@ -77,19 +55,10 @@ fn the_example_school_builds_one_checked_pdf_per_student() {
 #[test]
 fn page_one_answers_what_the_student_has_mastered() {
     let out = tempfile::tempdir().unwrap();
-    let output = build(
-        &root().join("fixtures/example-school"),
-        out.path(),
-        &["--student", "HV-2026-006"],
-    );
+    let output = build(&root().join("fixtures/example-school"), out.path(), &["--student", "HV-2026-006"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let pdf = out.path().join("HV-2026-006.pdf");
-    let page_one = tool("pdftotext")
-        .args(["-f", "1", "-l", "1", "-layout"])
-        .arg(&pdf)
-        .arg("-")
-        .output()
-        .unwrap();
+    let page_one = tool("pdftotext").args(["-f", "1", "-l", "1", "-layout"]).arg(&pdf).arg("-").output().unwrap();
     let page_one = String::from_utf8(page_one.stdout).unwrap();
     let record = read_json(&root().join("fixtures/example-school/students/hv-2026-006.json"));
     for highlight in record["highlights"].as_array().unwrap() {
@@ -108,10 +77,7 @@ fn page_one_answers_what_the_student_has_mastered() {
         "On track",
         "Student highlights",
     ] {
-        assert!(
-            page_one.contains(expected),
-            "page 1 lacks {expected:?}:\n{page_one}"
-        );
+        assert!(page_one.contains(expected), "page 1 lacks {expected:?}:\n{page_one}");
     }
 }
 
@@ -120,39 +86,17 @@ fn building_twice_gives_the_same_bytes() {
     let first = tempfile::tempdir().unwrap();
     let second = tempfile::tempdir().unwrap();
     let school = root().join("fixtures/example-school");
-    assert!(
-        build(
-            &school,
-            first.path(),
-            &["--student", "HV-2026-001", "--student", "HV-2027-009"]
-        )
-        .status
-        .success()
-    );
-    assert!(
-        build(
-            &school,
-            second.path(),
-            &["--student", "HV-2026-001", "--student", "HV-2027-009"]
-        )
-        .status
-        .success()
-    );
+    assert!(build(&school, first.path(), &["--student", "HV-2026-001", "--student", "HV-2027-009"]).status.success());
+    assert!(build(&school, second.path(), &["--student", "HV-2026-001", "--student", "HV-2027-009"]).status.success());
     for name in ["HV-2026-001.pdf", "HV-2027-009.pdf"] {
         let a = std::fs::read(first.path().join(name)).unwrap();
         let b = std::fs::read(second.path().join(name)).unwrap();
         assert!(a == b, "{name} differs between two builds");
     }
     // The creation date is the issue date from the input, not the clock.
-    let info = tool("pdfinfo")
-        .arg(first.path().join("HV-2026-001.pdf"))
-        .output()
-        .unwrap();
+    let info = tool("pdfinfo").arg(first.path().join("HV-2026-001.pdf")).output().unwrap();
     let info = String::from_utf8(info.stdout).unwrap();
-    assert!(
-        info.contains("CreationDate:    Mon Jun  1 00:00:00 2026"),
-        "{info}"
-    );
+    assert!(info.contains("CreationDate:    Mon Jun  1 00:00:00 2026"), "{info}");
 }
 
 #[test]
@@ -161,21 +105,11 @@ fn the_issue_date_can_be_set_on_the_command_line() {
     let school = root().join("fixtures/small-school");
     let output = build(&school, out.path(), &["--issue-date", "2026-07-04"]);
     assert!(output.status.success(), "{}", stderr(&output));
-    let info = tool("pdfinfo")
-        .arg(out.path().join("S1.pdf"))
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8(info.stdout)
-            .unwrap()
-            .contains("CreationDate:    Sat Jul  4 00:00:00 2026")
-    );
+    let info = tool("pdfinfo").arg(out.path().join("S1.pdf")).output().unwrap();
+    assert!(String::from_utf8(info.stdout).unwrap().contains("CreationDate:    Sat Jul  4 00:00:00 2026"));
     let output = build(&school, out.path(), &["--issue-date", "July 4"]);
     assert_eq!(output.status.code(), Some(2));
-    assert_eq!(
-        stderr(&output),
-        "error: --issue-date July 4 is not a date of the form YYYY-MM-DD\n"
-    );
+    assert_eq!(stderr(&output), "error: --issue-date July 4 is not a date of the form YYYY-MM-DD\n");
 }
 
 #[test]
@@ -205,20 +139,11 @@ fn hostile_and_international_names_print_literally() {
     for (i, name) in names.iter().enumerate() {
         let pdf = out.path().join(format!("N{i}.pdf"));
         let text = pdf_text(&pdf);
-        assert!(
-            nfc(&text).contains(&nfc(name)),
-            "{name:?} is not printed literally:\n{text}"
-        );
-        assert!(
-            !text.contains("root:x:0:0"),
-            "the template read /etc/passwd"
-        );
+        assert!(nfc(&text).contains(&nfc(name)), "{name:?} is not printed literally:\n{text}");
+        assert!(!text.contains("root:x:0:0"), "the template read /etc/passwd");
         let title = tool("pdfinfo").arg(&pdf).output().unwrap();
         let title = String::from_utf8_lossy(&title.stdout).into_owned();
-        assert!(
-            nfc(&title).contains(&nfc(name)),
-            "the PDF title lacks {name:?}: {title}"
-        );
+        assert!(nfc(&title).contains(&nfc(name)), "the PDF title lacks {name:?}: {title}");
     }
 }
 
@@ -228,16 +153,9 @@ fn build_with_template(source: &str, setup: impl FnOnce(&Path)) -> (Option<i32>,
     std::fs::write(template.path().join("transcript.typ"), source).unwrap();
     setup(template.path());
     let out = tempfile::tempdir().unwrap();
-    let output = build(
-        &root().join("fixtures/small-school"),
-        out.path(),
-        &["--template", template.path().to_str().unwrap()],
-    );
-    assert_eq!(
-        std::fs::read_dir(out.path()).unwrap().count(),
-        0,
-        "nothing may be written when rendering fails"
-    );
+    let output =
+        build(&root().join("fixtures/small-school"), out.path(), &["--template", template.path().to_str().unwrap()]);
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0, "nothing may be written when rendering fails");
     (output.status.code(), stderr(&output))
 }
 
@@ -249,9 +167,7 @@ fn a_template_cannot_read_outside_its_folder() {
 
     let (_, err) = build_with_template("#read(\"../outside.txt\")", |_| {});
     assert!(
-        err.contains(
-            "template transcript.typ:1:7: path `\"../outside.txt\"` would escape the project root"
-        ),
+        err.contains("template transcript.typ:1:7: path `\"../outside.txt\"` would escape the project root"),
         "{err}"
     );
 
@@ -260,10 +176,7 @@ fn a_template_cannot_read_outside_its_folder() {
         let (_, err) = build_with_template("#read(\"link.txt\")", |dir| {
             std::os::unix::fs::symlink("/etc/passwd", dir.join("link.txt")).unwrap()
         });
-        assert!(
-            err.contains("/link.txt is not in the template folder"),
-            "{err}"
-        );
+        assert!(err.contains("/link.txt is not in the template folder"), "{err}");
         assert!(!err.contains("root:"), "{err}");
     }
 }
@@ -271,47 +184,34 @@ fn a_template_cannot_read_outside_its_folder() {
 #[test]
 fn a_template_fetches_no_packages_and_cannot_run_the_data() {
     let (_, err) = build_with_template("#import \"@preview/cetz:0.4.2\"", |_| {});
-    assert!(err.contains("failed to load package (packages are disabled in mastery templates (@preview/cetz:0.4.2))"), "{err}");
-    let (_, err) = build_with_template("#include \"/data.json\"", |_| {});
     assert!(
-        err.contains("template transcript.typ:1:10: not a Typst source file"),
+        err.contains("failed to load package (packages are disabled in mastery templates (@preview/cetz:0.4.2))"),
         "{err}"
     );
+    let (_, err) = build_with_template("#include \"/data.json\"", |_| {});
+    assert!(err.contains("template transcript.typ:1:10: not a Typst source file"), "{err}");
 }
 
 #[test]
 fn a_template_reads_its_own_files_and_the_data() {
     let template = tempfile::tempdir().unwrap();
     std::fs::create_dir(template.path().join("sub")).unwrap();
-    std::fs::write(
-        template.path().join("sub/note.txt"),
-        "read from inside the template folder",
-    )
-    .unwrap();
+    std::fs::write(template.path().join("sub/note.txt"), "read from inside the template folder").unwrap();
     let source = "#set document(title: \"A custom transcript\")\n#set text(lang: \"en\")\n= #json(\"/data.json\").student.legal_name\n#read(\"sub/note.txt\")\n";
     std::fs::write(template.path().join("transcript.typ"), source).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let output = build(
-        &root().join("fixtures/small-school"),
-        out.path(),
-        &["--template", template.path().to_str().unwrap()],
-    );
+    let output =
+        build(&root().join("fixtures/small-school"), out.path(), &["--template", template.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let text = pdf_text(&out.path().join("S1.pdf"));
-    assert!(
-        text.contains("Ada Lovelace") && text.contains("read from inside the template folder"),
-        "{text}"
-    );
+    assert!(text.contains("Ada Lovelace") && text.contains("read from inside the template folder"), "{text}");
 }
 
 #[test]
 fn the_data_format_is_the_templates_input() {
     let out = tempfile::tempdir().unwrap();
-    let output = build(
-        &root().join("fixtures/example-school"),
-        out.path(),
-        &["--format", "data", "--student", "HV-2026-003"],
-    );
+    let output =
+        build(&root().join("fixtures/example-school"), out.path(), &["--format", "data", "--student", "HV-2026-003"]);
     assert!(output.status.success(), "{}", stderr(&output));
     let data = read_json(&out.path().join("HV-2026-003.json"));
     assert_eq!(data["format"], "mastery-transcript/1");
@@ -319,33 +219,19 @@ fn the_data_format_is_the_templates_input() {
     assert_eq!(data["school"]["logo"], "/school-logo.svg");
     assert!(out.path().join("school-logo.svg").is_file());
     // The exempt credit counts, with its note.
-    let com04 = data["areas"][1]["credits"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "COM-04")
-        .unwrap();
+    let com04 = data["areas"][1]["credits"].as_array().unwrap().iter().find(|c| c["id"] == "COM-04").unwrap();
     assert_eq!(com04["status"], "exempt");
 }
 
 #[test]
 fn the_pdf_carries_its_data() {
     let out = tempfile::tempdir().unwrap();
-    assert!(
-        build(&root().join("fixtures/small-school"), out.path(), &[])
-            .status
-            .success()
-    );
+    assert!(build(&root().join("fixtures/small-school"), out.path(), &[]).status.success());
     let pdf = out.path().join("S1.pdf");
     let listing = tool("pdfdetach").arg("-list").arg(&pdf).output().unwrap();
     assert!(String::from_utf8_lossy(&listing.stdout).contains("transcript.json"));
     let saved = out.path().join("attached.json");
-    let save = tool("pdfdetach")
-        .args(["-save", "1", "-o"])
-        .arg(&saved)
-        .arg(&pdf)
-        .output()
-        .unwrap();
+    let save = tool("pdfdetach").args(["-save", "1", "-o"]).arg(&saved).arg(&pdf).output().unwrap();
     assert!(save.status.success());
     let data = read_json(&saved);
     assert_eq!(data["student"]["id"], "S1");
@@ -365,13 +251,7 @@ fn invalid_students_are_skipped_and_the_rest_built() {
     assert!(out.path().join("S1.pdf").is_file());
     assert!(!out.path().join("S2.pdf").exists());
     let err = stderr(&output);
-    assert!(
-        err.contains("s2.json:7:17: /evidence/0/credit: evidence names unknown credit \"NOPE\""),
-        "{err}"
-    );
+    assert!(err.contains("s2.json:7:17: /evidence/0/credit: evidence names unknown credit \"NOPE\""), "{err}");
     assert!(err.contains("built 1 transcript in"), "{err}");
-    assert!(
-        err.contains("skipped 1 student with invalid records"),
-        "{err}"
-    );
+    assert!(err.contains("skipped 1 student with invalid records"), "{err}");
 }

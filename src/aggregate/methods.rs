@@ -60,17 +60,11 @@ pub fn calculate(method: &Method, scores: &[Score], threshold: Decimal) -> Calcu
         Method::Mean => Outcome::Value(weighted_mean(scores, &mut steps)),
         Method::Median => Outcome::Value(median(&values, &mut steps)),
         Method::Mode { tie } => mode(&values, *tie, &mut steps),
-        Method::DecayingAverage { weight } => {
-            Outcome::Value(decaying_average(&values, *weight, &mut steps))
-        }
-        Method::WeightedRecent { weight } => {
-            Outcome::Value(weighted_recent(&values, *weight, &mut steps))
-        }
+        Method::DecayingAverage { weight } => Outcome::Value(decaying_average(&values, *weight, &mut steps)),
+        Method::WeightedRecent { weight } => Outcome::Value(weighted_recent(&values, *weight, &mut steps)),
         Method::PowerLaw { min_scores } => power_law(&values, *min_scores, &mut steps),
         Method::NTimes { n } => n_times(&values, *n, threshold, &mut steps),
-        Method::RecentWindow { k, of } => {
-            Outcome::Value(recent_window(&values, *k, *of, &mut steps))
-        }
+        Method::RecentWindow { k, of } => Outcome::Value(recent_window(&values, *k, *of, &mut steps)),
     };
     Calculation { outcome, steps }
 }
@@ -80,11 +74,7 @@ fn highest(values: &[Decimal]) -> Decimal {
 }
 
 fn list(values: &[Decimal]) -> String {
-    values
-        .iter()
-        .map(|v| v.normalize().to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    values.iter().map(|v| v.normalize().to_string()).collect::<Vec<_>>().join(", ")
 }
 
 /// Shows an intermediate value with a fixed number of digits.
@@ -95,11 +85,7 @@ pub fn fixed(value: Decimal, digits: u32) -> String {
 }
 
 fn step(steps: &mut Vec<Step>, label: &str, formula: String, value: Decimal) {
-    steps.push(Step {
-        label: label.to_string(),
-        formula,
-        value,
-    });
+    steps.push(Step { label: label.to_string(), formula, value });
 }
 
 fn weighted_mean(scores: &[Score], steps: &mut Vec<Step>) -> Decimal {
@@ -111,23 +97,9 @@ fn weighted_mean(scores: &[Score], steps: &mut Vec<Step>) -> Decimal {
         .collect::<Vec<_>>()
         .join(" + ");
     step(steps, "Σw·s", terms, total);
-    step(
-        steps,
-        "Σw",
-        scores
-            .iter()
-            .map(|s| s.weight.normalize().to_string())
-            .collect::<Vec<_>>()
-            .join(" + "),
-        weights,
-    );
+    step(steps, "Σw", scores.iter().map(|s| s.weight.normalize().to_string()).collect::<Vec<_>>().join(" + "), weights);
     let mean = total / weights;
-    step(
-        steps,
-        "mean",
-        format!("{} / {}", total.normalize(), weights.normalize()),
-        mean,
-    );
+    step(steps, "mean", format!("{} / {}", total.normalize(), weights.normalize()), mean);
     mean
 }
 
@@ -135,18 +107,11 @@ fn median(values: &[Decimal], steps: &mut Vec<Step>) -> Decimal {
     let mut sorted = values.to_vec();
     sorted.sort();
     let n = sorted.len();
-    let middle = if n % 2 == 1 {
-        sorted[n / 2]
-    } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / Decimal::TWO
-    };
+    let middle = if n % 2 == 1 { sorted[n / 2] } else { (sorted[n / 2 - 1] + sorted[n / 2]) / Decimal::TWO };
     let formula = if n % 2 == 1 {
         format!("middle of sorted [{}]", list(&sorted))
     } else {
-        format!(
-            "mean of the two middle scores of sorted [{}]",
-            list(&sorted)
-        )
+        format!("mean of the two middle scores of sorted [{}]", list(&sorted))
     };
     step(steps, "median", formula, middle);
     middle
@@ -167,11 +132,7 @@ fn mode(values: &[Decimal], tie: ModeTie, steps: &mut Vec<Step>) -> Outcome {
     counts.sort_by_key(|c| c.0);
     let top = counts.iter().map(|c| c.1).max().unwrap();
     let tied: Vec<&(Decimal, usize, usize)> = counts.iter().filter(|c| c.1 == top).collect();
-    let tally = counts
-        .iter()
-        .map(|(v, c, _)| format!("{}: {c}×", v.normalize()))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let tally = counts.iter().map(|(v, c, _)| format!("{}: {c}×", v.normalize())).collect::<Vec<_>>().join(", ");
     if tied.len() == 1 {
         step(steps, "mode", format!("counts {tally}"), tied[0].0);
         return Outcome::Value(tied[0].0);
@@ -183,10 +144,7 @@ fn mode(values: &[Decimal], tie: ModeTie, steps: &mut Vec<Step>) -> Outcome {
             step(
                 steps,
                 "mode",
-                format!(
-                    "counts {tally}; tie between {} broken by the higher score",
-                    list(&tied_values)
-                ),
+                format!("counts {tally}; tie between {} broken by the higher score", list(&tied_values)),
                 value,
             );
             Outcome::Value(value)
@@ -196,10 +154,7 @@ fn mode(values: &[Decimal], tie: ModeTie, steps: &mut Vec<Step>) -> Outcome {
             step(
                 steps,
                 "mode",
-                format!(
-                    "counts {tally}; tie between {} broken by the more recent score",
-                    list(&tied_values)
-                ),
+                format!("counts {tally}; tie between {} broken by the more recent score", list(&tied_values)),
                 latest.0,
             );
             Outcome::Value(latest.0)
@@ -214,12 +169,7 @@ fn mode(values: &[Decimal], tie: ModeTie, steps: &mut Vec<Step>) -> Outcome {
 fn decaying_average(values: &[Decimal], weight: Decimal, steps: &mut Vec<Step>) -> Decimal {
     let keep = Decimal::ONE - weight;
     let mut current = values[0];
-    step(
-        steps,
-        "d1",
-        format!("s1 = {}", values[0].normalize()),
-        current,
-    );
+    step(steps, "d1", format!("s1 = {}", values[0].normalize()), current);
     for (k, value) in values.iter().enumerate().skip(1) {
         let next = keep * current + weight * value;
         step(
@@ -242,21 +192,11 @@ fn decaying_average(values: &[Decimal], weight: Decimal, steps: &mut Vec<Step>) 
 fn weighted_recent(values: &[Decimal], weight: Decimal, steps: &mut Vec<Step>) -> Decimal {
     let (newest, earlier) = values.split_last().unwrap();
     if earlier.is_empty() {
-        step(
-            steps,
-            "result",
-            format!("only one score: {}", newest.normalize()),
-            *newest,
-        );
+        step(steps, "result", format!("only one score: {}", newest.normalize()), *newest);
         return *newest;
     }
     let earlier_mean = earlier.iter().copied().sum::<Decimal>() / Decimal::from(earlier.len());
-    step(
-        steps,
-        "mean of earlier",
-        format!("mean({})", list(earlier)),
-        earlier_mean,
-    );
+    step(steps, "mean of earlier", format!("mean({})", list(earlier)), earlier_mean);
     let result = weight * newest + (Decimal::ONE - weight) * earlier_mean;
     step(
         steps,
@@ -286,16 +226,11 @@ fn power_law(values: &[Decimal], min_scores: u32, steps: &mut Vec<Step>) -> Outc
         ));
     }
     if values.iter().any(|v| *v <= Decimal::ZERO) {
-        return Outcome::NoValue(
-            "the power law takes logarithms, so it cannot use a score of 0 or below".to_string(),
-        );
+        return Outcome::NoValue("the power law takes logarithms, so it cannot use a score of 0 or below".to_string());
     }
     // Least squares on (ln i, ln s_i), i = 1..n.
     let xs: Vec<f64> = (1..=n).map(|i| libm::log(i as f64)).collect();
-    let ys: Vec<f64> = values
-        .iter()
-        .map(|v| libm::log(v.to_f64().unwrap_or(0.0)))
-        .collect();
+    let ys: Vec<f64> = values.iter().map(|v| libm::log(v.to_f64().unwrap_or(0.0))).collect();
     let count = n as f64;
     let sum_x: f64 = xs.iter().sum();
     let sum_y: f64 = ys.iter().sum();
@@ -305,18 +240,8 @@ fn power_law(values: &[Decimal], min_scores: u32, steps: &mut Vec<Step>) -> Outc
     let ln_a = (sum_y - b * sum_x) / count;
     let a = libm::exp(ln_a);
     let result = a * libm::pow(count, b);
-    step(
-        steps,
-        "b",
-        "(nΣ(ln i·ln s) − Σln i·Σln s) / (nΣ(ln i)² − (Σln i)²)".to_string(),
-        to_decimal(b),
-    );
-    step(
-        steps,
-        "a",
-        "exp((Σln s − b·Σln i) / n)".to_string(),
-        to_decimal(a),
-    );
+    step(steps, "b", "(nΣ(ln i·ln s) − Σln i·Σln s) / (nΣ(ln i)² − (Σln i)²)".to_string(), to_decimal(b));
+    step(steps, "a", "exp((Σln s − b·Σln i) / n)".to_string(), to_decimal(a));
     step(steps, "a·n^b", format!("a × {n}^b"), to_decimal(result));
     Outcome::Value(to_decimal(result))
 }
@@ -332,30 +257,19 @@ fn n_times(values: &[Decimal], n: u32, threshold: Decimal, steps: &mut Vec<Step>
         ));
     }
     let mean = kept.iter().copied().sum::<Decimal>() / Decimal::from(kept.len());
-    step(
-        steps,
-        "mean of scores at mastery",
-        format!("mean({})", list(&kept)),
-        mean,
-    );
+    step(steps, "mean of scores at mastery", format!("mean({})", list(&kept)), mean);
     Outcome::Value(mean)
 }
 
 fn recent_window(values: &[Decimal], k: u32, of: WindowStat, steps: &mut Vec<Step>) -> Decimal {
     let window = &values[values.len().saturating_sub(k as usize)..];
     let (label, value) = match of {
-        WindowStat::Mean => (
-            "mean of most recent",
-            window.iter().copied().sum::<Decimal>() / Decimal::from(window.len()),
-        ),
+        WindowStat::Mean => {
+            ("mean of most recent", window.iter().copied().sum::<Decimal>() / Decimal::from(window.len()))
+        }
         WindowStat::Highest => ("highest of most recent", highest(window)),
     };
-    step(
-        steps,
-        &format!("{label} {}", window.len()),
-        format!("[{}]", list(window)),
-        value,
-    );
+    step(steps, &format!("{label} {}", window.len()), format!("[{}]", list(window)), value);
     value
 }
 
@@ -364,13 +278,7 @@ mod tests {
     use super::*;
 
     fn scores(values: &[f64]) -> Vec<Score> {
-        values
-            .iter()
-            .map(|v| Score {
-                value: Decimal::from_f64(*v).unwrap(),
-                weight: Decimal::ONE,
-            })
-            .collect()
+        values.iter().map(|v| Score { value: Decimal::from_f64(*v).unwrap(), weight: Decimal::ONE }).collect()
     }
 
     fn check(method: Method, values: &[f64], expected: &str) {
@@ -389,25 +297,9 @@ mod tests {
 
     #[test]
     fn the_worked_examples_hold() {
-        check(
-            Method::DecayingAverage {
-                weight: weight("0.65"),
-            },
-            &[1.0, 2.0, 3.0, 4.0],
-            "3.48",
-        );
-        check(
-            Method::WeightedRecent {
-                weight: weight("0.65"),
-            },
-            &[1.0, 2.0, 3.0, 4.0, 5.0],
-            "4.13",
-        );
-        check(
-            Method::PowerLaw { min_scores: 3 },
-            &[3.0, 3.0, 1.0, 3.0],
-            "1.90",
-        );
+        check(Method::DecayingAverage { weight: weight("0.65") }, &[1.0, 2.0, 3.0, 4.0], "3.48");
+        check(Method::WeightedRecent { weight: weight("0.65") }, &[1.0, 2.0, 3.0, 4.0, 5.0], "4.13");
+        check(Method::PowerLaw { min_scores: 3 }, &[3.0, 3.0, 1.0, 3.0], "1.90");
     }
 
     #[test]
@@ -417,43 +309,16 @@ mod tests {
         check(Method::Mean, &[2.0, 3.0, 3.0], "2.67");
         check(Method::Median, &[4.0, 1.0, 3.0], "3.00");
         check(Method::Median, &[4.0, 1.0, 3.0, 2.0], "2.50");
-        check(
-            Method::RecentWindow {
-                k: 2,
-                of: WindowStat::Mean,
-            },
-            &[1.0, 4.0, 3.0],
-            "3.50",
-        );
-        check(
-            Method::RecentWindow {
-                k: 2,
-                of: WindowStat::Highest,
-            },
-            &[4.0, 2.0, 3.0],
-            "3.00",
-        );
-        check(
-            Method::RecentWindow {
-                k: 5,
-                of: WindowStat::Mean,
-            },
-            &[2.0, 3.0],
-            "2.50",
-        );
+        check(Method::RecentWindow { k: 2, of: WindowStat::Mean }, &[1.0, 4.0, 3.0], "3.50");
+        check(Method::RecentWindow { k: 2, of: WindowStat::Highest }, &[4.0, 2.0, 3.0], "3.00");
+        check(Method::RecentWindow { k: 5, of: WindowStat::Mean }, &[2.0, 3.0], "2.50");
     }
 
     #[test]
     fn weights_count_in_the_mean() {
         let scores = vec![
-            Score {
-                value: Decimal::from(2),
-                weight: Decimal::ONE,
-            },
-            Score {
-                value: Decimal::from(4),
-                weight: Decimal::from(3),
-            },
+            Score { value: Decimal::from(2), weight: Decimal::ONE },
+            Score { value: Decimal::from(4), weight: Decimal::from(3) },
         ];
         let calculation = calculate(&Method::Mean, &scores, Decimal::from(3));
         assert_eq!(calculation.outcome, Outcome::Value(Decimal::new(35, 1)));
@@ -462,41 +327,17 @@ mod tests {
 
     #[test]
     fn mode_ties_follow_the_policy() {
-        check(
-            Method::Mode {
-                tie: ModeTie::Higher,
-            },
-            &[3.0, 2.0, 2.0, 3.0, 1.0],
-            "3.00",
-        );
-        check(
-            Method::Mode {
-                tie: ModeTie::MoreRecent,
-            },
-            &[3.0, 2.0, 3.0, 2.0],
-            "2.00",
-        );
-        check(
-            Method::Mode { tie: ModeTie::None },
-            &[3.0, 3.0, 2.0],
-            "3.00",
-        );
-        let tie = calculate(
-            &Method::Mode { tie: ModeTie::None },
-            &scores(&[3.0, 2.0]),
-            Decimal::from(3),
-        );
+        check(Method::Mode { tie: ModeTie::Higher }, &[3.0, 2.0, 2.0, 3.0, 1.0], "3.00");
+        check(Method::Mode { tie: ModeTie::MoreRecent }, &[3.0, 2.0, 3.0, 2.0], "2.00");
+        check(Method::Mode { tie: ModeTie::None }, &[3.0, 3.0, 2.0], "3.00");
+        let tie = calculate(&Method::Mode { tie: ModeTie::None }, &scores(&[3.0, 2.0]), Decimal::from(3));
         assert!(matches!(tie.outcome, Outcome::NeedsJudgement(_)));
     }
 
     #[test]
     fn n_times_needs_n_scores_at_mastery() {
         check(Method::NTimes { n: 2 }, &[2.0, 3.0, 4.0, 1.0], "3.50");
-        let short = calculate(
-            &Method::NTimes { n: 3 },
-            &scores(&[2.0, 3.0, 4.0]),
-            Decimal::from(3),
-        );
+        let short = calculate(&Method::NTimes { n: 3 }, &scores(&[2.0, 3.0, 4.0]), Decimal::from(3));
         assert_eq!(
             short.outcome,
             Outcome::NoValue("mastery (a score of 3 or more) shown 2 times; 3 needed".to_string())
@@ -505,30 +346,17 @@ mod tests {
 
     #[test]
     fn power_law_needs_enough_positive_scores() {
-        let short = calculate(
-            &Method::PowerLaw { min_scores: 3 },
-            &scores(&[3.0, 3.0]),
-            Decimal::from(3),
-        );
+        let short = calculate(&Method::PowerLaw { min_scores: 3 }, &scores(&[3.0, 3.0]), Decimal::from(3));
         assert!(matches!(short.outcome, Outcome::NoValue(_)));
-        let zero = calculate(
-            &Method::PowerLaw { min_scores: 3 },
-            &scores(&[3.0, 0.0, 3.0]),
-            Decimal::from(3),
-        );
+        let zero = calculate(&Method::PowerLaw { min_scores: 3 }, &scores(&[3.0, 0.0, 3.0]), Decimal::from(3));
         assert!(matches!(zero.outcome, Outcome::NoValue(_)));
     }
 
     #[test]
     fn long_decaying_runs_stay_exact_enough() {
         let values: Vec<f64> = (0..60).map(|i| f64::from(1 + i % 4)).collect();
-        let calculation = calculate(
-            &Method::DecayingAverage {
-                weight: weight("0.99"),
-            },
-            &scores(&values),
-            Decimal::from(3),
-        );
+        let calculation =
+            calculate(&Method::DecayingAverage { weight: weight("0.99") }, &scores(&values), Decimal::from(3));
         assert!(matches!(calculation.outcome, Outcome::Value(_)));
     }
 }

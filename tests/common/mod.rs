@@ -41,29 +41,14 @@ pub fn tool(name: &str) -> Command {
 
 /// The text of a PDF, as poppler's pdftotext reads it.
 pub fn pdf_text(pdf: &Path) -> String {
-    let output = tool("pdftotext")
-        .arg("-enc")
-        .arg("UTF-8")
-        .arg(pdf)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs");
-    assert!(
-        output.status.success(),
-        "pdftotext failed on {}: {}",
-        pdf.display(),
-        stderr(&output)
-    );
+    let output = tool("pdftotext").arg("-enc").arg("UTF-8").arg(pdf).arg("-").output().expect("pdftotext runs");
+    assert!(output.status.success(), "pdftotext failed on {}: {}", pdf.display(), stderr(&output));
     String::from_utf8(output.stdout).expect("pdftotext writes UTF-8")
 }
 
 /// Asserts that qpdf finds no structural errors in a PDF.
 pub fn qpdf_check(pdf: &Path) {
-    let output = tool("qpdf")
-        .arg("--check")
-        .arg(pdf)
-        .output()
-        .expect("qpdf runs");
+    let output = tool("qpdf").arg("--check").arg(pdf).output().expect("qpdf runs");
     assert!(
         output.status.success(),
         "qpdf --check failed on {}:\n{}{}",
@@ -113,19 +98,13 @@ pub fn squash(text: &str) -> String {
 pub fn shared_names() -> Vec<(String, String)> {
     let path = root().join("../shared/testdata/names.tsv");
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "cannot read {} ({e}); the tests expect ../shared beside the project",
-            path.display()
-        )
+        panic!("cannot read {} ({e}); the tests expect ../shared beside the project", path.display())
     });
     text.lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
         .map(|line| {
             let mut fields = line.split('\t');
-            (
-                fields.next().unwrap().to_string(),
-                fields.next().unwrap().to_string(),
-            )
+            (fields.next().unwrap().to_string(), fields.next().unwrap().to_string())
         })
         .collect()
 }

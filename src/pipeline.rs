@@ -1,0 +1,113 @@
+//! The first two stages run together over a school folder: load `school.json` and validate it,
+//! then stream every student record through validation, one at a time, so memory does not
+//! grow with the number of students.
+
+use std::io;
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Checked, Diagnostic};
+use crate::load::{self, SchoolFolder};
+use crate::model::{CsvSettings, School};
+use crate::validate::{self, Schemas, StudentChecker, StudentRecord, ValidateOptions};
+
+/// A school folder with its `school.json` validated.
+pub struct OpenSchool {
+    pub folder: SchoolFolder,
+    /// `None` when `school.json` has errors.
+    pub school: Option<School>,
+    /// The problems found in `school.json` and the logo.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl OpenSchool {
+    pub fn dir(&self) -> &Path {
+        &self.folder.dir
+    }
+}
+
+/// Loads a school folder and validates `school.json`.
+pub fn open(dir: &Path, schemas: &Schemas) -> io::Result<OpenSchool> {
+    let loaded = load::load(dir)?;
+    let mut diagnostics = loaded.diagnostics;
+    let school = loaded.value.school.as_ref().and_then(|document| {
+        let checked = validate::school(document, schemas);
+        diagnostics.extend(checked.diagnostics);
+        checked.value
+    });
+    crate::diag::sort(&mut diagnostics);
+    Ok(OpenSchool { folder: loaded.value, school, diagnostics })
+}
+
+/// What became of one record.
+pub struct StudentOutcome {
+    /// The file it came from.
+    pub source: PathBuf,
+    /// The student, when the record has no errors.
+    pub record: Option<StudentRecord>,
+    /// Its problems (errors and warnings), in the order of the file.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Reads every student record of the folder, validates it and hands the outcome to `each`,
+/// in file order. When `school.json` has errors only the schema of each record is checked.
+pub fn students(
+    open: &OpenSchool,
+    schemas: &Schemas,
+    options: &ValidateOptions,
+    mut each: impl FnMut(StudentOutcome),
+) -> io::Result<()> {
+    let default_csv = CsvSettings::default();
+    let csv = open.school.as_ref().map_or(&default_csv, |s| &s.sources.csv);
+    let mut checker = open.school.as_ref().map(|school| StudentChecker::new(school, schemas, options));
+    for source in &open.folder.sources {
+        load::read_source(source, csv, |record| {
+            let outcome = match record {
+                Err(diagnostic) => {
+                    StudentOutcome { source: source.path.clone(), record: None, diagnostics: vec![*diagnostic] }
+                }
+                Ok(document) => {
+                    let (student, mut diagnostics) = match &mut checker {
+                        Some(checker) => {
+                            let Checked { value, diagnostics } = checker.check(&document);
+                            (value, diagnostics)
+                        }
+                        None => (None, validate::student_schema(&document, schemas)),
+                    };
+                    crate::diag::sort(&mut diagnostics);
+                    StudentOutcome {
+                        source: source.path.clone(),
+                        record: student.map(|student| StudentRecord { student, source: document.path.clone() }),
+                        diagnostics,
+                    }
+                }
+            };
+            each(outcome);
+        })?;
+    }
+    Ok(())
+}
+
+/// A whole folder checked and collected in memory: for small folders, `explain` and tests.
+pub struct CheckedFolder {
+    pub open: OpenSchool,
+    pub students: Vec<StudentRecord>,
+    /// Every problem: the school's first, then each record's.
+    pub diagnostics: Vec<Diagnostic>,
+    /// How many records were read (valid or not).
+    pub records: usize,
+}
+
+/// Loads and validates a whole school folder.
+pub fn check_folder(dir: &Path, options: &ValidateOptions) -> io::Result<CheckedFolder> {
+    let schemas = Schemas::new();
+    let open = open(dir, &schemas)?;
+    let mut diagnostics = open.diagnostics.clone();
+    let mut students = Vec::new();
+    let mut records = 0;
+    self::students(&open, &schemas, options, |outcome| {
+        records += 1;
+        diagnostics.extend(outcome.diagnostics);
+        students.extend(outcome.record);
+    })?;
+    Ok(CheckedFolder { open, students, diagnostics, records })
+}
