@@ -396,7 +396,7 @@ fn read_csv(path: &Path, settings: &CsvSettings, each: &mut impl FnMut(Record)) 
                 continue;
             }
         };
-        let line = row.position().map_or(0, |p| p.line() as usize);
+        let line = row.position().map_or(0, |p| line_of(&bytes, p.byte() as usize));
         if row.iter().all(|field| field.trim().is_empty()) {
             continue;
         }
@@ -541,6 +541,16 @@ fn read_csv(path: &Path, settings: &CsvSettings, each: &mut impl FnMut(Record)) 
         }));
     }
     Ok(())
+}
+
+/// The 1-based line on which a CSV record starting at byte `offset` begins. (The csv crate's own
+/// line count lags behind on CRLF files.)
+fn line_of(bytes: &[u8], offset: usize) -> usize {
+    let mut start = offset.min(bytes.len());
+    while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+        start += 1;
+    }
+    bytes[..start].iter().filter(|b| **b == b'\n').count() + 1
 }
 
 /// Optional columns a school need not have when it keeps the default mapping.

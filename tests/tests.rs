@@ -1,7 +1,14 @@
 //! Integration tests: one test binary, each module a part of the tool seen from outside.
 
+/// The aggregation methods through the library: worked examples, statuses and properties.
 mod aggregate;
-mod build; // `mastery build`: PDFs that checkers accept, reproducibility, hostile data, sandbox
-mod common; // helpers: running the binary, temporary school folders, outside tools
-mod explain; // `mastery explain`: the working, as snapshots
-mod validate; // `mastery validate`: the example school and every fixture in fixtures/invalid // the aggregation methods: worked examples and properties
+/// `mastery build`: PDFs that checkers accept, reproducibility, hostile data, the sandbox.
+mod build;
+/// Helpers: running the binary, temporary school folders, outside tools.
+mod common;
+/// `mastery explain`: the working, as snapshots.
+mod explain;
+/// JSON Lines and CSV sources, warnings, oversized and odd files.
+mod sources;
+/// `mastery validate`: the example school and every fixture in fixtures/invalid.
+mod validate;
