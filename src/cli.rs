@@ -46,6 +46,24 @@ pub enum Command {
         #[arg(long = "student", value_name = "ID")]
         students: Vec<String>,
     },
+    /// Import a competency framework from a 1EdTech CASE package (CFPackage JSON, CASE 1.0 or 1.1).
+    ///
+    /// The items at --area-depth below the document become credit areas; the leaves under each
+    /// become its credits, keeping their CASE URIs. A rubric, if any, becomes the scale.
+    ImportCase {
+        /// The CFPackage JSON file.
+        package: PathBuf,
+        /// A school.json whose framework (and scale, when the package has a rubric) to replace;
+        /// without it, only the imported parts are written.
+        #[arg(long, value_name = "SCHOOL_JSON")]
+        into: Option<PathBuf>,
+        /// Where to write the result (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        /// How far below the document the credit areas are: 1 makes its direct children the areas.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=10))]
+        area_depth: u8,
+    },
     /// Show, step by step, how a student's levels, credits and graduation status were worked out.
     Explain {
         /// The school folder: school.json and students/.

@@ -19,11 +19,13 @@
 //! does both.
 
 pub mod aggregate;
+pub mod case;
 pub mod diag;
 pub mod explain;
 pub mod load;
 pub mod model;
 pub mod pipeline;
+#[cfg(feature = "render")]
 pub mod render;
 pub mod transcript;
 pub mod validate;

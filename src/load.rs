@@ -23,7 +23,6 @@ use serde_json::{Map, Value, json};
 
 use crate::diag::{Checked, Diagnostic, Position, Severity};
 use crate::model::{CsvColumns, CsvSettings};
-use crate::render::TemplateFile;
 
 /// The largest single record accepted (a JSON file, or one line of a JSON Lines file): far
 /// above any real student record.
@@ -91,6 +90,14 @@ impl Document {
     pub fn warning(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
         self.diagnostic(Severity::Warning, pointer, false, message)
     }
+}
+
+/// A file of a template: its path inside the template's world (from the template folder, with
+/// `/` separators) and its bytes.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
 }
 
 /// A file that is not JSON, such as the school's logo.

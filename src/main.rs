@@ -14,12 +14,12 @@ use clap::Parser;
 
 use cli::{Cli, Command, DataArgs, DiagnosticFormat, OutputFormat, PaperArg, RenderArgs};
 use mastery::aggregate::{AggregateOptions, aggregate};
-use mastery::load;
 use mastery::model::{School, parse_date};
 use mastery::pipeline::{self, OpenSchool};
 use mastery::render::{self, Attachment, Template};
 use mastery::transcript::{Layout, Paper};
 use mastery::validate::{Schemas, ValidateOptions};
+use mastery::{case, load};
 use report::{Reporter, Summary, plural};
 
 const DATA_ERROR: u8 = 1;
@@ -44,6 +44,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Explain { school, student, credit, data } => {
             explain_command(&school, &data, &student, credit.as_deref())
+        }
+        Command::ImportCase { package, into, out, area_depth } => {
+            import_case_command(&package, into.as_deref(), out.as_deref(), usize::from(area_depth))
         }
     }
 }
@@ -245,6 +248,48 @@ fn explain_command(school: &Path, data: &DataArgs, student: &str, credit: Option
         bail!("the framework has no credit \"{}\"", credit.unwrap_or_default());
     };
     print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn import_case_command(package: &Path, into: Option<&Path>, out: Option<&Path>, area_depth: usize) -> Result<ExitCode> {
+    let mut reporter = Reporter::new(false, false);
+    let document = match load::parse_json(package, load::file(package)?, 1) {
+        Ok(document) => document,
+        Err(diagnostic) => {
+            reporter.report([*diagnostic]);
+            return Ok(ExitCode::from(DATA_ERROR));
+        }
+    };
+    let imported = case::import(&document, &case::CaseSchema::new(), &case::ImportOptions { area_depth });
+    reporter.report(imported.diagnostics);
+    let Some(imported) = imported.value else {
+        reporter.line("nothing imported\n");
+        return Ok(ExitCode::from(DATA_ERROR));
+    };
+    let mut result = match into {
+        Some(path) => match load::parse_json(path, load::file(path)?, 1) {
+            Ok(school) => school.value,
+            Err(diagnostic) => {
+                reporter.report([*diagnostic]);
+                return Ok(ExitCode::from(DATA_ERROR));
+            }
+        },
+        None => serde_json::json!({}),
+    };
+    let Some(object) = result.as_object_mut() else {
+        bail!("{} does not hold a JSON object", into.unwrap_or(package).display());
+    };
+    object.insert("framework".to_string(), imported.framework.clone());
+    if let Some(scale) = &imported.scale {
+        object.insert("scale".to_string(), scale.clone());
+    }
+    let mut bytes = serde_json::to_vec_pretty(&result)?;
+    bytes.push(b'\n');
+    match out {
+        Some(path) => write_atomic(path, &bytes)?,
+        None => std::io::stdout().lock().write_all(&bytes)?,
+    }
+    reporter.line(&format!("{}\n", case::summary(&imported)));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -388,8 +388,26 @@ pub enum AttestationRule {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Framework {
+    /// Where the framework came from, when it was imported.
+    #[serde(default)]
+    pub source: Option<FrameworkSource>,
     pub areas: Vec<Area>,
     pub credits: Vec<Credit>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FrameworkSource {
+    /// "CASE" for a framework imported from a CASE package.
+    pub format: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub uri: Option<String>,
+    #[serde(default)]
+    pub creator: Option<String>,
+    #[serde(default)]
+    pub version: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -26,6 +26,7 @@ use typst::{Library, LibraryExt, World, WorldExt};
 use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
+use crate::load::TemplateFile;
 use crate::transcript::Transcript;
 
 /// The virtual path at which a template finds the transcript data.
@@ -38,13 +39,6 @@ const EMBEDDED_TEMPLATE: &[(&str, &[u8])] = &[
     ("transcript.typ", include_bytes!("../templates/default/transcript.typ")),
     ("locale/en.json", include_bytes!("../templates/default/locale/en.json")),
 ];
-
-/// A file handed to the renderer: its path inside the template's world and its bytes.
-#[derive(Debug, Clone)]
-pub struct TemplateFile {
-    pub path: String,
-    pub bytes: Vec<u8>,
-}
 
 /// The default template's files.
 pub fn embedded_template() -> Vec<TemplateFile> {

@@ -251,7 +251,7 @@ fn invalid_students_are_skipped_and_the_rest_built() {
     assert!(out.path().join("S1.pdf").is_file());
     assert!(!out.path().join("S2.pdf").exists());
     let err = stderr(&output);
-    assert!(err.contains("s2.json:7:17: /evidence/0/credit: evidence names unknown credit \"NOPE\""), "{err}");
+    assert!(err.contains("s2.json:10:17: /evidence/0/credit: evidence names unknown credit \"NOPE\""), "{err}");
     assert!(err.contains("built 1 transcript in"), "{err}");
     assert!(err.contains("skipped 1 student with invalid records"), "{err}");
 }

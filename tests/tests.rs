@@ -4,10 +4,14 @@
 mod aggregate;
 /// `mastery build`: PDFs that checkers accept, reproducibility, hostile data, the sandbox.
 mod build;
+/// `mastery import-case`: frameworks from 1EdTech CASE packages.
+mod case;
 /// Helpers: running the binary, temporary school folders, outside tools.
 mod common;
 /// `mastery explain`: the working, as snapshots.
 mod explain;
+/// Validation never panics on arbitrary JSON or bytes.
+mod robustness;
 /// JSON Lines and CSV sources, warnings, oversized and odd files.
 mod sources;
 /// `mastery validate`: the example school and every fixture in fixtures/invalid.

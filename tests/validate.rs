@@ -61,7 +61,7 @@ fn problems_in_several_files_are_all_reported_in_one_run() {
     let output = run(&["validate", school.path().to_str().unwrap()]);
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1));
-    assert!(text.contains("s2.json:9:16: /evidence/0/score: score 9 is not on the scale"), "{text}");
+    assert!(text.contains("s2.json:11:16: /evidence/0/score: score 9 is not on the scale"), "{text}");
     assert!(text.contains("s3.json:1:3: failed to parse JSON (key must be a string)"), "{text}");
     assert!(text.ends_with("4 files, 3 students, 2 errors, 0 warnings\n"), "{text}");
 }
