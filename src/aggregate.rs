@@ -20,7 +20,7 @@ use crate::model::{
     WindowStat,
 };
 use crate::transcript::*;
-use methods::{Calculation, Outcome, STEP_DIGITS, Score, fixed};
+use methods::{Outcome, STEP_DIGITS, Score, fixed};
 
 /// What the run, rather than the data, decides.
 #[derive(Debug, Clone)]
@@ -165,10 +165,6 @@ fn scale_digits(scale: &Scale) -> u32 {
 
 fn amount(value: Decimal) -> String {
     value.normalize().to_string()
-}
-
-fn plural(count: Decimal, word: &str) -> String {
-    if count == Decimal::ONE { format!("1 {word}") } else { format!("{} {word}s", amount(count)) }
 }
 
 /// Builds the transcript of one student.
@@ -321,6 +317,10 @@ fn policy_block(school: &School) -> PolicyBlock {
                 id: area.id.clone(),
                 title: area.title.clone(),
                 rule: rule(o),
+                method_name: o.method.as_ref().map(|m| method_name(&m.method()).to_string()),
+                parameters: o.method.as_ref().map(|m| method_parameters(&m.method())).unwrap_or_default(),
+                min_evidence: o.min_evidence,
+                attestation_required: o.attestation.map(|a| a == AttestationRule::Approved),
                 reason: o.reason.clone(),
             });
         }
@@ -332,12 +332,18 @@ fn policy_block(school: &School) -> PolicyBlock {
                 id: credit.id.clone(),
                 title: credit.title.clone(),
                 rule: rule(o),
+                method_name: o.method.as_ref().map(|m| method_name(&m.method()).to_string()),
+                parameters: o.method.as_ref().map(|m| method_parameters(&m.method())).unwrap_or_default(),
+                min_evidence: o.min_evidence,
+                attestation_required: o.attestation.map(|a| a == AttestationRule::Approved),
                 reason: o.reason.clone(),
             });
         }
     }
     PolicyBlock {
         method: describe_method(&policy.method.method()),
+        method_name: method_name(&policy.method.method()).to_string(),
+        parameters: method_parameters(&policy.method.method()),
         min_evidence: policy.min_evidence,
         attestation_required: policy.attestation == AttestationRule::Approved,
         overrides,
@@ -355,34 +361,25 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
     let counted: Vec<&crate::model::Evidence> = evidence.iter().copied().filter(|e| !e.weight.is_zero()).collect();
     let scores: Vec<Score> = counted.iter().map(|e| Score { value: e.score, weight: e.weight }).collect();
 
-    let mut no_level_reason = None;
-    let mut needs_judgement = false;
-    let mut calculation = Calculation { outcome: Outcome::NoValue(String::new()), steps: Vec::new() };
-    if counted.is_empty() {
-        no_level_reason =
-            Some(if evidence.is_empty() { "no evidence yet" } else { "no evidence with a weight above 0" }.to_string());
+    let (no_level, calculation) = if counted.is_empty() {
+        let reason = if evidence.is_empty() { NoLevel::NoEvidence } else { NoLevel::OnlyZeroWeight };
+        (Some(reason), None)
     } else if (counted.len() as u32) < policy.min_evidence {
-        no_level_reason = Some(format!(
-            "{} piece{} of evidence; the school requires {} before giving a level",
-            counted.len(),
-            if counted.len() == 1 { "" } else { "s" },
-            policy.min_evidence
-        ));
+        (Some(NoLevel::TooFewEvidence { have: counted.len() as u32, need: policy.min_evidence }), None)
     } else {
-        calculation = methods::calculate(&policy.method, &scores, scale.mastery_threshold);
+        let calculation = methods::calculate(&policy.method, &scores, scale.mastery_threshold);
         match &calculation.outcome {
-            Outcome::Value(_) => {}
-            Outcome::NoValue(reason) => no_level_reason = Some(reason.clone()),
-            Outcome::NeedsJudgement(reason) => {
-                needs_judgement = true;
-                no_level_reason = Some(reason.clone());
-            }
+            Outcome::Value(_) => (None, Some(calculation)),
+            Outcome::NoValue(reason) => (Some(reason.clone()), Some(calculation)),
         }
-    }
-    let raw = match calculation.outcome {
-        Outcome::Value(value) => Some(value),
+    };
+    let needs_judgement = matches!(no_level, Some(NoLevel::Tie { .. }));
+    let no_level_reason = no_level.as_ref().map(ToString::to_string);
+    let raw = match calculation.as_ref().map(|c| &c.outcome) {
+        Some(Outcome::Value(value)) => Some(*value),
         _ => None,
     };
+    let steps = calculation.map(|c| c.steps).unwrap_or_default();
     let level = raw.map(|value| round_to_step(value, scale));
 
     let attestation = student.attestations.iter().find(|a| a.credit == credit.id);
@@ -466,8 +463,7 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
                     note: e.note.clone(),
                 })
                 .collect(),
-            steps: calculation
-                .steps
+            steps: steps
                 .iter()
                 .map(|s| StepBlock {
                     label: s.label.clone(),
@@ -478,6 +474,7 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
             raw: raw.map(|r| fixed(r, 2)),
             rounded: level.map(|l| fixed(l, digits)),
             no_level_reason,
+            no_level,
         },
         work_samples: samples
             .into_iter()
@@ -546,13 +543,12 @@ fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_da
         let earned = earned_in(area, &|c| c.status.counts());
         if earned < requirement.credits {
             let short = requirement.credits - earned;
-            missing.push(format!(
-                "{}: {} still needed ({} of {} earned)",
-                area.title,
-                plural(short, "credit"),
-                amount(earned),
-                amount(requirement.credits)
-            ));
+            missing.push(Shortfall::AreaCredits {
+                area: area.title.clone(),
+                earned: amount(earned),
+                required: amount(requirement.credits),
+                needed: amount(short),
+            });
             reachable &= earned_in(area, &started) >= short;
         }
         if let Some(min) = requirement.min_level {
@@ -560,12 +556,12 @@ fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_da
                 if let Some(level) = credit.level.as_ref().and_then(|l| l.parse::<Decimal>().ok())
                     && level < min
                 {
-                    missing.push(format!(
-                        "{}: \"{}\" stands at level {level}, below the area's minimum of {}",
-                        area.title,
-                        credit.title,
-                        amount(min)
-                    ));
+                    missing.push(Shortfall::AreaMinimum {
+                        area: area.title.clone(),
+                        credit: credit.title.clone(),
+                        level: credit.level.clone().unwrap_or_default(),
+                        minimum: amount(min),
+                    });
                 }
             }
         }
@@ -578,23 +574,21 @@ fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_da
     let total_earned = sum(&|c| c.status.counts());
     if total_earned < requirements.total_credits {
         let short = requirements.total_credits - total_earned;
-        missing.push(format!(
-            "{} still needed in total ({} of {} earned)",
-            plural(short, "credit"),
-            amount(total_earned),
-            amount(requirements.total_credits)
-        ));
+        missing.push(Shortfall::TotalCredits {
+            earned: amount(total_earned),
+            required: amount(requirements.total_credits),
+            needed: amount(short),
+        });
         reachable &= sum(&started) >= short;
     }
     let advanced_earned = sum(&|c| c.status.counts() && c.tier == CreditLevel::Advanced);
     if advanced_earned < requirements.advanced_credits {
         let short = requirements.advanced_credits - advanced_earned;
-        missing.push(format!(
-            "{} still needed at the advanced level ({} of {} earned)",
-            plural(short, "credit"),
-            amount(advanced_earned),
-            amount(requirements.advanced_credits)
-        ));
+        missing.push(Shortfall::AdvancedCredits {
+            earned: amount(advanced_earned),
+            required: amount(requirements.advanced_credits),
+            needed: amount(short),
+        });
         reachable &= sum(&|c| started(c) && c.tier == CreditLevel::Advanced) >= short;
     }
     let required_credits: Vec<RequiredCredit> = requirements
@@ -604,7 +598,7 @@ fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_da
         .map(|c| RequiredCredit { id: c.id.clone(), title: c.title.clone(), earned: c.status.counts() })
         .collect();
     for credit in required_credits.iter().filter(|c| !c.earned) {
-        missing.push(format!("required credit \"{}\" not yet earned", credit.title));
+        missing.push(Shortfall::RequiredCredit { credit: credit.title.clone() });
         reachable &= all.iter().any(|c| c.id == credit.id && started(c));
     }
 
@@ -622,7 +616,8 @@ fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_da
         advanced_required: amount(requirements.advanced_credits),
         advanced_earned: amount(advanced_earned),
         required_credits,
-        missing,
+        missing: missing.iter().map(ToString::to_string).collect(),
+        shortfalls: missing,
     }
 }
 

@@ -111,8 +111,11 @@ pub struct LevelBlock {
 /// The school's rules in plain words, for "how to read this transcript".
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyBlock {
-    /// The school-wide method, in words.
+    /// The school-wide method, in English words.
     pub method: String,
+    /// Its name and parameters, for templates in other languages.
+    pub method_name: String,
+    pub parameters: std::collections::BTreeMap<String, String>,
     pub min_evidence: u32,
     /// Whether an approved attestation is needed.
     pub attestation_required: bool,
@@ -126,7 +129,13 @@ pub struct PolicyOverrideBlock {
     pub scope: &'static str,
     pub id: String,
     pub title: String,
+    /// The rule in English words.
     pub rule: String,
+    /// The same, as data: what the override changes.
+    pub method_name: Option<String>,
+    pub parameters: std::collections::BTreeMap<String, String>,
+    pub min_evidence: Option<u32>,
+    pub attestation_required: Option<bool>,
     pub reason: Option<String>,
 }
 
@@ -227,8 +236,54 @@ pub struct CalculationBlock {
     pub raw: Option<String>,
     /// The result rounded (half up) to the scale's step.
     pub rounded: Option<String>,
-    /// Why there is no level, when there is none.
+    /// Why there is no level, when there is none, in English.
     pub no_level_reason: Option<String>,
+    /// The same, as data, for templates in other languages.
+    pub no_level: Option<NoLevel>,
+}
+
+/// Why a credit has no level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NoLevel {
+    NoEvidence,
+    /// All its evidence has weight 0.
+    OnlyZeroWeight,
+    /// Fewer pieces of evidence than the policy's minimum.
+    TooFewEvidence { have: u32, need: u32 },
+    /// The power law needs more scores.
+    TooFewScores { have: u32, need: u32 },
+    /// The power law cannot take the logarithm of a score of 0 or below.
+    ScoreNotPositive,
+    /// `n_times`: fewer scores at or above the threshold than needed.
+    NotEnoughAtMastery { have: u32, need: u32, threshold: String },
+    /// `mode` with `tie: none`: these scores are tied; a teacher decides.
+    Tie { scores: Vec<String> },
+}
+
+impl std::fmt::Display for NoLevel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let s = |n: &u32| if *n == 1 { "" } else { "s" };
+        match self {
+            NoLevel::NoEvidence => write!(f, "no evidence yet"),
+            NoLevel::OnlyZeroWeight => write!(f, "no evidence with a weight above 0"),
+            NoLevel::TooFewEvidence { have, need } => {
+                write!(f, "{have} piece{} of evidence; the school requires {need} before giving a level", s(have))
+            }
+            NoLevel::TooFewScores { have, need } => {
+                write!(f, "the power law needs at least {need} scores; there {} {have}", if *have == 1 { "is" } else { "are" })
+            }
+            NoLevel::ScoreNotPositive => {
+                write!(f, "the power law takes logarithms, so it cannot use a score of 0 or below")
+            }
+            NoLevel::NotEnoughAtMastery { have, need, threshold } => {
+                write!(f, "mastery (a score of {threshold} or more) shown {have} time{}; {need} needed", s(have))
+            }
+            NoLevel::Tie { scores } => {
+                write!(f, "the scores {} are tied as most frequent; a teacher decides the level", scores.join(", "))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -288,8 +343,42 @@ pub struct GraduationResult {
     pub advanced_earned: String,
     /// Named credits every graduate needs, with whether this student has each.
     pub required_credits: Vec<RequiredCredit>,
-    /// What is still missing, one line each, in words.
+    /// What is still missing, one line each, in English.
     pub missing: Vec<String>,
+    /// The same, as data, for templates in other languages.
+    pub shortfalls: Vec<Shortfall>,
+}
+
+/// One unmet graduation requirement. Credit amounts are credit values.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Shortfall {
+    AreaCredits { area: String, earned: String, required: String, needed: String },
+    AreaMinimum { area: String, credit: String, level: String, minimum: String },
+    TotalCredits { earned: String, required: String, needed: String },
+    AdvancedCredits { earned: String, required: String, needed: String },
+    RequiredCredit { credit: String },
+}
+
+impl std::fmt::Display for Shortfall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let credits = |n: &str| if n == "1" { "1 credit".to_string() } else { format!("{n} credits") };
+        match self {
+            Shortfall::AreaCredits { area, earned, required, needed } => {
+                write!(f, "{area}: {} still needed ({earned} of {required} earned)", credits(needed))
+            }
+            Shortfall::AreaMinimum { area, credit, level, minimum } => {
+                write!(f, "{area}: \"{credit}\" stands at level {level}, below the area's minimum of {minimum}")
+            }
+            Shortfall::TotalCredits { earned, required, needed } => {
+                write!(f, "{} still needed in total ({earned} of {required} earned)", credits(needed))
+            }
+            Shortfall::AdvancedCredits { earned, required, needed } => {
+                write!(f, "{} still needed at the advanced level ({earned} of {required} earned)", credits(needed))
+            }
+            Shortfall::RequiredCredit { credit } => write!(f, "required credit \"{credit}\" not yet earned"),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -10,6 +10,7 @@ use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::model::{Method, ModeTie, WindowStat};
+use crate::transcript::NoLevel;
 
 /// One counted score.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -32,11 +33,10 @@ pub struct Step {
 pub enum Outcome {
     /// A value, before rounding to the scale.
     Value(Decimal),
-    /// No value: the method's own condition is not met (too few scores for a power law, or
-    /// fewer than n scores at mastery).
-    NoValue(String),
-    /// No value: the method cannot decide and a teacher must (a mode tie under `tie: none`).
-    NeedsJudgement(String),
+    /// No value: the method's own condition is not met (too few scores for a power law,
+    /// fewer than n scores at mastery), or it cannot decide and a teacher must (a mode tie
+    /// under `tie: none`).
+    NoValue(NoLevel),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -159,10 +159,10 @@ fn mode(values: &[Decimal], tie: ModeTie, steps: &mut Vec<Step>) -> Outcome {
             );
             Outcome::Value(latest.0)
         }
-        ModeTie::None => Outcome::NeedsJudgement(format!(
-            "the scores {} are tied as most frequent (counts {tally}); a teacher decides the level",
-            list(&tied_values)
-        )),
+        ModeTie::None => {
+            step(steps, "tie", format!("counts {tally}; tie between {} left to a teacher", list(&tied_values)), tied_values[0]);
+            Outcome::NoValue(NoLevel::Tie { scores: tied_values.iter().map(|v| v.normalize().to_string()).collect() })
+        }
     }
 }
 
@@ -220,13 +220,10 @@ fn to_decimal(value: f64) -> Decimal {
 fn power_law(values: &[Decimal], min_scores: u32, steps: &mut Vec<Step>) -> Outcome {
     let n = values.len();
     if n < min_scores as usize {
-        return Outcome::NoValue(format!(
-            "the power law needs at least {min_scores} scores; there {} {n}",
-            if n == 1 { "is" } else { "are" }
-        ));
+        return Outcome::NoValue(NoLevel::TooFewScores { have: n as u32, need: min_scores });
     }
     if values.iter().any(|v| *v <= Decimal::ZERO) {
-        return Outcome::NoValue("the power law takes logarithms, so it cannot use a score of 0 or below".to_string());
+        return Outcome::NoValue(NoLevel::ScoreNotPositive);
     }
     // Least squares on (ln i, ln s_i), i = 1..n.
     let xs: Vec<f64> = (1..=n).map(|i| libm::log(i as f64)).collect();
@@ -249,12 +246,11 @@ fn power_law(values: &[Decimal], min_scores: u32, steps: &mut Vec<Step>) -> Outc
 fn n_times(values: &[Decimal], n: u32, threshold: Decimal, steps: &mut Vec<Step>) -> Outcome {
     let kept: Vec<Decimal> = values.iter().copied().filter(|v| *v >= threshold).collect();
     if kept.len() < n as usize {
-        return Outcome::NoValue(format!(
-            "mastery (a score of {} or more) shown {} time{}; {n} needed",
-            threshold.normalize(),
-            kept.len(),
-            if kept.len() == 1 { "" } else { "s" }
-        ));
+        return Outcome::NoValue(NoLevel::NotEnoughAtMastery {
+            have: kept.len() as u32,
+            need: n,
+            threshold: threshold.normalize().to_string(),
+        });
     }
     let mean = kept.iter().copied().sum::<Decimal>() / Decimal::from(kept.len());
     step(steps, "mean of scores at mastery", format!("mean({})", list(&kept)), mean);
@@ -331,7 +327,7 @@ mod tests {
         check(Method::Mode { tie: ModeTie::MoreRecent }, &[3.0, 2.0, 3.0, 2.0], "2.00");
         check(Method::Mode { tie: ModeTie::None }, &[3.0, 3.0, 2.0], "3.00");
         let tie = calculate(&Method::Mode { tie: ModeTie::None }, &scores(&[3.0, 2.0]), Decimal::from(3));
-        assert!(matches!(tie.outcome, Outcome::NeedsJudgement(_)));
+        assert_eq!(tie.outcome, Outcome::NoValue(NoLevel::Tie { scores: vec!["2".into(), "3".into()] }));
     }
 
     #[test]
@@ -340,7 +336,7 @@ mod tests {
         let short = calculate(&Method::NTimes { n: 3 }, &scores(&[2.0, 3.0, 4.0]), Decimal::from(3));
         assert_eq!(
             short.outcome,
-            Outcome::NoValue("mastery (a score of 3 or more) shown 2 times; 3 needed".to_string())
+            Outcome::NoValue(NoLevel::NotEnoughAtMastery { have: 2, need: 3, threshold: "3".into() })
         );
     }
 
