@@ -117,9 +117,11 @@ pub fn method_parameters(method: &Method) -> BTreeMap<String, String> {
     let pairs: Vec<(&str, String)> = match method {
         Method::MostRecent | Method::Highest | Method::Mean | Method::Median => vec![],
         Method::Mode { tie: t } => vec![("tie", tie(t).to_string())],
-        Method::DecayingAverage { weight } | Method::WeightedRecent { weight } => {
-            vec![("weight", amount(*weight))]
-        }
+        Method::DecayingAverage { weight } | Method::WeightedRecent { weight } => vec![
+            ("weight", amount(*weight)),
+            ("weight_percent", amount(weight * Decimal::ONE_HUNDRED)),
+            ("rest_percent", amount((Decimal::ONE - weight) * Decimal::ONE_HUNDRED)),
+        ],
         Method::PowerLaw { min_scores } => vec![("min_scores", min_scores.to_string())],
         Method::NTimes { n } => vec![("n", n.to_string())],
         Method::RecentWindow { k, of } => vec![
@@ -261,7 +263,38 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
         graduation,
         highlights: student.highlights.iter().take(3).cloned().collect(),
         equivalency,
+        verification: verification(school, student, options.issue_date),
     }
+}
+
+/// The credential id of a student's transcript on an issue date: a name-based UUID (version 5)
+/// of the school, the student and the date, so that rebuilding gives the same id and the signed
+/// credential can carry it too.
+pub fn credential_id(school: &School, student: &Student, issue_date: NaiveDate) -> String {
+    let name = format!(
+        "mastery-transcript|{}|{}|{}|{}",
+        school.profile.name,
+        school.profile.ceeb_code.as_deref().unwrap_or(""),
+        student.id,
+        issue_date
+    );
+    format!("urn:uuid:{}", uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()))
+}
+
+fn verification(school: &School, student: &Student, issue_date: NaiveDate) -> Verification {
+    let credential_id = credential_id(school, student, issue_date);
+    let url =
+        school.transcript.verification_url_base.as_ref().map(|base| {
+            format!("{}/{}.json", base.trim_end_matches('/'), credential_id.trim_start_matches("urn:uuid:"))
+        });
+    let qr_code_svg = url.as_deref().map(qr_code_svg);
+    Verification { credential_id, url, qr_code_svg }
+}
+
+/// A QR code of `text` as an SVG image, black on white with its quiet zone.
+pub fn qr_code_svg(text: &str) -> String {
+    let code = qrcode::QrCode::with_error_correction_level(text, qrcode::EcLevel::M).expect("a URL fits in a QR code");
+    code.render::<qrcode::render::svg::Color>().min_dimensions(160, 160).quiet_zone(true).build()
 }
 
 fn school_block(school: &School, options: &AggregateOptions) -> SchoolBlock {

@@ -114,6 +114,10 @@ pub struct RenderArgs {
     /// The paper size.
     #[arg(long, value_enum, default_value_t = PaperArg::Letter)]
     pub paper: PaperArg,
+    /// The language of the transcript's labels: a file locale/<LOCALE>.json of the template
+    /// ("en" and "es" come with the built-in one).
+    #[arg(long, default_value = "en")]
+    pub locale: String,
     /// Leave the list of credits still in progress out of the transcript.
     #[arg(long)]
     pub hide_in_progress: bool,

@@ -109,8 +109,8 @@ fn layout(render: &RenderArgs) -> Layout {
             PaperArg::Letter => Paper::Letter,
             PaperArg::A4 => Paper::A4,
         },
+        locale: render.locale.clone(),
         show_in_progress: !render.hide_in_progress,
-        ..Layout::default()
     }
 }
 
@@ -154,6 +154,13 @@ fn build_command(
         OutputFormat::Pdf => Some(template(render_args)?),
         OutputFormat::Data => None,
     };
+    // A template with a locale/ folder must have the labels asked for.
+    if let Some(template) = &template
+        && template.has_folder("locale")
+        && !template.has_file(&format!("locale/{}.json", render_args.locale))
+    {
+        bail!("the template has no labels for --locale {0}: add locale/{0}.json to it", render_args.locale);
+    }
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let logo = logo(&open);
     let aggregate_options = AggregateOptions { logo: logo.as_ref().map(|l| l.path.clone()), ..aggregate_options };
@@ -185,22 +192,36 @@ fn build_command(
         let transcript = aggregate(valid_school, &record.student, &aggregate_options);
         let (bytes, extension) = match &template {
             None => (render::data_json(&transcript), "json"),
-            Some(template) => match render::pdf(template, &transcript, logo.as_slice()) {
-                Ok(bytes) => (bytes, "pdf"),
-                Err(error) => {
-                    let mut text = format!(
-                        "{}: cannot render the transcript of {}:\n",
+            Some(template) => {
+                let missing = template.missing_glyphs(&transcript);
+                if !missing.is_empty() {
+                    let list = missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                    reporter.line(&format!(
+                        "{}: warning: the transcript of {} ({}) is not built: no font can show {list}\n  hint: add a font that covers them with --font-path, for example a Noto font for the script\n",
                         record.source.display(),
-                        record.student.id
-                    );
-                    for message in &error.messages {
-                        text.push_str(&format!("  {}\n", message.replace('\n', "\n  ")));
-                    }
-                    reporter.line(&text);
+                        record.student.id,
+                        transcript.student.display_name,
+                    ));
                     failed += 1;
                     return;
                 }
-            },
+                match render::pdf(template, &transcript, logo.as_slice()) {
+                    Ok(bytes) => (bytes, "pdf"),
+                    Err(error) => {
+                        let mut text = format!(
+                            "{}: cannot render the transcript of {}:\n",
+                            record.source.display(),
+                            record.student.id
+                        );
+                        for message in &error.messages {
+                            text.push_str(&format!("  {}\n", message.replace('\n', "\n  ")));
+                        }
+                        reporter.line(&text);
+                        failed += 1;
+                        return;
+                    }
+                }
+            }
         };
         match write_atomic(&out.join(format!("{}.{extension}", record.student.id)), &bytes) {
             Ok(()) => built += 1,

@@ -190,6 +190,10 @@ pub struct TranscriptSettings {
     /// reference point for "in the future" checks. `--issue-date` overrides it.
     #[serde(default, deserialize_with = "opt_date")]
     pub issue_date: Option<NaiveDate>,
+    /// Where the school publishes each transcript's verifiable record: the verification line
+    /// and QR code point to `<base>/<credential id>.json`.
+    #[serde(default)]
+    pub verification_url_base: Option<String>,
 }
 
 /// The ordered proficiency scale.

@@ -38,6 +38,7 @@ pub const MAIN_FILE: &str = "transcript.typ";
 const EMBEDDED_TEMPLATE: &[(&str, &[u8])] = &[
     ("transcript.typ", include_bytes!("../templates/default/transcript.typ")),
     ("locale/en.json", include_bytes!("../templates/default/locale/en.json")),
+    ("locale/es.json", include_bytes!("../templates/default/locale/es.json")),
 ];
 
 /// The default template's files.
@@ -132,10 +133,71 @@ impl Template {
         Template::new(embedded_template(), Vec::new()).expect("the embedded template is complete")
     }
 
+    /// Whether the template has a file at `path` (from its folder, such as "locale/es.json").
+    pub fn has_file(&self, path: &str) -> bool {
+        project_id(&format!("/{path}")).is_some_and(|id| self.files.contains_key(&id))
+    }
+
+    /// Whether the template has files under the folder `path`.
+    pub fn has_folder(&self, path: &str) -> bool {
+        let prefix = format!("/{path}/");
+        self.files.keys().any(|id| id.vpath().get_with_slash().starts_with(&prefix))
+    }
+
     /// Whether some font can show `c`.
     pub fn covers(&self, c: char) -> bool {
         self.fonts.iter().any(|font| font.info().coverage.contains(c as u32))
     }
+
+    /// The characters of the transcript's text that no font of this template can show, with
+    /// the JSON Pointer of the first field holding each, in order of appearance. Typst would
+    /// print them as empty boxes, and PDF/A export refuses them.
+    pub fn missing_glyphs(&self, transcript: &Transcript) -> Vec<MissingGlyph> {
+        let value = serde_json::to_value(transcript).expect("a transcript serializes");
+        let mut missing: Vec<MissingGlyph> = Vec::new();
+        let mut stack = vec![(String::new(), &value)];
+        while let Some((pointer, value)) = stack.pop() {
+            match value {
+                serde_json::Value::String(text) => {
+                    for c in text.chars() {
+                        if !invisible(c) && !missing.iter().any(|m| m.character == c) && !self.covers(c) {
+                            missing.push(MissingGlyph { character: c, pointer: pointer.clone() });
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => {
+                    stack.extend(items.iter().enumerate().rev().map(|(i, v)| (format!("{pointer}/{i}"), v)));
+                }
+                serde_json::Value::Object(map) => {
+                    stack.extend(map.iter().rev().map(|(k, v)| (format!("{pointer}/{k}"), v)));
+                }
+                _ => {}
+            }
+        }
+        missing
+    }
+}
+
+/// A character of a transcript that no font can show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MissingGlyph {
+    pub character: char,
+    /// Where it first occurs in the transcript data, such as "/student/legal_name".
+    pub pointer: String,
+}
+
+impl fmt::Display for MissingGlyph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (U+{:04X}) in {}", self.character, self.character as u32, self.pointer)
+    }
+}
+
+/// Characters that take no glyph: white space, controls, and the invisible format characters
+/// of bidirectional and joined text.
+fn invisible(c: char) -> bool {
+    c.is_whitespace()
+        || c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 /// A file besides the template and the data that a transcript brings into the world: the

@@ -29,6 +29,20 @@ pub struct Transcript {
     /// At most three, in the student's order: the ones for page 1.
     pub highlights: Vec<String>,
     pub equivalency: Option<EquivalencyResult>,
+    pub verification: Verification,
+}
+
+/// How a reader checks that the school issued this transcript.
+#[derive(Debug, Clone, Serialize)]
+pub struct Verification {
+    /// A stable id for this student's transcript of this issue date: `urn:uuid:...`. The signed
+    /// credential exported for the same student and date carries the same id.
+    pub credential_id: String,
+    /// Where the school publishes the verifiable record, when `school.json` says.
+    pub url: Option<String>,
+    /// A QR code of `url` as SVG text, when there is a URL. A template shows it with
+    /// `image(bytes(v.qr_code_svg), format: "svg", alt: ...)`.
+    pub qr_code_svg: Option<String>,
 }
 
 /// How the document is laid out: choices of the run, not of the record.
@@ -250,15 +264,27 @@ pub enum NoLevel {
     /// All its evidence has weight 0.
     OnlyZeroWeight,
     /// Fewer pieces of evidence than the policy's minimum.
-    TooFewEvidence { have: u32, need: u32 },
+    TooFewEvidence {
+        have: u32,
+        need: u32,
+    },
     /// The power law needs more scores.
-    TooFewScores { have: u32, need: u32 },
+    TooFewScores {
+        have: u32,
+        need: u32,
+    },
     /// The power law cannot take the logarithm of a score of 0 or below.
     ScoreNotPositive,
     /// `n_times`: fewer scores at or above the threshold than needed.
-    NotEnoughAtMastery { have: u32, need: u32, threshold: String },
+    NotEnoughAtMastery {
+        have: u32,
+        need: u32,
+        threshold: String,
+    },
     /// `mode` with `tie: none`: these scores are tied; a teacher decides.
-    Tie { scores: Vec<String> },
+    Tie {
+        scores: Vec<String>,
+    },
 }
 
 impl std::fmt::Display for NoLevel {
@@ -271,7 +297,11 @@ impl std::fmt::Display for NoLevel {
                 write!(f, "{have} piece{} of evidence; the school requires {need} before giving a level", s(have))
             }
             NoLevel::TooFewScores { have, need } => {
-                write!(f, "the power law needs at least {need} scores; there {} {have}", if *have == 1 { "is" } else { "are" })
+                write!(
+                    f,
+                    "the power law needs at least {need} scores; there {} {have}",
+                    if *have == 1 { "is" } else { "are" }
+                )
             }
             NoLevel::ScoreNotPositive => {
                 write!(f, "the power law takes logarithms, so it cannot use a score of 0 or below")

@@ -114,11 +114,7 @@ fn the_issue_date_can_be_set_on_the_command_line() {
 
 #[test]
 fn hostile_and_international_names_print_literally() {
-    let school = small_school();
-    let students = school.path().join("students");
-    let template = read_json(&students.join("s1.json"));
-    std::fs::remove_file(students.join("s1.json")).unwrap();
-    // The scripts the built-in fonts cover; the others need --font-path.
+    // The scripts the built-in fonts cover; the others need --font-path (tested below).
     let covered = ["latin", "greek", "cyrillic", "combining", "hostile"];
     let names: Vec<String> = shared_names()
         .into_iter()
@@ -126,13 +122,7 @@ fn hostile_and_international_names_print_literally() {
         .map(|(_, name)| name)
         .collect();
     assert!(names.iter().any(|n| n == "#read(\"/etc/passwd\")"));
-    for (i, name) in names.iter().enumerate() {
-        let mut record = template.clone();
-        record["id"] = format!("N{i}").into();
-        record["name"]["legal"] = name.as_str().into();
-        record["highlights"] = serde_json::json!([format!("My name is {name}.")]);
-        write_json(&students.join(format!("n{i}.json")), &record);
-    }
+    let school = school_with_names(&names);
     let out = tempfile::tempdir().unwrap();
     let output = build(school.path(), out.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -145,6 +135,96 @@ fn hostile_and_international_names_print_literally() {
         let title = String::from_utf8_lossy(&title.stdout).into_owned();
         assert!(nfc(&title).contains(&nfc(name)), "the PDF title lacks {name:?}: {title}");
     }
+}
+
+/// The Noto fonts (from Debian's fonts-noto-core and fonts-noto-cjk) for the scripts the
+/// built-in fonts lack, copied into a folder for --font-path.
+fn noto_fonts() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let wanted = [
+        "truetype/noto/NotoSansArabic-Regular.ttf",
+        "truetype/noto/NotoSansHebrew-Regular.ttf",
+        "truetype/noto/NotoSansDevanagari-Regular.ttf",
+        "truetype/noto/NotoSansTamil-Regular.ttf",
+        "truetype/noto/NotoSansThai-Regular.ttf",
+        "truetype/noto/NotoSansEthiopic-Regular.ttf",
+        "opentype/noto/NotoSansCJK-Regular.ttc",
+    ];
+    for font in wanted {
+        let from = Path::new("/usr/share/fonts").join(font);
+        assert!(
+            from.is_file(),
+            "{} is missing: run scripts/test, which installs fonts-noto-core and fonts-noto-cjk",
+            from.display()
+        );
+        std::fs::copy(&from, dir.path().join(from.file_name().unwrap())).unwrap();
+    }
+    dir
+}
+
+/// A school whose students bear the given names, one each (ids N0, N1, ...).
+fn school_with_names(names: &[String]) -> tempfile::TempDir {
+    let school = small_school();
+    let students = school.path().join("students");
+    let template = read_json(&students.join("s1.json"));
+    std::fs::remove_file(students.join("s1.json")).unwrap();
+    for (i, name) in names.iter().enumerate() {
+        let mut record = template.clone();
+        record["id"] = format!("N{i}").into();
+        record["name"]["legal"] = name.as_str().into();
+        record["highlights"] = serde_json::json!([format!("My name is {name}.")]);
+        write_json(&students.join(format!("n{i}.json")), &record);
+    }
+    school
+}
+
+/// Text as pdftotext gives it, without the bidirectional marks it puts around right-to-left runs.
+fn plain(text: &str) -> String {
+    nfc(&text
+        .chars()
+        .filter(|c| !matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .collect::<String>())
+}
+
+#[test]
+fn every_script_renders_with_fonts_from_font_path() {
+    let names: Vec<String> = shared_names().into_iter().map(|(_, name)| name).collect();
+    let school = school_with_names(&names);
+    let fonts = noto_fonts();
+    let out = tempfile::tempdir().unwrap();
+    let output = build(school.path(), out.path(), &["--font-path", fonts.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for (i, name) in names.iter().enumerate() {
+        let text = plain(&pdf_text(&out.path().join(format!("N{i}.pdf"))));
+        let wanted = plain(name);
+        if text.contains(&wanted) {
+            continue;
+        }
+        // A ligature of a right-to-left script may come back from pdftotext in another order
+        // inside its cluster; every letter must still be there, in the highlight's line.
+        let start = text.find("Mynameis").expect("the highlight is printed") + "Mynameis".len();
+        let mut got: Vec<char> = text[start..].split('.').next().unwrap().chars().collect();
+        let mut expected: Vec<char> = wanted.chars().collect();
+        got.sort();
+        expected.sort();
+        assert_eq!(got, expected, "{name:?} is not in its transcript:\n{text}");
+    }
+}
+
+#[test]
+fn a_name_no_font_can_show_is_reported_not_printed_as_boxes() {
+    let school = school_with_names(&["Ada 李小龙".to_string(), "Ada Lovelace".to_string()]);
+    let out = tempfile::tempdir().unwrap();
+    let output = build(school.path(), out.path(), &[]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(
+        err.contains("n0.json: warning: the transcript of N0 (Ada 李小龙) is not built: no font can show 李 (U+674E) in /student/legal_name, 小 (U+5C0F) in /student/legal_name, 龙 (U+9F99) in /student/legal_name"),
+        "{err}"
+    );
+    assert!(err.contains("hint: add a font that covers them with --font-path"), "{err}");
+    assert!(!out.path().join("N0.pdf").exists());
+    assert!(out.path().join("N1.pdf").is_file());
 }
 
 /// Runs the build with a template whose transcript.typ is `source`; returns stderr.

@@ -10,6 +10,8 @@ mod case;
 mod common;
 /// `mastery explain`: the working, as snapshots.
 mod explain;
+/// The PDF against outside checkers: PDF/A, PDF/UA, margins, QR code, locales, stock typst.
+mod pdf;
 /// Validation never panics on arbitrary JSON or bytes.
 mod robustness;
 /// JSON Lines and CSV sources, warnings, oversized and odd files.

@@ -160,7 +160,12 @@ fn mode(values: &[Decimal], tie: ModeTie, steps: &mut Vec<Step>) -> Outcome {
             Outcome::Value(latest.0)
         }
         ModeTie::None => {
-            step(steps, "tie", format!("counts {tally}; tie between {} left to a teacher", list(&tied_values)), tied_values[0]);
+            step(
+                steps,
+                "tie",
+                format!("counts {tally}; tie between {} left to a teacher", list(&tied_values)),
+                tied_values[0],
+            );
             Outcome::NoValue(NoLevel::Tie { scores: tied_values.iter().map(|v| v.normalize().to_string()).collect() })
         }
     }

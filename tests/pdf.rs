@@ -1,0 +1,248 @@
+//! The PDF transcript against outside checkers: PDF/A and PDF/UA (pdfua and a pikepdf script),
+//! margins on the rendered page, a student with far more than usual, the verification QR code,
+//! the Spanish labels, A4 paper, and the stock typst compiler on the same template and data.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::common::*;
+
+fn build(school: &Path, out: &Path, extra: &[&str]) {
+    let mut args = vec!["build", school.to_str().unwrap(), "--out", out.to_str().unwrap()];
+    args.extend_from_slice(extra);
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+/// Runs the PDF/UA checker and the metadata checks; panics with their findings.
+fn check_standards(pdf: &Path, lang: &str) {
+    let output = tool("pdfua").arg("check").arg(pdf).output().unwrap();
+    assert!(
+        output.status.success(),
+        "pdfua found problems in {}:\n{}{}",
+        pdf.display(),
+        stdout(&output),
+        stderr(&output)
+    );
+    let script = root().join("tests/tools/check_pdf.py");
+    let output = tool("python3").arg(script).arg(pdf).args(["--expect-lang", lang]).output().unwrap();
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    qpdf_check(pdf);
+}
+
+/// A page rendered in grey at `dpi`: (width, height, pixels).
+fn render_page(pdf: &Path, page: usize, dpi: u32) -> (usize, usize, Vec<u8>) {
+    let dir = tempfile::tempdir().unwrap();
+    let prefix = dir.path().join("page");
+    let output = tool("pdftoppm")
+        .args(["-gray", "-r", &dpi.to_string(), "-f", &page.to_string(), "-l", &page.to_string(), "-singlefile"])
+        .arg(pdf)
+        .arg(&prefix)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    let bytes = std::fs::read(prefix.with_extension("pgm")).unwrap();
+    // Binary PGM: "P5", width, height, maxval, one whitespace byte, then the pixels.
+    let mut fields = Vec::new();
+    let mut at = 0;
+    while fields.len() < 4 {
+        while bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        let start = at;
+        while !bytes[at].is_ascii_whitespace() {
+            at += 1;
+        }
+        fields.push(String::from_utf8_lossy(&bytes[start..at]).into_owned());
+    }
+    assert_eq!(fields[0], "P5");
+    let (width, height): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (width, height, bytes[at + 1..].to_vec())
+}
+
+fn pages(pdf: &Path) -> usize {
+    let info = tool("pdfinfo").arg(pdf).output().unwrap();
+    let info = String::from_utf8_lossy(&info.stdout).into_owned();
+    info.lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap()
+}
+
+/// Asserts that nothing is drawn in the outer bands of a page: left and right 0.6 in, top
+/// 0.55 in, bottom 0.3 in (the footer sits just above that).
+fn assert_margins_clear(pdf: &Path, page: usize) {
+    let dpi = 60;
+    let (width, height, pixels) = render_page(pdf, page, dpi);
+    let inch = dpi as f64;
+    let (side, top, bottom) = ((0.6 * inch) as usize, (0.55 * inch) as usize, (0.3 * inch) as usize);
+    for y in 0..height {
+        for x in 0..width {
+            let in_band = x < side || x >= width - side || y < top || y >= height - bottom;
+            if in_band && pixels[y * width + x] < 200 {
+                panic!("{} page {page}: ink at ({x}, {y}) px, in the margin", pdf.display());
+            }
+        }
+    }
+}
+
+#[test]
+fn example_transcripts_pass_the_pdf_checkers() {
+    let out = tempfile::tempdir().unwrap();
+    build(
+        &root().join("fixtures/example-school"),
+        out.path(),
+        &["--student", "HV-2026-001", "--student", "HV-2027-010"],
+    );
+    for name in ["HV-2026-001.pdf", "HV-2027-010.pdf"] {
+        let pdf = out.path().join(name);
+        check_standards(&pdf, "en");
+        for page in 1..=pages(&pdf) {
+            assert_margins_clear(&pdf, page);
+        }
+    }
+}
+
+/// A school of 60 credits and a student who has them all, one with 20 pieces of evidence, and
+/// the longest names and texts a record allows in practice.
+fn crowded_school() -> tempfile::TempDir {
+    let school = small_school();
+    let mut config = read_json(&school.path().join("school.json"));
+    let areas: Vec<_> = (1..=6)
+        .map(|a| json!({"id": format!("A{a}"), "title": format!("Interdisciplinary Inquiry, Design and Public Communication {a}"), "description": "An area with a long name, as some schools write them."}))
+        .collect();
+    let credits: Vec<_> = (1..=60)
+        .map(|c| json!({
+            "id": format!("C{c:02}"), "area": format!("A{}", (c - 1) / 10 + 1),
+            "title": format!("Credit {c}: synthesises evidence from several disciplines into a sustained public argument"),
+            "description": "Plans, drafts, revises and publishes for an outside audience, documenting each decision and the feedback behind it, and reflects on what the work changed.",
+            "level": if c % 3 == 0 { "advanced" } else { "foundational" }, "value": 1
+        }))
+        .collect();
+    config["framework"] = json!({"areas": areas, "credits": credits});
+    config["graduation"] = json!({"total_credits": 50, "advanced_credits": 10, "areas": (1..=6).map(|a| (format!("A{a}"), json!({"credits": 8}))).collect::<serde_json::Map<_, _>>()});
+    write_json(&school.path().join("school.json"), &config);
+
+    let long_name = "María José de la Santísima Trinidad Fernández-Castellanos y Villalobos";
+    let mut evidence = Vec::new();
+    let mut samples = Vec::new();
+    for c in 1..=60 {
+        let count = if c == 7 { 20 } else { 2 };
+        for e in 0..count {
+            evidence.push(json!({"credit": format!("C{c:02}"), "score": 3 + (e % 2), "date": format!("2025-{:02}-{:02}", 1 + e % 12, 1 + c % 28), "assessor": "Dr. Bartholomew Featherstonehaugh-Worthington"}));
+        }
+        samples.push(json!({"id": format!("w{c}"), "title": format!("A very long work sample title about project number {c} and everything it involved"), "description": "A description long enough to need more than one line in the table of the area, which must wrap rather than overflow.", "url": format!("https://portfolio.example.org/a-very/long/path/to/work/sample/number/{c}/with/many/segments"), "date": "2025-12-01", "credits": [format!("C{c:02}")], "featured": true}));
+    }
+    let student = json!({
+        "id": "CROWDED-0001", "name": {"legal": long_name, "preferred": long_name},
+        "birth_date": "2008-01-01", "expected_graduation": "2026-06-12",
+        "evidence": evidence, "work_samples": samples, "attestations": [],
+        "highlights": [
+            "I led a year-long oral history project with our town's historical society, interviewing forty residents about the mills, transcribing every interview and publishing an annotated archive.",
+            "I designed, built and tested a low-cost water-quality sensor network for three local streams and presented the results to the county conservation board in a public meeting.",
+            "I mentored six ninth graders through their first exhibitions and wrote a guide for mentors that the school now uses."
+        ]
+    });
+    std::fs::remove_file(school.path().join("students/s1.json")).unwrap();
+    write_json(&school.path().join("students/crowded.json"), &student);
+    school
+}
+
+#[test]
+fn a_crowded_record_never_overflows_the_page() {
+    let school = crowded_school();
+    let out = tempfile::tempdir().unwrap();
+    build(school.path(), out.path(), &[]);
+    let pdf = out.path().join("CROWDED-0001.pdf");
+    check_standards(&pdf, "en");
+    let count = pages(&pdf);
+    assert!(count >= 4, "60 credits need several pages, got {count}");
+    for page in 1..=count {
+        assert_margins_clear(&pdf, page);
+    }
+    let text = squash(&pdf_text(&pdf));
+    for c in 1..=60 {
+        assert!(text.contains(&squash(&format!("Credit {c}: synthesises"))), "credit {c} is missing");
+    }
+    // Every page names the student and counts the pages.
+    for page in 1..=count {
+        let output = tool("pdftotext")
+            .args(["-f", &page.to_string(), "-l", &page.to_string()])
+            .arg(&pdf)
+            .arg("-")
+            .output()
+            .unwrap();
+        let text = squash(&String::from_utf8_lossy(&output.stdout));
+        assert!(text.contains(&squash(&format!("Page {page} of {count}"))), "page {page} lacks its number");
+        assert!(text.contains("CROWDED-0001"), "page {page} lacks the student");
+    }
+}
+
+#[test]
+fn the_qr_code_reads_back_as_the_verification_address() {
+    let out = tempfile::tempdir().unwrap();
+    build(&root().join("fixtures/example-school"), out.path(), &["--student", "HV-2026-002"]);
+    let data = tempfile::tempdir().unwrap();
+    build(&root().join("fixtures/example-school"), data.path(), &["--student", "HV-2026-002", "--format", "data"]);
+    let url = read_json(&data.path().join("HV-2026-002.json"))["verification"]["url"].as_str().unwrap().to_string();
+    assert!(url.starts_with("https://records.harborview.example.org/transcripts/") && url.ends_with(".json"), "{url}");
+
+    let pdf = out.path().join("HV-2026-002.pdf");
+    let dir = tempfile::tempdir().unwrap();
+    let png = dir.path().join("page");
+    let output = tool("pdftoppm")
+        .args(["-png", "-r", "200", "-f", "1", "-l", "1", "-singlefile"])
+        .arg(&pdf)
+        .arg(&png)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let output = tool("zbarimg").args(["--quiet", "--raw"]).arg(png.with_extension("png")).output().unwrap();
+    assert_eq!(stdout(&output).trim(), url);
+    assert!(squash(&pdf_text(&pdf)).contains(&squash(&url)), "the address is also printed");
+}
+
+#[test]
+fn labels_come_in_spanish_and_paper_in_a4() {
+    let out = tempfile::tempdir().unwrap();
+    build(
+        &root().join("fixtures/example-school"),
+        out.path(),
+        &["--student", "HV-2026-006", "--locale", "es", "--paper", "a4"],
+    );
+    let pdf = out.path().join("HV-2026-006.pdf");
+    check_standards(&pdf, "es");
+    let text = pdf_text(&pdf);
+    for label in [
+        "Perfil de créditos",
+        "Totales frente a los requisitos de graduación",
+        "Cómo leer este expediente",
+        "Página 1 de",
+    ] {
+        assert!(text.contains(label), "no {label:?} in:\n{text}");
+    }
+    assert!(text.contains("una media decreciente: cada nueva puntuación cuenta un 65 %"), "{text}");
+    let info = tool("pdfinfo").arg(&pdf).output().unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains("(A4)"));
+    for page in 1..=pages(&pdf) {
+        assert_margins_clear(&pdf, page);
+    }
+    let output = run(&["build", "fixtures/example-school", "--out", out.path().to_str().unwrap(), "--locale", "fr"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(stderr(&output), "error: the template has no labels for --locale fr: add locale/fr.json to it\n");
+}
+
+#[test]
+fn the_stock_typst_compiler_renders_the_same_template_from_the_data() {
+    let data = tempfile::tempdir().unwrap();
+    build(&root().join("fixtures/example-school"), data.path(), &["--student", "HV-2026-005", "--format", "data"]);
+    let work = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("templates/default"), work.path());
+    std::fs::copy(data.path().join("HV-2026-005.json"), work.path().join("data.json")).unwrap();
+    std::fs::copy(data.path().join("school-logo.svg"), work.path().join("school-logo.svg")).unwrap();
+    // The typst compiler from PyPI (the typst 0.15 CLI's engine), with system fonts off.
+    let pdf: PathBuf = work.path().join("out.pdf");
+    let script = "import sys, typst; typst.compile(sys.argv[1] + '/transcript.typ', output=sys.argv[2], root=sys.argv[1], ignore_system_fonts=True, pdf_standards=['a-3b', 'ua-1'])";
+    let output = tool("python3").args(["-c", script]).arg(work.path()).arg(&pdf).output().unwrap();
+    assert!(output.status.success(), "typst failed:\n{}", stderr(&output));
+    let text = squash(&pdf_text(&pdf));
+    assert!(text.contains(&squash("Björn Þórsson")) && text.contains(&squash("Habits of Mind")), "{text}");
+}
