@@ -45,6 +45,36 @@ pub enum Command {
         /// Build only these students (by id); may be repeated.
         #[arg(long = "student", value_name = "ID")]
         students: Vec<String>,
+        /// How many transcripts to build at once (default: one per core).
+        #[arg(long, short)]
+        jobs: Option<usize>,
+        /// Rebuild everything, even what manifest.json shows is up to date.
+        #[arg(long)]
+        force: bool,
+        /// Stop at the first student that cannot be built.
+        #[arg(long)]
+        fail_fast: bool,
+        /// Build only shard K of N (K from 0 to N-1): the students whose id hashes to K. Run N
+        /// processes, one per shard, to split a district across machines.
+        #[arg(long, value_name = "K/N", value_parser = crate::build::parse_shard)]
+        shard: Option<(u32, u32)>,
+    },
+    /// Write synthetic students for a school (JSON Lines), for benchmarks and load tests.
+    GenFixtures {
+        /// The school folder whose framework and scale the students follow.
+        school: PathBuf,
+        /// How many students.
+        #[arg(long)]
+        students: usize,
+        /// The JSON Lines file to write, such as SCHOOL/students/generated.jsonl.
+        #[arg(long, short)]
+        out: PathBuf,
+        /// The seed: the same seed gives the same students.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// The number of the first student (ids are GEN-000001 and up).
+        #[arg(long, default_value_t = 1)]
+        first: usize,
     },
     /// Import a competency framework from a 1EdTech CASE package (CFPackage JSON, CASE 1.0 or 1.1).
     ///

@@ -23,9 +23,11 @@ pub mod case;
 pub mod diag;
 pub mod explain;
 pub mod load;
+pub mod manifest;
 pub mod model;
 pub mod pipeline;
 #[cfg(feature = "render")]
 pub mod render;
+pub mod synth;
 pub mod transcript;
 pub mod validate;

@@ -670,6 +670,38 @@ pub fn font_files(dirs: &[PathBuf]) -> io::Result<Vec<Vec<u8>>> {
     Ok(fonts)
 }
 
+/// Reads a file that may not exist yet, such as the manifest of an earlier build.
+pub fn optional_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(with_path(error, path)),
+    }
+}
+
+/// How many records the sources hold, for a progress bar: one per JSON file, one per
+/// non-blank line of a JSON Lines file. `None` when a CSV file makes it unknown without
+/// reading it whole.
+pub fn count_records(sources: &[Source]) -> io::Result<Option<u64>> {
+    let mut count = 0;
+    for source in sources {
+        match source.kind {
+            SourceKind::Json => count += 1,
+            SourceKind::Csv => return Ok(None),
+            SourceKind::JsonLines => {
+                let reader = BufReader::new(fs::File::open(&source.path).map_err(|e| with_path(e, &source.path))?);
+                for line in reader.split(b'\n') {
+                    let line = line.map_err(|e| with_path(e, &source.path))?;
+                    if !line.iter().all(u8::is_ascii_whitespace) {
+                        count += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(Some(count))
+}
+
 /// Reads any file the user named on the command line.
 pub fn file(path: &Path) -> io::Result<Vec<u8>> {
     fs::read(path).map_err(|e| with_path(e, path))

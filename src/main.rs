@@ -1,6 +1,7 @@
 //! The `mastery` command: parses arguments, runs the library's stages, prints diagnostics,
 //! writes files and picks the exit code (0 ok, 1 invalid data, 2 usage or I/O failure).
 
+mod build;
 mod cli;
 mod report;
 
@@ -12,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use chrono::NaiveDate;
 use clap::Parser;
 
-use cli::{Cli, Command, DataArgs, DiagnosticFormat, OutputFormat, PaperArg, RenderArgs};
+use cli::{Cli, Command, DataArgs, DiagnosticFormat, PaperArg, RenderArgs};
 use mastery::aggregate::{AggregateOptions, aggregate};
 use mastery::model::{School, parse_date};
 use mastery::pipeline::{self, OpenSchool};
@@ -22,7 +23,7 @@ use mastery::validate::{Schemas, ValidateOptions};
 use mastery::{case, load};
 use report::{Reporter, Summary, plural};
 
-const DATA_ERROR: u8 = 1;
+pub(crate) const DATA_ERROR: u8 = 1;
 const FAILURE: u8 = 2;
 
 fn main() -> ExitCode {
@@ -39,9 +40,21 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Validate { school, data, format } => validate_command(&school, &data, format),
-        Command::Build { school, out, format, data, render, students } => {
-            build_command(&school, &out, format, &data, &render, &students)
+        Command::Build { school, out, format, data, render, students, jobs, force, fail_fast, shard } => {
+            let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+            let request = build::BuildRequest {
+                format,
+                data: &data,
+                render: &render,
+                only: &students,
+                jobs: jobs.max(1),
+                force,
+                fail_fast,
+                shard,
+            };
+            build::build(&school, &out, &request)
         }
+        Command::GenFixtures { school, students, out, seed, first } => gen_fixtures_command(&school, students, &out, seed, first),
         Command::Explain { school, student, credit, data } => {
             explain_command(&school, &data, &student, credit.as_deref())
         }
@@ -51,7 +64,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn validate_options(data: &DataArgs) -> Result<ValidateOptions> {
+pub(crate) fn validate_options(data: &DataArgs) -> Result<ValidateOptions> {
     let issue_date = data
         .issue_date
         .as_deref()
@@ -63,7 +76,7 @@ fn validate_options(data: &DataArgs) -> Result<ValidateOptions> {
 }
 
 /// The exit code for what was reported: warnings fail only under `--deny warnings`.
-fn verdict(reporter: &Reporter, data: &DataArgs, other_failures: usize) -> ExitCode {
+pub(crate) fn verdict(reporter: &Reporter, data: &DataArgs, other_failures: usize) -> ExitCode {
     if reporter.errors > 0 || other_failures > 0 || (data.deny_warnings() && reporter.warnings > 0) {
         ExitCode::from(DATA_ERROR)
     } else {
@@ -71,7 +84,7 @@ fn verdict(reporter: &Reporter, data: &DataArgs, other_failures: usize) -> ExitC
     }
 }
 
-fn summary(open: &OpenSchool, reporter: &Reporter, students: usize) -> Summary {
+pub(crate) fn summary(open: &OpenSchool, reporter: &Reporter, students: usize) -> Summary {
     Summary {
         school: open.dir().display().to_string(),
         files: 1 + open.folder.sources.len(),
@@ -97,13 +110,13 @@ fn validate_command(school: &Path, data: &DataArgs, format: DiagnosticFormat) ->
     Ok(verdict(&reporter, data, 0))
 }
 
-fn issue_date(school: &School, options: &ValidateOptions) -> Result<NaiveDate> {
+pub(crate) fn issue_date(school: &School, options: &ValidateOptions) -> Result<NaiveDate> {
     mastery::validate::issue_date(school, options).context(
         "no issue date: set \"transcript\": {\"issue_date\": \"YYYY-MM-DD\"} in school.json, or pass --issue-date",
     )
 }
 
-fn layout(render: &RenderArgs) -> Layout {
+pub(crate) fn layout(render: &RenderArgs) -> Layout {
     Layout {
         paper: match render.paper {
             PaperArg::Letter => Paper::Letter,
@@ -114,14 +127,14 @@ fn layout(render: &RenderArgs) -> Layout {
     }
 }
 
-fn logo(open: &OpenSchool) -> Option<Attachment> {
+pub(crate) fn logo(open: &OpenSchool) -> Option<Attachment> {
     open.folder.logo.as_ref().map(|asset| Attachment {
         path: render::logo_path(asset.path.extension().and_then(|e| e.to_str()).unwrap_or("png")),
         bytes: asset.bytes.clone(),
     })
 }
 
-fn template(render_args: &RenderArgs) -> Result<Template> {
+pub(crate) fn template(render_args: &RenderArgs) -> Result<Template> {
     let fonts = load::font_files(&render_args.font_paths)?;
     Ok(match &render_args.template {
         Some(dir) => Template::new(load::template_dir(dir)?, fonts)
@@ -129,123 +142,6 @@ fn template(render_args: &RenderArgs) -> Result<Template> {
         None if fonts.is_empty() => Template::embedded(),
         None => Template::new(render::embedded_template(), fonts)?,
     })
-}
-
-fn build_command(
-    school: &Path,
-    out: &Path,
-    format: OutputFormat,
-    data: &DataArgs,
-    render_args: &RenderArgs,
-    only: &[String],
-) -> Result<ExitCode> {
-    let options = validate_options(data)?;
-    let schemas = Schemas::new();
-    let open = pipeline::open(school, &schemas)?;
-    let mut reporter = Reporter::new(false, false);
-    reporter.report(open.diagnostics.clone());
-    let Some(valid_school) = &open.school else {
-        reporter.line("nothing built: school.json has errors\n");
-        return Ok(ExitCode::from(DATA_ERROR));
-    };
-    let aggregate_options =
-        AggregateOptions { issue_date: issue_date(valid_school, &options)?, logo: None, layout: layout(render_args) };
-    let template = match format {
-        OutputFormat::Pdf => Some(template(render_args)?),
-        OutputFormat::Data => None,
-    };
-    // A template with a locale/ folder must have the labels asked for.
-    if let Some(template) = &template
-        && template.has_folder("locale")
-        && !template.has_file(&format!("locale/{}.json", render_args.locale))
-    {
-        bail!("the template has no labels for --locale {0}: add locale/{0}.json to it", render_args.locale);
-    }
-    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
-    let logo = logo(&open);
-    let aggregate_options = AggregateOptions { logo: logo.as_ref().map(|l| l.path.clone()), ..aggregate_options };
-    if format == OutputFormat::Data
-        && let Some(logo) = &logo
-    {
-        write_atomic(&out.join(logo.path.trim_start_matches('/')), &logo.bytes)?;
-    }
-
-    let (mut students, mut built, mut skipped, mut failed) = (0, 0, 0, 0);
-    let mut found = Vec::new();
-    let mut write_error = None;
-    pipeline::students(&open, &schemas, &options, |outcome| {
-        students += 1;
-        reporter.report(outcome.diagnostics);
-        let Some(record) = outcome.record else {
-            skipped += 1;
-            return;
-        };
-        if !only.is_empty() {
-            if !only.contains(&record.student.id) {
-                return;
-            }
-            found.push(record.student.id.clone());
-        }
-        if write_error.is_some() {
-            return;
-        }
-        let transcript = aggregate(valid_school, &record.student, &aggregate_options);
-        let (bytes, extension) = match &template {
-            None => (render::data_json(&transcript), "json"),
-            Some(template) => {
-                let missing = template.missing_glyphs(&transcript);
-                if !missing.is_empty() {
-                    let list = missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                    reporter.line(&format!(
-                        "{}: warning: the transcript of {} ({}) is not built: no font can show {list}\n  hint: add a font that covers them with --font-path, for example a Noto font for the script\n",
-                        record.source.display(),
-                        record.student.id,
-                        transcript.student.display_name,
-                    ));
-                    failed += 1;
-                    return;
-                }
-                match render::pdf(template, &transcript, logo.as_slice()) {
-                    Ok(bytes) => (bytes, "pdf"),
-                    Err(error) => {
-                        let mut text = format!(
-                            "{}: cannot render the transcript of {}:\n",
-                            record.source.display(),
-                            record.student.id
-                        );
-                        for message in &error.messages {
-                            text.push_str(&format!("  {}\n", message.replace('\n', "\n  ")));
-                        }
-                        reporter.line(&text);
-                        failed += 1;
-                        return;
-                    }
-                }
-            }
-        };
-        match write_atomic(&out.join(format!("{}.{extension}", record.student.id)), &bytes) {
-            Ok(()) => built += 1,
-            Err(error) => write_error = Some(error),
-        }
-    })?;
-    if let Some(error) = write_error {
-        return Err(error);
-    }
-    if let Some(missing) = only.iter().find(|id| !found.contains(id)) {
-        bail!("no valid student with id \"{missing}\" in {}", school.display());
-    }
-
-    let summary = summary(&open, &reporter, students);
-    reporter.finish(summary);
-    let mut line = format!("built {} in {}", plural(built, "transcript"), out.display());
-    if skipped > 0 {
-        line.push_str(&format!("; skipped {} with invalid records", plural(skipped, "student")));
-    }
-    if failed > 0 {
-        line.push_str(&format!("; {failed} failed to render"));
-    }
-    reporter.line(&format!("{line}\n"));
-    Ok(verdict(&reporter, data, failed))
 }
 
 fn explain_command(school: &Path, data: &DataArgs, student: &str, credit: Option<&str>) -> Result<ExitCode> {
@@ -314,9 +210,32 @@ fn import_case_command(package: &Path, into: Option<&Path>, out: Option<&Path>, 
     Ok(ExitCode::SUCCESS)
 }
 
+fn gen_fixtures_command(school: &Path, students: usize, out: &Path, seed: u64, first: usize) -> Result<ExitCode> {
+    let schemas = Schemas::new();
+    let open = pipeline::open(school, &schemas)?;
+    let Some(valid_school) = &open.school else {
+        let mut reporter = Reporter::new(false, false);
+        reporter.report(open.diagnostics);
+        reporter.line("nothing generated: school.json has errors\n");
+        return Ok(ExitCode::from(DATA_ERROR));
+    };
+    let issue_date = issue_date(valid_school, &ValidateOptions::default())?;
+    let mut text = Vec::new();
+    for record in mastery::synth::students(valid_school, issue_date, first, students, seed) {
+        serde_json::to_writer(&mut text, &record)?;
+        text.push(b'\n');
+    }
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+    }
+    write_atomic(out, &text)?;
+    eprintln!("wrote {} to {}", plural(students, "synthetic student"), out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Writes `bytes` to `path` through a temporary file in the same folder, so that `path` holds
 /// either its old content or the whole new content, never a part.
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut builder = tempfile::Builder::new();
     builder.prefix(".mastery-").suffix(".tmp");

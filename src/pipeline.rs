@@ -46,6 +46,8 @@ pub struct StudentOutcome {
     pub record: Option<StudentRecord>,
     /// Its problems (errors and warnings), in the order of the file.
     pub diagnostics: Vec<Diagnostic>,
+    /// The record as JSON (null when it could not be read), for hashing what a build used.
+    pub value: serde_json::Value,
 }
 
 /// Reads every student record of the folder, validates it and hands the outcome to `each`,
@@ -63,7 +65,8 @@ pub fn students(
         load::read_source(source, csv, |record| {
             let outcome = match record {
                 Err(diagnostic) => {
-                    StudentOutcome { source: source.path.clone(), record: None, diagnostics: vec![*diagnostic] }
+                    let diagnostics = vec![*diagnostic];
+                    StudentOutcome { source: source.path.clone(), record: None, diagnostics, value: serde_json::Value::Null }
                 }
                 Ok(document) => {
                     let (student, mut diagnostics) = match &mut checker {
@@ -78,6 +81,7 @@ pub fn students(
                         source: source.path.clone(),
                         record: student.map(|student| StudentRecord { student, source: document.path.clone() }),
                         diagnostics,
+                        value: document.value,
                     }
                 }
             };

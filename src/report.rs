@@ -27,6 +27,8 @@ pub struct Reporter {
     style: Style,
     to_stdout: bool,
     collected: Vec<Diagnostic>,
+    /// A progress bar to clear while printing, so lines never mix with it.
+    progress: Option<indicatif::ProgressBar>,
     pub errors: usize,
     pub warnings: usize,
 }
@@ -41,7 +43,19 @@ impl Reporter {
             (false, true) => Style::Rich,
             (false, false) => Style::Plain,
         };
-        Reporter { style, to_stdout, collected: Vec::new(), errors: 0, warnings: 0 }
+        Reporter { style, to_stdout, collected: Vec::new(), progress: None, errors: 0, warnings: 0 }
+    }
+
+    /// Prints around `bar` from now on.
+    pub fn set_progress(&mut self, bar: Option<indicatif::ProgressBar>) {
+        self.progress = bar;
+    }
+
+    fn print(&self, print: impl FnOnce()) {
+        match &self.progress {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        }
     }
 
     pub fn report(&mut self, diagnostics: impl IntoIterator<Item = Diagnostic>) {
@@ -53,7 +67,7 @@ impl Reporter {
             match self.style {
                 Style::Json => self.collected.push(diagnostic),
                 Style::Plain => self.line(&format!("{diagnostic}\n")),
-                Style::Rich => self.rich(&diagnostic),
+                Style::Rich => self.print(|| self.rich(&diagnostic)),
             }
         }
     }
@@ -64,11 +78,13 @@ impl Reporter {
             return;
         }
         // A closed pipe (`mastery validate x | head`) is not worth a panic.
-        let _ = if self.to_stdout {
-            io::stdout().lock().write_all(text.as_bytes())
-        } else {
-            io::stderr().lock().write_all(text.as_bytes())
-        };
+        self.print(|| {
+            let _ = if self.to_stdout {
+                io::stdout().lock().write_all(text.as_bytes())
+            } else {
+                io::stderr().lock().write_all(text.as_bytes())
+            };
+        });
     }
 
     fn rich(&self, diagnostic: &Diagnostic) {

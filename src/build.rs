@@ -1,0 +1,445 @@
+//! `mastery build`: every student of a school folder into an output folder, in parallel,
+//! resumable, and never leaving a half-written file.
+//!
+//! One thread reads and validates the records as a stream and sends the valid ones down a
+//! bounded channel; `--jobs` worker threads aggregate, render and write them; the main thread
+//! collects what happened, prints it, and keeps `manifest.json` up to date. Each worker runs
+//! typst inside its own one-thread rayon pool: typst and its PDF writer use rayon inside, and
+//! sharing one pool across documents interleaves them (slower, and far more memory).
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, SyncSender};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde::Serialize;
+
+use crate::cli::{DataArgs, OutputFormat, RenderArgs};
+use crate::report::{Reporter, plural};
+use crate::{DATA_ERROR, issue_date, layout, logo, summary, template, validate_options, verdict, write_atomic};
+use mastery::aggregate::{AggregateOptions, aggregate};
+use mastery::diag::Diagnostic;
+use mastery::load;
+use mastery::manifest::{Entry, Manifest, RunInputs, sha256_hex, shard_of};
+use mastery::model::School;
+use mastery::pipeline::{self, OpenSchool};
+use mastery::render::{self, Attachment, Template};
+use mastery::validate::{Schemas, StudentRecord};
+
+/// What `mastery build` was asked to do, beyond the school and the output folder.
+pub struct BuildRequest<'a> {
+    pub format: OutputFormat,
+    pub data: &'a DataArgs,
+    pub render: &'a RenderArgs,
+    /// Only these students, when not empty.
+    pub only: &'a [String],
+    pub jobs: usize,
+    pub force: bool,
+    pub fail_fast: bool,
+    /// (K, N): only the students in shard K of N.
+    pub shard: Option<(u32, u32)>,
+}
+
+/// A valid student for a worker to build.
+struct Job {
+    record: StudentRecord,
+    /// The output file name.
+    file: String,
+    /// The hash of all its inputs.
+    inputs: String,
+}
+
+/// What happened to one record.
+enum Event {
+    /// Problems found in a record (errors or warnings); `invalid` when it has errors.
+    Checked { diagnostics: Vec<Diagnostic>, invalid: Option<Problem> },
+    /// Left as it was: nothing it depends on changed.
+    Unchanged,
+    /// Not in this shard or not asked for.
+    Passed,
+    Built { file: String, entry: Entry },
+    Failed(Problem),
+}
+
+/// A student that could not be built, for `report.json`.
+#[derive(Debug, Clone, Serialize)]
+struct Problem {
+    student: Option<String>,
+    source: String,
+    /// "invalid", "fonts", "render" or "write".
+    kind: &'static str,
+    messages: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    format: &'static str,
+    school: String,
+    output: String,
+    records: usize,
+    built: usize,
+    unchanged: usize,
+    invalid: usize,
+    failed: usize,
+    seconds: f64,
+    problems: &'a [Problem],
+}
+
+/// Runs a build.
+pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCode> {
+    let started = Instant::now();
+    let options = validate_options(request.data)?;
+    let schemas = Schemas::new();
+    let open = pipeline::open(school, &schemas)?;
+    let mut reporter = Reporter::new(false, false);
+    reporter.report(open.diagnostics.clone());
+    let Some(valid_school) = &open.school else {
+        reporter.line("nothing built: school.json has errors\n");
+        return Ok(ExitCode::from(DATA_ERROR));
+    };
+    let template = match request.format {
+        OutputFormat::Pdf => Some(template(request.render)?),
+        OutputFormat::Data => None,
+    };
+    // A template with a locale/ folder must have the labels asked for.
+    if let Some(template) = &template
+        && template.has_folder("locale")
+        && !template.has_file(&format!("locale/{}.json", request.render.locale))
+    {
+        bail!("the template has no labels for --locale {0}: add locale/{0}.json to it", request.render.locale);
+    }
+    let logo = logo(&open);
+    let aggregate_options = AggregateOptions {
+        issue_date: issue_date(valid_school, &options)?,
+        logo: logo.as_ref().map(|l| l.path.clone()),
+        layout: layout(request.render),
+    };
+
+    std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+    remove_stale_temporary_files(out)?;
+    if request.format == OutputFormat::Data
+        && let Some(logo) = &logo
+    {
+        write_atomic(&out.join(logo.path.trim_start_matches('/')), &logo.bytes)?;
+    }
+    let inputs = run_inputs(&open, request, &aggregate_options, logo.as_ref())?;
+    let manifest_path = out.join("manifest.json");
+    let old_manifest = if request.force {
+        Manifest::new()
+    } else {
+        load::optional_file(&manifest_path)?.map(|bytes| Manifest::parse(&bytes)).unwrap_or_default()
+    };
+    // Outputs of earlier runs stay listed until this run rebuilds or confirms them.
+    let mut manifest = Manifest { outputs: old_manifest.outputs.clone(), ..Manifest::new() };
+
+    let progress = progress_bar(&open)?;
+    reporter.set_progress(progress.clone());
+
+    let stop = AtomicBool::new(false);
+    let extension = match request.format {
+        OutputFormat::Pdf => "pdf",
+        OutputFormat::Data => "json",
+    };
+    let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(request.jobs * 2);
+    let job_receiver = Arc::new(Mutex::new(job_receiver));
+    let (event_sender, events) = mpsc::channel::<Event>();
+
+    let mut counts = Counts::default();
+    let mut problems = Vec::new();
+    let mut found = Vec::new();
+    let outcome: Result<()> = std::thread::scope(|scope| {
+        // The reader: streams records through validation and decides what needs building.
+        let reader = {
+            let event_sender = event_sender.clone();
+            let (open, schemas, options, stop, old_manifest, inputs) =
+                (&open, &schemas, &options, &stop, &old_manifest, &inputs);
+            scope.spawn(move || -> Result<()> {
+                let job_sender: SyncSender<Job> = job_sender;
+                pipeline::students(open, schemas, options, |outcome| {
+                    if stop.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let source = outcome.source.display().to_string();
+                    let invalid = outcome.record.is_none().then(|| Problem {
+                        student: None,
+                        source: source.clone(),
+                        kind: "invalid",
+                        messages: outcome.diagnostics.iter().filter(|d| d.is_error()).map(ToString::to_string).collect(),
+                    });
+                    let _ = event_sender.send(Event::Checked { diagnostics: outcome.diagnostics, invalid });
+                    let Some(record) = outcome.record else { return };
+                    let id = record.student.id.clone();
+                    let wanted = (request.only.is_empty() || request.only.contains(&id))
+                        && request.shard.is_none_or(|(k, n)| shard_of(&id, n) == k);
+                    if !wanted {
+                        let _ = event_sender.send(Event::Passed);
+                        return;
+                    }
+                    let file = format!("{id}.{extension}");
+                    let student_inputs = inputs.student(&outcome.value);
+                    if up_to_date(out, &file, &student_inputs, old_manifest) {
+                        let _ = event_sender.send(Event::Unchanged);
+                        return;
+                    }
+                    let _ = job_sender.send(Job { record, file, inputs: student_inputs });
+                })?;
+                Ok(())
+            })
+        };
+
+        // The workers: one thread each, with its own one-thread rayon pool.
+        for _ in 0..request.jobs {
+            let event_sender = event_sender.clone();
+            let job_receiver = Arc::clone(&job_receiver);
+            let (template, aggregate_options, logo, school, stop) =
+                (template.as_ref(), &aggregate_options, logo.as_ref(), valid_school, &stop);
+            scope.spawn(move || {
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
+                pool.install(|| {
+                    loop {
+                        let job = match job_receiver.lock().expect("the job queue").recv() {
+                            Ok(job) => job,
+                            Err(_) => return,
+                        };
+                        if stop.load(Ordering::Relaxed) {
+                            continue;
+                        }
+                        let event = build_one(job, school, template, aggregate_options, logo, out);
+                        let _ = event_sender.send(event);
+                    }
+                });
+            });
+        }
+        drop(event_sender);
+
+        // The main thread: what happened, as it happens.
+        let mut last_save = Instant::now();
+        for event in events.iter() {
+            match event {
+                Event::Checked { diagnostics, invalid } => {
+                    counts.records += 1;
+                    reporter.report(diagnostics);
+                    if let Some(problem) = invalid {
+                        counts.invalid += 1;
+                        problems.push(problem);
+                        if request.fail_fast {
+                            stop.store(true, Ordering::Relaxed);
+                        }
+                    }
+                    continue;
+                }
+                Event::Passed => {}
+                Event::Unchanged => counts.unchanged += 1,
+                Event::Built { file, entry } => {
+                    counts.built += 1;
+                    found.push(entry.student.clone());
+                    manifest.outputs.insert(file, entry);
+                }
+                Event::Failed(problem) => {
+                    counts.failed += 1;
+                    let mut text = format!("{}: cannot build the transcript of {}:\n", problem.source, problem.student.as_deref().unwrap_or("?"));
+                    for message in &problem.messages {
+                        text.push_str(&format!("  {}\n", message.replace('\n', "\n  ")));
+                    }
+                    reporter.line(&text);
+                    problems.push(problem);
+                    if request.fail_fast {
+                        stop.store(true, Ordering::Relaxed);
+                    }
+                }
+            }
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            // Keep the manifest current, so an interrupted run loses little.
+            if last_save.elapsed() > Duration::from_secs(2) {
+                write_atomic(&manifest_path, &manifest.to_json())?;
+                last_save = Instant::now();
+            }
+        }
+        reader.join().expect("the reader thread")
+    });
+    if let Some(bar) = &progress {
+        bar.finish_and_clear();
+    }
+    reporter.set_progress(None);
+    outcome?;
+    if let Some(missing) = request.only.iter().find(|id| !found.contains(id) && !outputs_for(&manifest, id)) {
+        bail!("no valid student with id \"{missing}\" in {}", school.display());
+    }
+    write_atomic(&manifest_path, &manifest.to_json())?;
+
+    let seconds = started.elapsed().as_secs_f64();
+    let report = Report {
+        format: "mastery-report/1",
+        school: school.display().to_string(),
+        output: out.display().to_string(),
+        records: counts.records,
+        built: counts.built,
+        unchanged: counts.unchanged,
+        invalid: counts.invalid,
+        failed: counts.failed,
+        seconds: (seconds * 1000.0).round() / 1000.0,
+        problems: &problems,
+    };
+    let mut json = serde_json::to_vec_pretty(&report)?;
+    json.push(b'\n');
+    write_atomic(&out.join("report.json"), &json)?;
+
+    let summary = summary(&open, &reporter, counts.records);
+    reporter.finish(summary);
+    let mut line = format!("built {} in {}", plural(counts.built, "transcript"), out.display());
+    if counts.unchanged > 0 {
+        line.push_str(&format!("; {} unchanged", counts.unchanged));
+    }
+    if counts.invalid > 0 {
+        line.push_str(&format!("; skipped {} with invalid records", plural(counts.invalid, "student")));
+    }
+    if counts.failed > 0 {
+        line.push_str(&format!("; {} failed", counts.failed));
+    }
+    if request.fail_fast && (counts.failed > 0 || counts.invalid > 0) {
+        line.push_str("; stopped at the first fault (--fail-fast)");
+    }
+    line.push_str(&format!(" ({seconds:.1} s)"));
+    reporter.line(&format!("{line}\n"));
+    Ok(verdict(&reporter, request.data, counts.failed + counts.invalid))
+}
+
+#[derive(Default)]
+struct Counts {
+    records: usize,
+    built: usize,
+    unchanged: usize,
+    invalid: usize,
+    failed: usize,
+}
+
+fn outputs_for(manifest: &Manifest, student: &str) -> bool {
+    manifest.outputs.values().any(|entry| entry.student == student)
+}
+
+/// Aggregates, renders and writes one student.
+fn build_one(
+    job: Job,
+    school: &School,
+    template: Option<&Template>,
+    options: &AggregateOptions,
+    logo: Option<&Attachment>,
+    out: &Path,
+) -> Event {
+    let student = &job.record.student;
+    let source = job.record.source.display().to_string();
+    let problem = |kind, messages| Event::Failed(Problem { student: Some(student.id.clone()), source: source.clone(), kind, messages });
+    let transcript = aggregate(school, student, options);
+    let bytes = match template {
+        None => render::data_json(&transcript),
+        Some(template) => {
+            let missing = template.missing_glyphs(&transcript);
+            if !missing.is_empty() {
+                let list = missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+                return problem("fonts", vec![format!(
+                    "warning: the transcript of {} ({}) is not built: no font can show {list}\n  hint: add a font that covers them with --font-path, for example a Noto font for the script",
+                    student.id, transcript.student.display_name
+                )]);
+            }
+            match render::pdf(template, &transcript, logo.map(std::slice::from_ref).unwrap_or_default()) {
+                Ok(bytes) => bytes,
+                Err(error) => return problem("render", error.messages),
+            }
+        }
+    };
+    if let Err(error) = write_atomic(&out.join(&job.file), &bytes) {
+        return problem("write", vec![format!("{error:#}")]);
+    }
+    Event::Built {
+        file: job.file,
+        entry: Entry {
+            student: student.id.clone(),
+            source,
+            inputs: job.inputs,
+            sha256: sha256_hex(&bytes),
+            bytes: bytes.len() as u64,
+        },
+    }
+}
+
+/// Whether `file` in `out` is what the manifest says an identical build made.
+fn up_to_date(out: &Path, file: &str, inputs: &str, manifest: &Manifest) -> bool {
+    let Some(entry) = manifest.outputs.get(file) else { return false };
+    if entry.inputs != inputs {
+        return false;
+    }
+    match load::optional_file(&out.join(file)) {
+        Ok(Some(bytes)) => sha256_hex(&bytes) == entry.sha256,
+        _ => false,
+    }
+}
+
+/// Everything every output of this run depends on besides the student: school.json, the logo,
+/// the template and fonts, the options.
+fn run_inputs(open: &OpenSchool, request: &BuildRequest, options: &AggregateOptions, logo: Option<&Attachment>) -> Result<RunInputs> {
+    let mut inputs = RunInputs::new();
+    let school = open.folder.school.as_ref().map(|d| serde_json::to_vec(&d.value)).transpose()?.unwrap_or_default();
+    inputs.add("school.json", &school);
+    inputs.add("logo", logo.map_or(&[][..], |l| l.bytes.as_slice()));
+    inputs.add("format", format!("{:?}", request.format).as_bytes());
+    inputs.add("issue date", options.issue_date.to_string().as_bytes());
+    inputs.add("layout", &serde_json::to_vec(&options.layout)?);
+    if request.format == OutputFormat::Pdf {
+        let files = match &request.render.template {
+            Some(dir) => load::template_dir(dir)?,
+            None => render::embedded_template(),
+        };
+        for file in files {
+            inputs.add(&file.path, &file.bytes);
+        }
+        for font in load::font_files(&request.render.font_paths)? {
+            inputs.add("font", &font);
+        }
+    }
+    Ok(inputs)
+}
+
+/// Removes the temporary files an interrupted run left behind (see `write_atomic`).
+fn remove_stale_temporary_files(out: &Path) -> Result<()> {
+    for entry in std::fs::read_dir(out).with_context(|| format!("cannot read {}", out.display()))? {
+        let path: PathBuf = entry?.path();
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if name.starts_with(".mastery-") && name.ends_with(".tmp") {
+            std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// A progress bar on a terminal; none when standard error is piped.
+fn progress_bar(open: &OpenSchool) -> Result<Option<indicatif::ProgressBar>> {
+    if !std::io::stderr().is_terminal() {
+        return Ok(None);
+    }
+    let bar = match load::count_records(&open.folder.sources)? {
+        Some(total) => indicatif::ProgressBar::new(total).with_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} students, {per_sec}, {eta} left")
+                .expect("a valid template"),
+        ),
+        None => indicatif::ProgressBar::new_spinner()
+            .with_style(indicatif::ProgressStyle::with_template("{spinner} {pos} students, {per_sec}").expect("a valid template")),
+    };
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Ok(Some(bar))
+}
+
+/// Parses `--shard K/N`.
+pub fn parse_shard(text: &str) -> std::result::Result<(u32, u32), String> {
+    let (k, n) = text.split_once('/').ok_or("write the shard as K/N, such as 0/4")?;
+    let (k, n): (u32, u32) = (k.trim().parse().map_err(|_| "K must be a number")?, n.trim().parse().map_err(|_| "N must be a number")?);
+    if n == 0 || k >= n {
+        return Err(format!("shard {k}/{n} does not exist: K counts from 0 to N-1"));
+    }
+    Ok((k, n))
+}
