@@ -7,7 +7,7 @@
 //! typst inside its own one-thread rayon pool: typst and its PDF writer use rayon inside, and
 //! sharing one pool across documents interleaves them (slower, and far more memory).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,7 +24,7 @@ use crate::{DATA_ERROR, issue_date, layout, logo, summary, template, validate_op
 use mastery::aggregate::{AggregateOptions, aggregate};
 use mastery::diag::Diagnostic;
 use mastery::load;
-use mastery::manifest::{Entry, Manifest, RunInputs, sha256_hex, shard_of};
+use mastery::manifest::{Entry, JournalLine, Manifest, RunInputs, sha256_hex, shard_of};
 use mastery::model::School;
 use mastery::pipeline::{self, OpenSchool};
 use mastery::render::{self, Attachment, Template};
@@ -56,12 +56,18 @@ struct Job {
 /// What happened to one record.
 enum Event {
     /// Problems found in a record (errors or warnings); `invalid` when it has errors.
-    Checked { diagnostics: Vec<Diagnostic>, invalid: Option<Problem> },
+    Checked {
+        diagnostics: Vec<Diagnostic>,
+        invalid: Option<Problem>,
+    },
     /// Left as it was: nothing it depends on changed.
     Unchanged,
     /// Not in this shard or not asked for.
     Passed,
-    Built { file: String, entry: Entry },
+    Built {
+        file: String,
+        entry: Entry,
+    },
     Failed(Problem),
 }
 
@@ -128,11 +134,23 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
     }
     let inputs = run_inputs(&open, request, &aggregate_options, logo.as_ref())?;
     let manifest_path = out.join("manifest.json");
+    let journal_path = out.join(".manifest-journal.jsonl");
     let old_manifest = if request.force {
         Manifest::new()
     } else {
-        load::optional_file(&manifest_path)?.map(|bytes| Manifest::parse(&bytes)).unwrap_or_default()
+        let mut manifest =
+            load::optional_file(&manifest_path)?.map(|bytes| Manifest::parse(&bytes)).unwrap_or_default();
+        // The outputs a killed run finished after its manifest was last saved.
+        if let Some(journal) = load::optional_file(&journal_path)? {
+            manifest.apply_journal(&journal);
+        }
+        manifest
     };
+    // Appended to as outputs are written: a run killed at any moment leaves a record of what
+    // it finished, each line written only after its file is complete and in place.
+    write_atomic(&manifest_path, &Manifest { outputs: old_manifest.outputs.clone(), ..Manifest::new() }.to_json())?;
+    let mut journal =
+        std::fs::File::create(&journal_path).with_context(|| format!("cannot write {}", journal_path.display()))?;
     // Outputs of earlier runs stay listed until this run rebuilds or confirms them.
     let mut manifest = Manifest { outputs: old_manifest.outputs.clone(), ..Manifest::new() };
 
@@ -168,7 +186,12 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
                         student: None,
                         source: source.clone(),
                         kind: "invalid",
-                        messages: outcome.diagnostics.iter().filter(|d| d.is_error()).map(ToString::to_string).collect(),
+                        messages: outcome
+                            .diagnostics
+                            .iter()
+                            .filter(|d| d.is_error())
+                            .map(ToString::to_string)
+                            .collect(),
                     });
                     let _ = event_sender.send(Event::Checked { diagnostics: outcome.diagnostics, invalid });
                     let Some(record) = outcome.record else { return };
@@ -217,7 +240,6 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
         drop(event_sender);
 
         // The main thread: what happened, as it happens.
-        let mut last_save = Instant::now();
         for event in events.iter() {
             match event {
                 Event::Checked { diagnostics, invalid } => {
@@ -237,11 +259,19 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
                 Event::Built { file, entry } => {
                     counts.built += 1;
                     found.push(entry.student.clone());
-                    manifest.outputs.insert(file, entry);
+                    let line = JournalLine { file, entry };
+                    journal
+                        .write_all(&line.to_line())
+                        .with_context(|| format!("cannot write {}", journal_path.display()))?;
+                    manifest.outputs.insert(line.file, line.entry);
                 }
                 Event::Failed(problem) => {
                     counts.failed += 1;
-                    let mut text = format!("{}: cannot build the transcript of {}:\n", problem.source, problem.student.as_deref().unwrap_or("?"));
+                    let mut text = format!(
+                        "{}: cannot build the transcript of {}:\n",
+                        problem.source,
+                        problem.student.as_deref().unwrap_or("?")
+                    );
                     for message in &problem.messages {
                         text.push_str(&format!("  {}\n", message.replace('\n', "\n  ")));
                     }
@@ -255,11 +285,6 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
             if let Some(bar) = &progress {
                 bar.inc(1);
             }
-            // Keep the manifest current, so an interrupted run loses little.
-            if last_save.elapsed() > Duration::from_secs(2) {
-                write_atomic(&manifest_path, &manifest.to_json())?;
-                last_save = Instant::now();
-            }
         }
         reader.join().expect("the reader thread")
     });
@@ -272,6 +297,8 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
         bail!("no valid student with id \"{missing}\" in {}", school.display());
     }
     write_atomic(&manifest_path, &manifest.to_json())?;
+    drop(journal);
+    std::fs::remove_file(&journal_path).with_context(|| format!("cannot remove {}", journal_path.display()))?;
 
     let seconds = started.elapsed().as_secs_f64();
     let report = Report {
@@ -334,7 +361,9 @@ fn build_one(
 ) -> Event {
     let student = &job.record.student;
     let source = job.record.source.display().to_string();
-    let problem = |kind, messages| Event::Failed(Problem { student: Some(student.id.clone()), source: source.clone(), kind, messages });
+    let problem = |kind, messages| {
+        Event::Failed(Problem { student: Some(student.id.clone()), source: source.clone(), kind, messages })
+    };
     let transcript = aggregate(school, student, options);
     let bytes = match template {
         None => render::data_json(&transcript),
@@ -342,10 +371,13 @@ fn build_one(
             let missing = template.missing_glyphs(&transcript);
             if !missing.is_empty() {
                 let list = missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                return problem("fonts", vec![format!(
-                    "warning: the transcript of {} ({}) is not built: no font can show {list}\n  hint: add a font that covers them with --font-path, for example a Noto font for the script",
-                    student.id, transcript.student.display_name
-                )]);
+                return problem(
+                    "fonts",
+                    vec![format!(
+                        "warning: the transcript of {} ({}) is not built: no font can show {list}\n  hint: add a font that covers them with --font-path, for example a Noto font for the script",
+                        student.id, transcript.student.display_name
+                    )],
+                );
             }
             match render::pdf(template, &transcript, logo.map(std::slice::from_ref).unwrap_or_default()) {
                 Ok(bytes) => bytes,
@@ -382,7 +414,12 @@ fn up_to_date(out: &Path, file: &str, inputs: &str, manifest: &Manifest) -> bool
 
 /// Everything every output of this run depends on besides the student: school.json, the logo,
 /// the template and fonts, the options.
-fn run_inputs(open: &OpenSchool, request: &BuildRequest, options: &AggregateOptions, logo: Option<&Attachment>) -> Result<RunInputs> {
+fn run_inputs(
+    open: &OpenSchool,
+    request: &BuildRequest,
+    options: &AggregateOptions,
+    logo: Option<&Attachment>,
+) -> Result<RunInputs> {
     let mut inputs = RunInputs::new();
     let school = open.folder.school.as_ref().map(|d| serde_json::to_vec(&d.value)).transpose()?.unwrap_or_default();
     inputs.add("school.json", &school);
@@ -427,8 +464,9 @@ fn progress_bar(open: &OpenSchool) -> Result<Option<indicatif::ProgressBar>> {
             indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} students, {per_sec}, {eta} left")
                 .expect("a valid template"),
         ),
-        None => indicatif::ProgressBar::new_spinner()
-            .with_style(indicatif::ProgressStyle::with_template("{spinner} {pos} students, {per_sec}").expect("a valid template")),
+        None => indicatif::ProgressBar::new_spinner().with_style(
+            indicatif::ProgressStyle::with_template("{spinner} {pos} students, {per_sec}").expect("a valid template"),
+        ),
     };
     bar.enable_steady_tick(Duration::from_millis(200));
     Ok(Some(bar))
@@ -437,7 +475,8 @@ fn progress_bar(open: &OpenSchool) -> Result<Option<indicatif::ProgressBar>> {
 /// Parses `--shard K/N`.
 pub fn parse_shard(text: &str) -> std::result::Result<(u32, u32), String> {
     let (k, n) = text.split_once('/').ok_or("write the shard as K/N, such as 0/4")?;
-    let (k, n): (u32, u32) = (k.trim().parse().map_err(|_| "K must be a number")?, n.trim().parse().map_err(|_| "N must be a number")?);
+    let (k, n): (u32, u32) =
+        (k.trim().parse().map_err(|_| "K must be a number")?, n.trim().parse().map_err(|_| "N must be a number")?);
     if n == 0 || k >= n {
         return Err(format!("shard {k}/{n} does not exist: K counts from 0 to N-1"));
     }

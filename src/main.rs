@@ -54,7 +54,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             build::build(&school, &out, &request)
         }
-        Command::GenFixtures { school, students, out, seed, first } => gen_fixtures_command(&school, students, &out, seed, first),
+        Command::GenFixtures { school, students, out, seed, first } => {
+            gen_fixtures_command(&school, students, &out, seed, first)
+        }
         Command::Explain { school, student, credit, data } => {
             explain_command(&school, &data, &student, credit.as_deref())
         }

@@ -43,8 +43,34 @@ impl Manifest {
         serde_json::from_slice::<Manifest>(bytes).ok().filter(|m| m.format == FORMAT).unwrap_or_default()
     }
 
+    /// Applies a journal: JSON lines of `{"file": ..., "entry": {...}}`, one per output written
+    /// since the manifest was last saved. A line cut short by a crash is ignored.
+    pub fn apply_journal(&mut self, journal: &[u8]) {
+        for line in journal.split(|b| *b == b'\n') {
+            if let Ok(JournalLine { file, entry }) = serde_json::from_slice(line) {
+                self.outputs.insert(file, entry);
+            }
+        }
+    }
+
     pub fn to_json(&self) -> Vec<u8> {
         let mut bytes = serde_json::to_vec_pretty(self).expect("a manifest serializes");
+        bytes.push(b'\n');
+        bytes
+    }
+}
+
+/// One line of the journal a build appends to as it writes outputs, so that a build that is
+/// killed still knows, on the next run, what it finished.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JournalLine {
+    pub file: String,
+    pub entry: Entry,
+}
+
+impl JournalLine {
+    pub fn to_line(&self) -> Vec<u8> {
+        let mut bytes = serde_json::to_vec(self).expect("a journal line serializes");
         bytes.push(b'\n');
         bytes
     }
@@ -121,6 +147,18 @@ mod tests {
             counts
         });
         assert!(counts.iter().all(|c| (900..1100).contains(c)), "{counts:?}");
+    }
+
+    #[test]
+    fn a_journal_adds_entries_and_skips_a_cut_line() {
+        let entry =
+            Entry { student: "S1".into(), source: "s.json".into(), inputs: "a".into(), sha256: "b".into(), bytes: 3 };
+        let mut journal = JournalLine { file: "S1.pdf".into(), entry: entry.clone() }.to_line();
+        journal.extend_from_slice(b"{\"file\": \"S2.pdf\", \"ent");
+        let mut manifest = Manifest::new();
+        manifest.apply_journal(&journal);
+        assert_eq!(manifest.outputs.len(), 1);
+        assert_eq!(manifest.outputs["S1.pdf"], entry);
     }
 
     #[test]

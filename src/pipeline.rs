@@ -66,7 +66,12 @@ pub fn students(
             let outcome = match record {
                 Err(diagnostic) => {
                     let diagnostics = vec![*diagnostic];
-                    StudentOutcome { source: source.path.clone(), record: None, diagnostics, value: serde_json::Value::Null }
+                    StudentOutcome {
+                        source: source.path.clone(),
+                        record: None,
+                        diagnostics,
+                        value: serde_json::Value::Null,
+                    }
                 }
                 Ok(document) => {
                     let (student, mut diagnostics) = match &mut checker {

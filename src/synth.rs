@@ -38,14 +38,55 @@ impl Random {
 }
 
 const GIVEN: &[&str] = &[
-    "Amara", "Mateo", "Zoë", "Liam", "Sofía", "Noah", "Aiyana", "Kai", "Léa", "Tomás", "Priya", "Jonah", "Imani",
-    "Björn", "Ngozi", "Hana", "Łukasz", "Yusuf", "Elif", "Dmitri", "Αλέξανδρος", "Ελένη", "Анастасия", "Иван", "יעל",
+    "Amara",
+    "Mateo",
+    "Zoë",
+    "Liam",
+    "Sofía",
+    "Noah",
+    "Aiyana",
+    "Kai",
+    "Léa",
+    "Tomás",
+    "Priya",
+    "Jonah",
+    "Imani",
+    "Björn",
+    "Ngozi",
+    "Hana",
+    "Łukasz",
+    "Yusuf",
+    "Elif",
+    "Dmitri",
+    "Αλέξανδρος",
+    "Ελένη",
+    "Анастасия",
+    "Иван",
+    "יעל",
 ];
 const FAMILY: &[&str] = &[
-    "Okafor", "García", "Nguyễn", "Haddad", "Lindqvist", "Abenov", "Kowalski", "Mensah", "Tanaka", "Dubois", "Rivera",
-    "O'Brien", "Fernández-Castellanos", "Þórsson", "Patel", "Chen", "Papadopoulos", "Kuznetsova", "Cohen",
+    "Okafor",
+    "García",
+    "Nguyễn",
+    "Haddad",
+    "Lindqvist",
+    "Abenov",
+    "Kowalski",
+    "Mensah",
+    "Tanaka",
+    "Dubois",
+    "Rivera",
+    "O'Brien",
+    "Fernández-Castellanos",
+    "Þórsson",
+    "Patel",
+    "Chen",
+    "Papadopoulos",
+    "Kuznetsova",
+    "Cohen",
 ];
-const ASSESSORS: &[&str] = &["Ms. Okafor", "Mr. Lindqvist", "Dr. Chen", "Ms. Rivera", "Mr. Dubois", "Dr. Mensah", "Ms. Alvarez"];
+const ASSESSORS: &[&str] =
+    &["Ms. Okafor", "Mr. Lindqvist", "Dr. Chen", "Ms. Rivera", "Mr. Dubois", "Dr. Mensah", "Ms. Alvarez"];
 const HIGHLIGHTS: &[&str] = &[
     "Led a team that mapped the neighbourhood's lead service lines with the city water district.",
     "Wrote and defended a study of how the 1947 fire changed the town's zoning.",
@@ -58,7 +99,13 @@ const HIGHLIGHTS: &[&str] = &[
 
 /// `count` synthetic student records for `school`, numbered from `first`. Dates end before
 /// `issue_date`.
-pub fn students(school: &School, issue_date: NaiveDate, first: usize, count: usize, seed: u64) -> impl Iterator<Item = Value> {
+pub fn students(
+    school: &School,
+    issue_date: NaiveDate,
+    first: usize,
+    count: usize,
+    seed: u64,
+) -> impl Iterator<Item = Value> {
     let scale = school.scale.clone();
     let credits: Vec<(String, bool)> = school
         .framework

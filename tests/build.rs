@@ -235,7 +235,10 @@ fn build_with_template(source: &str, setup: impl FnOnce(&Path)) -> (Option<i32>,
     let out = tempfile::tempdir().unwrap();
     let output =
         build(&root().join("fixtures/small-school"), out.path(), &["--template", template.path().to_str().unwrap()]);
-    let pdfs = std::fs::read_dir(out.path()).unwrap().filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pdf")).count();
+    let pdfs = std::fs::read_dir(out.path())
+        .unwrap()
+        .filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pdf"))
+        .count();
     assert_eq!(pdfs, 0, "no transcript may be written when rendering fails");
     (output.status.code(), stderr(&output))
 }

@@ -2,6 +2,8 @@
 
 /// The aggregation methods through the library: worked examples, statuses and properties.
 mod aggregate;
+/// Batch builds: resume, SIGKILL, shards, fault isolation, generated students.
+mod batch;
 /// `mastery build`: PDFs that checkers accept, reproducibility, hostile data, the sandbox.
 mod build;
 /// `mastery import-case`: frameworks from 1EdTech CASE packages.
