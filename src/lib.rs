@@ -26,6 +26,7 @@ pub mod load;
 pub mod manifest;
 pub mod model;
 pub mod pipeline;
+pub mod proof;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod synth;

@@ -8,6 +8,8 @@ mod batch;
 mod build;
 /// `mastery import-case`: frameworks from 1EdTech CASE packages.
 mod case;
+/// Signed credentials: 1EdTech's test vectors, signing and verification.
+mod credentials;
 /// Helpers: running the binary, temporary school folders, outside tools.
 mod common;
 /// `mastery explain`: the working, as snapshots.
