@@ -35,11 +35,16 @@ fn stages(c: &mut Criterion) {
 
     let mut checker = StudentChecker::new(&school, &schemas, &Default::default());
     let student = checker.check(&document).value.expect("the student is valid");
-    let logo = open.folder.logo.as_ref().map(|asset| Attachment { path: render::logo_path("svg"), bytes: asset.bytes.clone() });
+    let logo = open
+        .folder
+        .logo
+        .as_ref()
+        .map(|asset| Attachment { path: render::logo_path("svg"), bytes: asset.bytes.clone() });
     let options = AggregateOptions {
         issue_date: school.transcript.issue_date.unwrap(),
         logo: logo.as_ref().map(|l| l.path.clone()),
         layout: Layout::default(),
+        disclosure: mastery::model::DisclosureProfile::everything(),
     };
     c.bench_function("aggregate one student", |b| b.iter(|| aggregate(&school, &student, &options)));
 

@@ -16,8 +16,8 @@ use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
 use crate::model::{
-    AttestationRule, AttestationStatus, Credit, CreditLevel, Equivalency, Method, ModeTie, Scale, School, Student,
-    WindowStat,
+    AttestationRule, AttestationStatus, Credit, CreditLevel, DisclosureProfile, Equivalency, Method, ModeTie, Scale,
+    School, Student, WindowStat, WorkSampleDisclosure,
 };
 use crate::transcript::*;
 use methods::{Outcome, STEP_DIGITS, Score, fixed};
@@ -29,6 +29,8 @@ pub struct AggregateOptions {
     /// The logo's virtual path in the template's world, when the school has a logo.
     pub logo: Option<String>,
     pub layout: Layout,
+    /// What the reader may see.
+    pub disclosure: DisclosureProfile,
 }
 
 /// The policy that applies to one credit once the overrides are applied.
@@ -185,7 +187,7 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
                 .credits
                 .iter()
                 .filter(|c| c.area == area.id)
-                .map(|credit| credit_result(school, student, credit, digits))
+                .map(|credit| credit_result(school, student, credit, digits, options.disclosure.work_samples))
                 .collect();
             let requirement = school.graduation.areas.get(&area.id);
             let earned = tally(school, &credits, |c| c.status.counts());
@@ -234,11 +236,11 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
         issue_date: options.issue_date.to_string(),
         school: school_block(school, options),
         student: StudentBlock {
-            id: student.id.clone(),
+            id: options.disclosure.student_id.then(|| student.id.clone()),
             legal_name: student.name.legal.clone(),
             preferred_name: student.name.preferred.clone(),
             display_name: student.name.display().to_string(),
-            birth_date: student.birth_date.to_string(),
+            birth_date: options.disclosure.birth_date.then(|| student.birth_date.to_string()),
             expected_graduation: student.expected_graduation.to_string(),
         },
         scale: ScaleBlock {
@@ -383,7 +385,13 @@ fn policy_block(school: &School) -> PolicyBlock {
     }
 }
 
-fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u32) -> CreditResult {
+fn credit_result(
+    school: &School,
+    student: &Student,
+    credit: &Credit,
+    digits: u32,
+    work_samples: WorkSampleDisclosure,
+) -> CreditResult {
     let scale = &school.scale;
     let policy = effective_policy(school, credit);
 
@@ -454,6 +462,11 @@ fn credit_result(school: &School, student: &Student, credit: &Credit, digits: u3
         .iter()
         .filter(|w| {
             w.credits.contains(&credit.id) || evidence.iter().any(|e| e.work_sample.as_deref() == Some(w.id.as_str()))
+        })
+        .filter(|w| match work_samples {
+            WorkSampleDisclosure::All => true,
+            WorkSampleDisclosure::Featured => w.featured,
+            WorkSampleDisclosure::None => false,
         })
         .collect();
     samples.sort_by(|a, b| b.featured.cmp(&a.featured).then(a.date.cmp(&b.date)).then(a.id.cmp(&b.id)));

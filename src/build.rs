@@ -20,7 +20,9 @@ use serde::Serialize;
 
 use crate::cli::{DataArgs, OutputFormat, RenderArgs};
 use crate::report::{Reporter, plural};
-use crate::{DATA_ERROR, issue_date, layout, logo, summary, template, validate_options, verdict, write_atomic};
+use crate::{
+    DATA_ERROR, disclosure, issue_date, layout, logo, summary, template, validate_options, verdict, write_atomic,
+};
 use mastery::aggregate::{AggregateOptions, aggregate};
 use mastery::diag::Diagnostic;
 use mastery::load;
@@ -123,6 +125,7 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
         issue_date: issue_date(valid_school, &options)?,
         logo: logo.as_ref().map(|l| l.path.clone()),
         layout: layout(request.render),
+        disclosure: disclosure(valid_school, request.render)?,
     };
 
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;

@@ -148,6 +148,11 @@ pub struct RenderArgs {
     /// ("en" and "es" come with the built-in one).
     #[arg(long, default_value = "en")]
     pub locale: String,
+    /// A disclosure profile: what this reader may see. Built in: "college" (no birth date, no
+    /// SIS id, only featured work samples) and "internal" (everything, the default); school.json
+    /// may define more under "disclosure". Applies to every output format.
+    #[arg(long)]
+    pub profile: Option<String>,
     /// Leave the list of credits still in progress out of the transcript.
     #[arg(long)]
     pub hide_in_progress: bool,

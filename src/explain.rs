@@ -15,7 +15,8 @@ use crate::transcript::{CreditResult, CreditStatus, GraduationStatus, Transcript
 pub fn explain(transcript: &Transcript, credit: Option<&str>) -> Option<String> {
     let mut out = String::new();
     let student = &transcript.student;
-    let _ = writeln!(out, "{} ({}), transcript issued {}", student.display_name, student.id, transcript.issue_date);
+    let id = student.id.as_deref().unwrap_or("id withheld");
+    let _ = writeln!(out, "{} ({id}), transcript issued {}", student.display_name, transcript.issue_date);
     let _ = writeln!(
         out,
         "scale: {} to {} in steps of {}; mastery at {} ({})",

@@ -15,7 +15,7 @@ use clap::Parser;
 
 use cli::{Cli, Command, DataArgs, DiagnosticFormat, PaperArg, RenderArgs};
 use mastery::aggregate::{AggregateOptions, aggregate};
-use mastery::model::{School, parse_date};
+use mastery::model::{DisclosureProfile, School, parse_date};
 use mastery::pipeline::{self, OpenSchool};
 use mastery::render::{self, Attachment, Template};
 use mastery::transcript::{Layout, Paper};
@@ -126,7 +126,16 @@ pub(crate) fn layout(render: &RenderArgs) -> Layout {
         },
         locale: render.locale.clone(),
         show_in_progress: !render.hide_in_progress,
+        profile: render.profile.clone().unwrap_or_else(|| "internal".to_string()),
     }
+}
+
+/// The disclosure profile `--profile` asks for.
+pub(crate) fn disclosure(school: &School, render: &RenderArgs) -> Result<DisclosureProfile> {
+    let Some(name) = &render.profile else { return Ok(DisclosureProfile::everything()) };
+    school.disclosure_profile(name).with_context(|| {
+        format!("no disclosure profile \"{name}\"; the school has {}", school.disclosure_profile_names().join(", "))
+    })
 }
 
 pub(crate) fn logo(open: &OpenSchool) -> Option<Attachment> {
@@ -160,8 +169,12 @@ fn explain_command(school: &Path, data: &DataArgs, student: &str, credit: Option
         reporter.report(checked.diagnostics.into_iter().filter(|d| d.is_error()));
         bail!("no valid student with id \"{student}\" in {}", school.display());
     };
-    let options =
-        AggregateOptions { issue_date: issue_date(valid_school, &options)?, logo: None, layout: Layout::default() };
+    let options = AggregateOptions {
+        issue_date: issue_date(valid_school, &options)?,
+        logo: None,
+        layout: Layout::default(),
+        disclosure: DisclosureProfile::everything(),
+    };
     let transcript = aggregate(valid_school, &record.student, &options);
     let Some(text) = mastery::explain::explain(&transcript, credit) else {
         bail!("the framework has no credit \"{}\"", credit.unwrap_or_default());

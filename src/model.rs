@@ -31,6 +31,76 @@ pub struct School {
     pub sources: Sources,
     #[serde(default)]
     pub checks: Checks,
+    /// Who issues the signed credentials (`mastery build --format clr`).
+    #[serde(default)]
+    pub credentials: Option<CredentialSettings>,
+    /// What each kind of reader may see.
+    #[serde(default)]
+    pub disclosure: BTreeMap<String, DisclosureProfile>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialSettings {
+    /// The school as issuer: a URL or DID.
+    pub issuer_id: String,
+    /// The key that signs: a did:key, or a did:web or https URL with a fragment
+    /// (`https://school.org/issuer#z6Mk...`).
+    pub verification_method: String,
+}
+
+/// What one kind of reader may see of a student.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisclosureProfile {
+    #[serde(default = "yes")]
+    pub birth_date: bool,
+    /// The student information system's id.
+    #[serde(default = "yes")]
+    pub student_id: bool,
+    #[serde(default)]
+    pub work_samples: WorkSampleDisclosure,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorkSampleDisclosure {
+    #[default]
+    All,
+    Featured,
+    None,
+}
+
+impl DisclosureProfile {
+    /// Everything: the profile used without `--profile`, and the built-in `internal`.
+    pub fn everything() -> DisclosureProfile {
+        DisclosureProfile { birth_date: true, student_id: true, work_samples: WorkSampleDisclosure::All }
+    }
+
+    /// The built-in `college`: no birth date, no SIS id, only featured work samples.
+    pub fn college() -> DisclosureProfile {
+        DisclosureProfile { birth_date: false, student_id: false, work_samples: WorkSampleDisclosure::Featured }
+    }
+}
+
+impl School {
+    /// The disclosure profile called `name`: the school's own, else a built-in one.
+    pub fn disclosure_profile(&self, name: &str) -> Option<DisclosureProfile> {
+        self.disclosure.get(name).cloned().or_else(|| match name {
+            "internal" => Some(DisclosureProfile::everything()),
+            "college" => Some(DisclosureProfile::college()),
+            _ => None,
+        })
+    }
+
+    /// The names of every profile that can be asked for.
+    pub fn disclosure_profile_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = ["college", "internal"].iter().map(|s| s.to_string()).collect();
+        names.extend(self.disclosure.keys().cloned());
+        names.sort();
+        names.dedup();
+        names
+    }
 }
 
 /// How student records in other formats are read.
@@ -636,6 +706,10 @@ fn opt_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDa
 
 fn one() -> Decimal {
     Decimal::ONE
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn one_u32() -> u32 {

@@ -28,9 +28,18 @@ use sophia_jsonld::{JsonLdOptions, JsonLdParser};
 pub const CONTEXTS: &[(&str, &str)] = &[
     ("https://www.w3.org/ns/credentials/v2", include_str!("../schemas/jsonld/credentials-v2.jsonld")),
     ("https://w3id.org/security/data-integrity/v1", include_str!("../schemas/jsonld/data-integrity-v1.jsonld")),
-    ("https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json", include_str!("../schemas/jsonld/clr-v2p0-2.0.1.json")),
-    ("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json", include_str!("../schemas/jsonld/ob-v3p0-3.0.3.json")),
-    ("https://purl.imsglobal.org/spec/ob/v3p0/extensions.json", include_str!("../schemas/jsonld/ob-v3p0-extensions.json")),
+    (
+        "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json",
+        include_str!("../schemas/jsonld/clr-v2p0-2.0.1.json"),
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        include_str!("../schemas/jsonld/ob-v3p0-3.0.3.json"),
+    ),
+    (
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+        include_str!("../schemas/jsonld/ob-v3p0-extensions.json"),
+    ),
 ];
 
 pub const CRYPTOSUITE: &str = "eddsa-rdfc-2022";
@@ -66,11 +75,15 @@ static LOADER: LazyLock<Loader> = LazyLock::new(|| {
 
 /// The RDFC-1.0 canonical N-Quads of a JSON-LD document.
 pub fn canonical_nquads(document: &Value) -> Result<String, ProofError> {
-    for context in document.get("@context").into_iter().flat_map(|c| c.as_array().cloned().unwrap_or_else(|| vec![c.clone()])) {
+    for context in
+        document.get("@context").into_iter().flat_map(|c| c.as_array().cloned().unwrap_or_else(|| vec![c.clone()]))
+    {
         if let Some(url) = context.as_str()
             && !CONTEXTS.iter().any(|(known, _)| *known == url)
         {
-            return Err(error(format!("unknown JSON-LD context {url}; only the embedded VC, Open Badges and CLR contexts are used")));
+            return Err(error(format!(
+                "unknown JSON-LD context {url}; only the embedded VC, Open Badges and CLR contexts are used"
+            )));
         }
     }
     let options = JsonLdOptions::new().with_document_loader(LOADER.clone());
@@ -148,7 +161,10 @@ impl Key {
 
     /// Reads a key file written by `mastery keygen`.
     pub fn from_json(value: &Value) -> Result<Key, ProofError> {
-        let secret = value.get("secretKeyMultibase").and_then(Value::as_str).ok_or_else(|| error("the key file has no secretKeyMultibase"))?;
+        let secret = value
+            .get("secretKeyMultibase")
+            .and_then(Value::as_str)
+            .ok_or_else(|| error("the key file has no secretKeyMultibase"))?;
         let bytes = from_multibase(secret, &ED25519_SECRET)?;
         let seed: [u8; 32] = bytes.try_into().map_err(|_| error("secretKeyMultibase is not a 32-byte Ed25519 key"))?;
         let key = Key::from_seed(seed);
@@ -195,9 +211,14 @@ fn multibase(prefix: &[u8; 2], bytes: &[u8]) -> String {
 }
 
 fn from_multibase(text: &str, prefix: &[u8; 2]) -> Result<Vec<u8>, ProofError> {
-    let encoded = text.strip_prefix('z').ok_or_else(|| error(format!("{text} is not base58btc multibase (it must start with z)")))?;
+    let encoded = text
+        .strip_prefix('z')
+        .ok_or_else(|| error(format!("{text} is not base58btc multibase (it must start with z)")))?;
     let bytes = bs58::decode(encoded).into_vec().map_err(|e| error(format!("{text} is not base58btc ({e})")))?;
-    bytes.strip_prefix(prefix.as_slice()).map(<[u8]>::to_vec).ok_or_else(|| error(format!("{text} is not an Ed25519 Multikey")))
+    bytes
+        .strip_prefix(prefix.as_slice())
+        .map(<[u8]>::to_vec)
+        .ok_or_else(|| error(format!("{text} is not an Ed25519 Multikey")))
 }
 
 /// The public key a verification method names, when it can be known offline: a `did:key`, or
@@ -258,6 +279,8 @@ mod tests {
     #[test]
     fn unknown_contexts_are_refused() {
         let document = json!({"@context": ["https://example.org/other"], "id": "urn:x"});
-        assert!(canonical_nquads(&document).unwrap_err().0.starts_with("unknown JSON-LD context https://example.org/other"));
+        assert!(
+            canonical_nquads(&document).unwrap_err().0.starts_with("unknown JSON-LD context https://example.org/other")
+        );
     }
 }

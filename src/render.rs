@@ -307,7 +307,7 @@ pub fn pdf(template: &Template, transcript: &Transcript, attachments: &[Attachme
     let Warned { output, warnings: _ } = typst::compile::<PagedDocument>(&world);
     let document = output.map_err(|errors| describe(&world, &errors))?;
     let pdf_options = PdfOptions {
-        ident: Smart::Custom(format!("mastery-transcript:{}", transcript.student.id)),
+        ident: Smart::Custom(transcript.verification.credential_id.clone()),
         creator: Smart::Custom(Some(format!("mastery {}", env!("CARGO_PKG_VERSION")))),
         timestamp: Some(Timestamp::new_utc(today)),
         standards: PdfStandards::new(&[PdfStandard::A_3b, PdfStandard::Ua_1])

@@ -53,11 +53,18 @@ pub struct Layout {
     pub locale: String,
     /// Whether to list the credits still in progress.
     pub show_in_progress: bool,
+    /// The disclosure profile applied (`--profile`), or "internal".
+    pub profile: String,
 }
 
 impl Default for Layout {
     fn default() -> Self {
-        Layout { paper: Paper::Letter, locale: "en".to_string(), show_in_progress: true }
+        Layout {
+            paper: Paper::Letter,
+            locale: "en".to_string(),
+            show_in_progress: true,
+            profile: "internal".to_string(),
+        }
     }
 }
 
@@ -94,12 +101,14 @@ pub struct ContactBlock {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StudentBlock {
-    pub id: String,
+    /// The school's id for the student; `None` when the disclosure profile withholds it.
+    pub id: Option<String>,
     pub legal_name: String,
     pub preferred_name: Option<String>,
     /// The preferred name when there is one, else the legal name.
     pub display_name: String,
-    pub birth_date: String,
+    /// `None` when the disclosure profile withholds it.
+    pub birth_date: Option<String>,
     pub expected_graduation: String,
 }
 

@@ -140,7 +140,7 @@ fn small_school_transcript(
     school_change: impl FnOnce(&mut serde_json::Value),
 ) -> mastery::transcript::Transcript {
     use mastery::aggregate::{AggregateOptions, aggregate};
-    use mastery::transcript::{Layout, Paper};
+    use mastery::transcript::Layout;
     let dir = crate::common::small_school();
     let student_path = dir.path().join("students/s1.json");
     let mut student = crate::common::read_json(&student_path);
@@ -156,7 +156,8 @@ fn small_school_transcript(
     let options = AggregateOptions {
         issue_date: school.transcript.issue_date.unwrap(),
         logo: None,
-        layout: Layout { paper: Paper::Letter, locale: "en".into(), show_in_progress: true },
+        layout: Layout::default(),
+        disclosure: mastery::model::DisclosureProfile::everything(),
     };
     aggregate(&school, &checked.students[0].student, &options)
 }

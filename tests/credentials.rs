@@ -68,7 +68,8 @@ fn check_vector(vector: &Vector) {
     // The signature and the proofValue.
     let key = vector_key();
     assert_eq!(key.public_multibase(), "z6MkjZRZv3aez3r18pB1RBFJR1kwUVJ5jHt92JmQwXbd5hwi");
-    let ours = key.sign(&unsigned, proof["verificationMethod"].as_str().unwrap(), proof["created"].as_str().unwrap()).unwrap();
+    let ours =
+        key.sign(&unsigned, proof["verificationMethod"].as_str().unwrap(), proof["created"].as_str().unwrap()).unwrap();
     let value = ours["proof"][0]["proofValue"].as_str().unwrap();
     assert_eq!(value, proof["proofValue"].as_str().unwrap());
     assert_eq!(hex(&bs58::decode(&value[1..]).into_vec().unwrap()), vector.signature);

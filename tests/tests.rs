@@ -8,10 +8,10 @@ mod batch;
 mod build;
 /// `mastery import-case`: frameworks from 1EdTech CASE packages.
 mod case;
-/// Signed credentials: 1EdTech's test vectors, signing and verification.
-mod credentials;
 /// Helpers: running the binary, temporary school folders, outside tools.
 mod common;
+/// Signed credentials: 1EdTech's test vectors, signing and verification.
+mod credentials;
 /// `mastery explain`: the working, as snapshots.
 mod explain;
 /// The PDF against outside checkers: PDF/A, PDF/UA, margins, QR code, locales, stock typst.
