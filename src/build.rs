@@ -25,9 +25,10 @@ use crate::{
 };
 use mastery::aggregate::{AggregateOptions, aggregate};
 use mastery::diag::Diagnostic;
+use mastery::export::{self, ClrInput};
 use mastery::load;
 use mastery::manifest::{Entry, JournalLine, Manifest, RunInputs, sha256_hex, shard_of};
-use mastery::model::School;
+use mastery::model::{CredentialSettings, School};
 use mastery::pipeline::{self, OpenSchool};
 use mastery::render::{self, Attachment, Template};
 use mastery::validate::{Schemas, StudentRecord};
@@ -39,6 +40,8 @@ pub struct BuildRequest<'a> {
     pub render: &'a RenderArgs,
     /// Only these students, when not empty.
     pub only: &'a [String],
+    /// The signing key file, for CLR credentials.
+    pub key: Option<&'a Path>,
     pub jobs: usize,
     pub force: bool,
     pub fail_fast: bool,
@@ -78,7 +81,7 @@ enum Event {
 struct Problem {
     student: Option<String>,
     source: String,
-    /// "invalid", "fonts", "render" or "write".
+    /// "invalid", "fonts", "render", "credential" or "write".
     kind: &'static str,
     messages: Vec<String>,
 }
@@ -109,12 +112,24 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
         reporter.line("nothing built: school.json has errors\n");
         return Ok(ExitCode::from(DATA_ERROR));
     };
-    let template = match request.format {
-        OutputFormat::Pdf => Some(template(request.render)?),
-        OutputFormat::Data => None,
+    let producer = match request.format {
+        OutputFormat::Pdf => Producer::Pdf(template(request.render)?),
+        OutputFormat::Data => Producer::Data,
+        OutputFormat::Html => Producer::Html,
+        OutputFormat::Clr => {
+            let issuer = valid_school.credentials.clone().context(
+                "school.json has no \"credentials\": {\"issuer_id\": ..., \"verification_method\": ...}; signed credentials need them",
+            )?;
+            let path = request.key.context("--format clr needs --key KEY_FILE (make one with `mastery keygen`)")?;
+            let value: serde_json::Value = serde_json::from_slice(&load::file(path)?)
+                .with_context(|| format!("{} is not a key file", path.display()))?;
+            let key = mastery::proof::Key::from_json(&value)
+                .with_context(|| format!("{} is not a key file", path.display()))?;
+            Producer::Clr { issuer, key }
+        }
     };
     // A template with a locale/ folder must have the labels asked for.
-    if let Some(template) = &template
+    if let Producer::Pdf(template) = &producer
         && template.has_folder("locale")
         && !template.has_file(&format!("locale/{}.json", request.render.locale))
     {
@@ -161,10 +176,7 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
     reporter.set_progress(progress.clone());
 
     let stop = AtomicBool::new(false);
-    let extension = match request.format {
-        OutputFormat::Pdf => "pdf",
-        OutputFormat::Data => "json",
-    };
+    let extension = producer.extension();
     let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(request.jobs * 2);
     let job_receiver = Arc::new(Mutex::new(job_receiver));
     let (event_sender, events) = mpsc::channel::<Event>();
@@ -221,8 +233,8 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
         for _ in 0..request.jobs {
             let event_sender = event_sender.clone();
             let job_receiver = Arc::clone(&job_receiver);
-            let (template, aggregate_options, logo, school, stop) =
-                (template.as_ref(), &aggregate_options, logo.as_ref(), valid_school, &stop);
+            let (producer, aggregate_options, logo, school, stop) =
+                (&producer, &aggregate_options, logo.as_ref(), valid_school, &stop);
             scope.spawn(move || {
                 let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
                 pool.install(|| {
@@ -234,7 +246,7 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
                         if stop.load(Ordering::Relaxed) {
                             continue;
                         }
-                        let event = build_one(job, school, template, aggregate_options, logo, out);
+                        let event = build_one(job, school, producer, aggregate_options, logo, out);
                         let _ = event_sender.send(event);
                     }
                 });
@@ -353,11 +365,30 @@ fn outputs_for(manifest: &Manifest, student: &str) -> bool {
     manifest.outputs.values().any(|entry| entry.student == student)
 }
 
+/// What each student becomes.
+enum Producer {
+    Pdf(Template),
+    Data,
+    Html,
+    Clr { issuer: CredentialSettings, key: mastery::proof::Key },
+}
+
+impl Producer {
+    fn extension(&self) -> &'static str {
+        match self {
+            Producer::Pdf(_) => "pdf",
+            Producer::Data => "json",
+            Producer::Html => "html",
+            Producer::Clr { .. } => "clr.json",
+        }
+    }
+}
+
 /// Aggregates, renders and writes one student.
 fn build_one(
     job: Job,
     school: &School,
-    template: Option<&Template>,
+    producer: &Producer,
     options: &AggregateOptions,
     logo: Option<&Attachment>,
     out: &Path,
@@ -368,9 +399,21 @@ fn build_one(
         Event::Failed(Problem { student: Some(student.id.clone()), source: source.clone(), kind, messages })
     };
     let transcript = aggregate(school, student, options);
-    let bytes = match template {
-        None => render::data_json(&transcript),
-        Some(template) => {
+    let bytes = match producer {
+        Producer::Data => render::data_json(&transcript),
+        Producer::Html => mastery::html::html(&transcript, logo),
+        Producer::Clr { issuer, key } => {
+            let input = ClrInput { school, issuer, student_id: transcript.student.id.as_deref(), key };
+            match export::clr(&transcript, &input) {
+                Ok(credential) => {
+                    let mut bytes = serde_json::to_vec_pretty(&credential).expect("a credential serializes");
+                    bytes.push(b'\n');
+                    bytes
+                }
+                Err(error) => return problem("credential", vec![error.to_string()]),
+            }
+        }
+        Producer::Pdf(template) => {
             let missing = template.missing_glyphs(&transcript);
             if !missing.is_empty() {
                 let list = missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -430,6 +473,13 @@ fn run_inputs(
     inputs.add("format", format!("{:?}", request.format).as_bytes());
     inputs.add("issue date", options.issue_date.to_string().as_bytes());
     inputs.add("layout", &serde_json::to_vec(&options.layout)?);
+    if let OutputFormat::Clr = request.format
+        && let Some(path) = request.key
+    {
+        // The key signs; its public half is an input (the secret never goes into a hash).
+        let value: serde_json::Value = serde_json::from_slice(&load::file(path)?)?;
+        inputs.add("key", value["publicKeyMultibase"].as_str().unwrap_or("").as_bytes());
+    }
     if request.format == OutputFormat::Pdf {
         let files = match &request.render.template {
             Some(dir) => load::template_dir(dir)?,

@@ -51,6 +51,9 @@ pub enum Command {
         /// Rebuild everything, even what manifest.json shows is up to date.
         #[arg(long)]
         force: bool,
+        /// The signing key for --format clr, as written by `mastery keygen`.
+        #[arg(long, value_name = "KEY_FILE")]
+        key: Option<PathBuf>,
         /// Stop at the first student that cannot be built.
         #[arg(long)]
         fail_fast: bool,
@@ -75,6 +78,20 @@ pub enum Command {
         /// The number of the first student (ids are GEN-000001 and up).
         #[arg(long, default_value_t = 1)]
         first: usize,
+    },
+    /// Write a new Ed25519 signing key for CLR credentials.
+    Keygen {
+        /// The key file to write; it must not exist yet. Keep it secret.
+        #[arg(long, short)]
+        out: PathBuf,
+    },
+    /// Check a signed CLR 2.0 or Open Badges 3.0 credential: schema, every proof, dates.
+    Verify {
+        /// The credential (JSON).
+        file: PathBuf,
+        /// Check the dates as of this day (YYYY-MM-DD) instead of today.
+        #[arg(long, value_name = "DATE")]
+        at: Option<String>,
     },
     /// Import a competency framework from a 1EdTech CASE package (CFPackage JSON, CASE 1.0 or 1.1).
     ///
@@ -172,6 +189,10 @@ pub enum OutputFormat {
     Pdf,
     /// The transcript data (JSON) that templates read, for template designers.
     Data,
+    /// A self-contained, accessible HTML transcript with drill-down.
+    Html,
+    /// A signed 1EdTech CLR 2.0 credential (needs --key and "credentials" in school.json).
+    Clr,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

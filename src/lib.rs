@@ -22,6 +22,9 @@ pub mod aggregate;
 pub mod case;
 pub mod diag;
 pub mod explain;
+pub mod export;
+#[cfg(feature = "render")]
+pub mod html;
 pub mod load;
 pub mod manifest;
 pub mod model;
@@ -32,3 +35,4 @@ pub mod render;
 pub mod synth;
 pub mod transcript;
 pub mod validate;
+pub mod verify;

@@ -40,13 +40,14 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Validate { school, data, format } => validate_command(&school, &data, format),
-        Command::Build { school, out, format, data, render, students, jobs, force, fail_fast, shard } => {
+        Command::Build { school, out, format, data, render, students, jobs, key, force, fail_fast, shard } => {
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let request = build::BuildRequest {
                 format,
                 data: &data,
                 render: &render,
                 only: &students,
+                key: key.as_deref(),
                 jobs: jobs.max(1),
                 force,
                 fail_fast,
@@ -54,6 +55,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             build::build(&school, &out, &request)
         }
+        Command::Keygen { out } => keygen_command(&out),
+        Command::Verify { file, at } => verify_command(&file, at.as_deref()),
         Command::GenFixtures { school, students, out, seed, first } => {
             gen_fixtures_command(&school, students, &out, seed, first)
         }
@@ -223,6 +226,56 @@ fn import_case_command(package: &Path, into: Option<&Path>, out: Option<&Path>, 
     }
     reporter.line(&format!("{}\n", case::summary(&imported)));
     Ok(ExitCode::SUCCESS)
+}
+
+fn keygen_command(out: &Path) -> Result<ExitCode> {
+    if out.exists() {
+        bail!("{} exists already; keygen never overwrites a key", out.display());
+    }
+    let key = mastery::proof::Key::generate()?;
+    let mut bytes = serde_json::to_vec_pretty(&key.to_json())?;
+    bytes.push(b'\n');
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(out).with_context(|| format!("cannot create {}", out.display()))?;
+    file.write_all(&bytes).with_context(|| format!("cannot write {}", out.display()))?;
+    println!("wrote a new Ed25519 key to {} (keep it secret)", out.display());
+    println!("public key:  {}", key.public_multibase());
+    println!("as did:key:  {}", key.did_key());
+    println!("in school.json, \"credentials\": {{\"issuer_id\": ..., \"verification_method\": ...}} can use");
+    println!("  {}#{}", key.did_key(), key.public_multibase());
+    println!("  or <issuer URL>#{} if the school publishes the key at its issuer URL", key.public_multibase());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn verify_command(file: &Path, at: Option<&str>) -> Result<ExitCode> {
+    let today = match at {
+        Some(text) => parse_date(text).with_context(|| format!("--at {text} is not a date of the form YYYY-MM-DD"))?,
+        None => chrono::Utc::now().date_naive(),
+    };
+    let credential: serde_json::Value = match load::parse_json(file, load::file(file)?, 1) {
+        Ok(document) => document.value,
+        Err(diagnostic) => {
+            eprintln!("{diagnostic}");
+            return Ok(ExitCode::from(DATA_ERROR));
+        }
+    };
+    let report = mastery::verify::verify(&credential, &mastery::verify::CredentialSchemas::new(), today);
+    for line in &report.checked {
+        println!("ok: {line}");
+    }
+    for problem in &report.problems {
+        println!("invalid: {problem}");
+    }
+    if report.is_valid() {
+        println!("{}: valid", file.display());
+        Ok(ExitCode::SUCCESS)
+    } else {
+        println!("{}: not valid ({})", file.display(), plural(report.problems.len(), "problem"));
+        Ok(ExitCode::from(DATA_ERROR))
+    }
 }
 
 fn gen_fixtures_command(school: &Path, students: usize, out: &Path, seed: u64, first: usize) -> Result<ExitCode> {

@@ -110,3 +110,245 @@ fn the_signed_test_credentials_verify_and_any_change_breaks_them() {
     let nested = &clr["credentialSubject"]["verifiableCredential"][0];
     verify_proof(nested, &proofs(nested)[0]).unwrap();
 }
+
+/// Builds the example school's CLR credentials (with the demo key) into a folder.
+fn example_clrs(extra: &[&str]) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec![
+        "build",
+        "fixtures/example-school",
+        "--out",
+        out.path().to_str().unwrap(),
+        "--format",
+        "clr",
+        "--key",
+        "fixtures/keys/example-school.key.json",
+    ];
+    args.extend_from_slice(extra);
+    let output = run(&args);
+    // Two students have earned nothing yet: there is no credential to issue them.
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("Sam has earned no credit yet, and a CLR must hold at least one credential"),
+        "{}",
+        stderr(&output)
+    );
+    out
+}
+
+fn clr_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".clr.json"))
+        .collect();
+    files.sort();
+    files
+}
+
+fn validator(path: &str) -> jsonschema::Validator {
+    let schema = read_json(&shared(path));
+    jsonschema::draft201909::options().should_validate_formats(true).build(&schema).unwrap()
+}
+
+fn errors(validator: &jsonschema::Validator, value: &Value) -> Vec<String> {
+    validator.iter_errors(value).map(|e| format!("{}: {e}", e.instance_path())).collect()
+}
+
+#[test]
+fn every_clr_matches_the_official_schemas() {
+    let out = example_clrs(&[]);
+    let clr_schema = validator("clr2/schema/clr_v2p0_clrcredential_schema.json");
+    let nested_schema = validator("clr2/schema/clr_v2p0_achievementcredential_schema.json");
+    let formal_schema = validator("ob3/schema-specbuild/achievementcredential.json");
+    let files = clr_files(out.path());
+    assert_eq!(files.len(), 10);
+    for file in &files {
+        let clr = read_json(file);
+        assert_eq!(errors(&clr_schema, &clr), Vec::<String>::new(), "{}", file.display());
+        let nested = clr["credentialSubject"]["verifiableCredential"].as_array().unwrap();
+        assert!(!nested.is_empty());
+        for credential in nested {
+            assert_eq!(errors(&nested_schema, credential), Vec::<String>::new(), "{}", file.display());
+            assert_eq!(errors(&formal_schema, credential), Vec::<String>::new(), "{}", file.display());
+            // Strict form: lists, not single values.
+            assert!(credential["type"].is_array() && credential["proof"].is_array());
+            assert_eq!(credential["credentialSubject"]["achievement"]["achievementType"].as_str().is_some(), true);
+        }
+    }
+}
+
+#[test]
+fn a_clr_says_what_a_college_reads_in_it() {
+    let out = example_clrs(&[]);
+    // Zoë met every requirement: her CLR holds the diploma and is not partial.
+    let zoe = read_json(&out.path().join("HV-2026-001.clr.json"));
+    let nested = zoe["credentialSubject"]["verifiableCredential"].as_array().unwrap();
+    let diploma =
+        nested.iter().find(|c| c["credentialSubject"]["achievement"]["achievementType"] == "SecondarySchoolDiploma");
+    assert!(diploma.is_some(), "no diploma");
+    assert!(zoe.get("partial").is_none());
+    // A credit: a Competency with its level as a rubric criterion level of the school's scale.
+    let credit =
+        nested.iter().find(|c| c["credentialSubject"]["achievement"]["achievementType"] == "Competency").unwrap();
+    let subject = &credit["credentialSubject"];
+    let levels = &subject["achievement"]["resultDescription"][0]["rubricCriterionLevel"];
+    let achieved = subject["result"][0]["achievedLevel"].as_str().unwrap();
+    assert!(levels.as_array().unwrap().iter().any(|l| l["id"] == achieved));
+    assert!(subject["creditsEarned"].as_f64().unwrap() > 0.0);
+    // Areas are achievements the credits belong to.
+    let associations = zoe["credentialSubject"]["association"].as_array().unwrap();
+    assert!(
+        associations
+            .iter()
+            .any(|a| a["associationType"] == "isChildOf" && a["sourceId"] == subject["achievement"]["id"])
+    );
+    // Minh has not met the requirements yet: partial.
+    let minh = read_json(&out.path().join("HV-2027-009.clr.json"));
+    assert_eq!(minh["partial"], true);
+    // The id is the one the PDF's verification line prints.
+    let data = tempfile::tempdir().unwrap();
+    run(&[
+        "build",
+        "fixtures/example-school",
+        "--out",
+        data.path().to_str().unwrap(),
+        "--format",
+        "data",
+        "--student",
+        "HV-2026-001",
+    ]);
+    assert_eq!(read_json(&data.path().join("HV-2026-001.json"))["verification"]["credential_id"], zoe["id"]);
+}
+
+#[test]
+fn verify_accepts_our_credentials_and_1edtechs_and_refuses_any_change() {
+    let out = example_clrs(&[]);
+    let file = out.path().join("HV-2026-003.clr.json");
+    let output = run(&["verify", file.to_str().unwrap(), "--at", "2026-07-01"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).ends_with("HV-2026-003.clr.json: valid\n"));
+
+    for vector in ["clr2/test-vectors/signed-credential.json", "ob3/test-vectors/signed-credential.json"] {
+        let output = run(&["verify", shared(vector).to_str().unwrap(), "--at", "2026-07-01"]);
+        assert_eq!(output.status.code(), Some(0), "{vector}: {}", stdout(&output));
+    }
+
+    // Change a level deep inside, then a name at the top: each breaks a signature.
+    let original = read_json(&file);
+    let mut changed = original.clone();
+    changed["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]["result"][0]["value"] = "4.0".into();
+    let tampered = out.path().join("tampered.json");
+    write_json(&tampered, &changed);
+    let output = run(&["verify", tampered.to_str().unwrap(), "--at", "2026-07-01"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stdout(&output).contains(
+            "invalid: AchievementCredential at /credentialSubject/verifiableCredential/0: proof: the signature by"
+        ),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        stdout(&output).contains("invalid: ClrCredential: proof:"),
+        "the outer proof covers the nested credentials too:\n{}",
+        stdout(&output)
+    );
+
+    let mut renamed = original.clone();
+    renamed["name"] = "Another name".into();
+    write_json(&tampered, &renamed);
+    let output = run(&["verify", tampered.to_str().unwrap(), "--at", "2026-07-01"]);
+    assert_eq!(output.status.code(), Some(1));
+
+    // Dates: not valid before it was issued, nor after validUntil.
+    let output = run(&["verify", file.to_str().unwrap(), "--at", "2026-05-31"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("not valid until 2026-06-01"), "{}", stdout(&output));
+    let vector = read_json(&shared("ob3/test-vectors/signed-credential.json"));
+    let mut expired = vector.clone();
+    expired["validUntil"] = "2020-01-01T00:00:00Z".into();
+    write_json(&tampered, &expired);
+    let output = run(&["verify", tampered.to_str().unwrap(), "--at", "2026-07-01"]);
+    assert!(stdout(&output).contains("expired on 2020-01-01"), "{}", stdout(&output));
+}
+
+#[test]
+fn the_college_profile_hides_birth_date_sis_id_and_unfeatured_work() {
+    let internal = example_clrs(&[]);
+    let college = example_clrs(&["--profile", "college"]);
+    let record = read_json(&root().join("fixtures/example-school/students/hv-2026-001.json"));
+    let text = std::fs::read_to_string(college.path().join("HV-2026-001.clr.json")).unwrap();
+    assert!(!text.contains("sisSourcedId") && !text.contains(record["birth_date"].as_str().unwrap()));
+    for sample in record["work_samples"].as_array().unwrap() {
+        let url = sample["url"].as_str().unwrap();
+        assert_eq!(text.contains(url), sample["featured"] == true, "{url}");
+    }
+    // Internal: the SIS id is there, hashed with a salt, never in plain text.
+    let text = std::fs::read_to_string(internal.path().join("HV-2026-001.clr.json")).unwrap();
+    let clr: Value = serde_json::from_str(&text).unwrap();
+    let sis = clr["credentialSubject"]["identifier"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["identityType"] == "sisSourcedId")
+        .unwrap()
+        .clone();
+    assert!(!text.contains("\"HV-2026-001\""));
+    let salt = sis["salt"].as_str().unwrap();
+    assert_eq!(
+        sis["identityHash"],
+        format!("sha256${}", hex(&Sha256::digest(format!("HV-2026-001{salt}").as_bytes())))
+    );
+    // The profile applies to the PDF data too.
+    let data = tempfile::tempdir().unwrap();
+    run(&[
+        "build",
+        "fixtures/example-school",
+        "--out",
+        data.path().to_str().unwrap(),
+        "--format",
+        "data",
+        "--profile",
+        "college",
+        "--student",
+        "HV-2026-001",
+    ]);
+    let transcript = read_json(&data.path().join("HV-2026-001.json"));
+    assert_eq!(
+        (transcript["student"]["id"].clone(), transcript["student"]["birth_date"].clone()),
+        (Value::Null, Value::Null)
+    );
+    let output =
+        run(&["build", "fixtures/example-school", "--out", data.path().to_str().unwrap(), "--profile", "press"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("no disclosure profile \"press\"; the school has college, internal"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn signing_is_deterministic_and_keygen_guards_its_key() {
+    let first = example_clrs(&[]);
+    let second = example_clrs(&["--force"]);
+    for file in clr_files(first.path()) {
+        let name = file.file_name().unwrap();
+        assert_eq!(std::fs::read(&file).unwrap(), std::fs::read(second.path().join(name)).unwrap(), "{name:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.json");
+    let output = run(&["keygen", "--out", key.to_str().unwrap()]);
+    assert!(output.status.success());
+    let written = read_json(&key);
+    assert!(written["publicKeyMultibase"].as_str().unwrap().starts_with("z6Mk"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    let output = run(&["keygen", "--out", key.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(read_json(&key), written);
+}

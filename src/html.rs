@@ -1,0 +1,488 @@
+//! Stage 4, render (HTML): a [`Transcript`] as one self-contained, accessible web page.
+//!
+//! The page holds the same content as the PDF, with drill-down: each credit area opens to its
+//! credits and each credit to its standard, its evidence and who validated it, using
+//! `<details>`, so it works without JavaScript (a few lines of script only open everything
+//! before printing). The styles are inline, the logo and QR code are data URIs: the file makes
+//! no request of its own. Every value from the records goes through maud, which escapes it,
+//! so a name like `<script>alert(1)</script>` prints as text. Labels come from the default
+//! template's locale files, so the HTML and the PDF say the same things.
+
+use base64::Engine;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde_json::Value;
+
+use crate::load::TemplateFile;
+use crate::render::{Attachment, embedded_template};
+use crate::transcript::{AreaResult, CreditResult, CreditStatus, GraduationStatus, NoLevel, Shortfall, Transcript};
+
+/// The labels of a locale, from the default template (`locale/<name>.json`); English when
+/// there is no such file.
+fn labels(locale: &str) -> Value {
+    let files: Vec<TemplateFile> = embedded_template();
+    let find = |name: &str| files.iter().find(|f| f.path == format!("locale/{name}.json"));
+    let file = find(locale).or_else(|| find("en")).expect("the default template has English labels");
+    serde_json::from_slice(&file.bytes).expect("the locale files are JSON")
+}
+
+/// Fills `{name}` placeholders in one pass, so text from the data is never read as a
+/// placeholder itself.
+fn fill(template: &str, values: &[(&str, String)]) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                let key = &after[..close];
+                match values.iter().find(|(k, _)| *k == key) {
+                    Some((_, value)) => out.push_str(value),
+                    None => {
+                        out.push('{');
+                        out.push_str(key);
+                        out.push('}');
+                    }
+                }
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push_str(&rest[open..]);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+struct Labels(Value);
+
+impl Labels {
+    /// A label; a missing one shows as its key, which a test of every label would catch.
+    fn get<'a>(&'a self, key: &'a str) -> &'a str {
+        self.0.get(key).and_then(Value::as_str).unwrap_or(key)
+    }
+
+    fn nested<'a>(&'a self, group: &str, key: &'a str) -> &'a str {
+        self.0.get(group).and_then(|g| g.get(key)).and_then(Value::as_str).unwrap_or(key)
+    }
+
+    fn credits(&self, n: &str) -> String {
+        format!("{n} {}", if n == "1" { self.get("credit_word") } else { self.get("credits_word") })
+    }
+
+    fn status(&self, status: GraduationStatus) -> &str {
+        match status {
+            GraduationStatus::Met => self.get("status_met"),
+            GraduationStatus::OnTrack => self.get("status_on_track"),
+            GraduationStatus::NotMet => self.get("status_not_met"),
+        }
+    }
+
+    fn method(&self, name: &str, parameters: &std::collections::BTreeMap<String, String>) -> String {
+        let p = |k: &str| parameters.get(k).cloned().unwrap_or_default();
+        match name {
+            "mode" => fill(
+                self.nested("methods", "mode"),
+                &[("tie", self.nested("methods", &format!("mode_tie_{}", p("tie"))).to_string())],
+            ),
+            "recent_window" => fill(self.nested("methods", &format!("recent_window_{}", p("of"))), &[("k", p("k"))]),
+            "decaying_average" | "weighted_recent" => {
+                fill(self.nested("methods", name), &[("weight", p("weight_percent")), ("rest", p("rest_percent"))])
+            }
+            _ => fill(self.nested("methods", name), &[("min_scores", p("min_scores")), ("n", p("n"))]),
+        }
+    }
+
+    fn shortfall(&self, shortfall: &Shortfall) -> String {
+        let (kind, values): (&str, Vec<(&str, String)>) = match shortfall {
+            Shortfall::AreaCredits { area, earned, required, needed } => (
+                "area_credits",
+                vec![
+                    ("area", area.clone()),
+                    ("earned", earned.clone()),
+                    ("required", required.clone()),
+                    ("needed", self.credits(needed)),
+                ],
+            ),
+            Shortfall::AreaMinimum { area, credit, level, minimum } => (
+                "area_minimum",
+                vec![
+                    ("area", area.clone()),
+                    ("credit", credit.clone()),
+                    ("level", level.clone()),
+                    ("minimum", minimum.clone()),
+                ],
+            ),
+            Shortfall::TotalCredits { earned, required, needed } => (
+                "total_credits",
+                vec![("earned", earned.clone()), ("required", required.clone()), ("needed", self.credits(needed))],
+            ),
+            Shortfall::AdvancedCredits { earned, required, needed } => (
+                "advanced_credits",
+                vec![("earned", earned.clone()), ("required", required.clone()), ("needed", self.credits(needed))],
+            ),
+            Shortfall::RequiredCredit { credit } => ("required_credit", vec![("credit", credit.clone())]),
+        };
+        fill(self.nested("shortfalls", kind), &values)
+    }
+
+    fn no_level(&self, reason: &NoLevel) -> String {
+        let (kind, values): (&str, Vec<(&str, String)>) = match reason {
+            NoLevel::NoEvidence => ("no_evidence", vec![]),
+            NoLevel::OnlyZeroWeight => ("only_zero_weight", vec![]),
+            NoLevel::TooFewEvidence { have, need } => {
+                ("too_few_evidence", vec![("have", have.to_string()), ("need", need.to_string())])
+            }
+            NoLevel::TooFewScores { have, need } => {
+                ("too_few_scores", vec![("have", have.to_string()), ("need", need.to_string())])
+            }
+            NoLevel::ScoreNotPositive => ("score_not_positive", vec![]),
+            NoLevel::NotEnoughAtMastery { have, need, .. } => {
+                ("not_enough_at_mastery", vec![("have", have.to_string()), ("need", need.to_string())])
+            }
+            NoLevel::Tie { scores } => ("tie", vec![("scores", scores.join(", "))]),
+        };
+        fill(self.nested("no_level", kind), &values)
+    }
+
+    fn credit_state(&self, status: CreditStatus) -> &str {
+        match status {
+            CreditStatus::AwaitingApproval => self.get("state_awaiting_approval"),
+            CreditStatus::AwaitingJudgement => self.get("state_awaiting_judgement"),
+            CreditStatus::Exempt => self.get("exempt"),
+            CreditStatus::Earned => self.get("earned"),
+            _ => self.get("state_in_progress"),
+        }
+    }
+}
+
+fn data_uri(mime: &str, bytes: &[u8]) -> String {
+    format!("data:{mime};base64,{}", base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+fn logo_mime(path: &str) -> &'static str {
+    match path.rsplit('.').next().unwrap_or("") {
+        "svg" => "image/svg+xml",
+        "jpg" | "jpeg" => "image/jpeg",
+        _ => "image/png",
+    }
+}
+
+/// The transcript as a complete HTML document.
+pub fn html(transcript: &Transcript, logo: Option<&Attachment>) -> Vec<u8> {
+    let t = Labels(labels(&transcript.layout.locale));
+    let d = transcript;
+    let student = &d.student;
+    let page = html! {
+        (DOCTYPE)
+        html lang=(d.layout.locale) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="generator" content=(concat!("mastery ", env!("CARGO_PKG_VERSION")));
+                // No request leaves the page: no scripts, styles or images from elsewhere.
+                meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'";
+                title { (t.get("document_title")) ": " (student.display_name) " · " (d.school.name) }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                a.skip href="#main" { (t.get("document_title")) }
+                header {
+                    @if let Some(logo) = logo {
+                        img.logo src=(data_uri(logo_mime(&logo.path), &logo.bytes)) alt=(format!("{} {}", d.school.name, t.get("logo_alt")));
+                    }
+                    div.school {
+                        p.school-name { (d.school.name) }
+                        p.muted {
+                            (d.school.address_lines.join(" · "))
+                            @if let Some(ceeb) = &d.school.ceeb_code { " · " (t.get("ceeb")) " " (ceeb) }
+                        }
+                        p.muted {
+                            @let contact = [&d.school.contact.name, &d.school.contact.email, &d.school.contact.phone, &d.school.contact.website];
+                            (contact.iter().filter_map(|c| c.as_deref()).collect::<Vec<_>>().join(" · "))
+                        }
+                    }
+                    p.kind { (t.get("document_title")) br; span.muted { (t.get("issued")) " " (d.issue_date) } }
+                }
+                main id="main" {
+                    h1 { (student.display_name) }
+                    dl.facts {
+                        @if student.preferred_name.as_ref().is_some_and(|p| p != &student.legal_name) {
+                            div { dt { (t.get("legal_name")) } dd { (student.legal_name) } }
+                        }
+                        @if let Some(id) = &student.id { div { dt { (t.get("student_id")) } dd { (id) } } }
+                        @if let Some(birth) = &student.birth_date { div { dt { (t.get("birth_date")) } dd { (birth) } } }
+                        div { dt { (t.get("expected_graduation")) } dd { (student.expected_graduation) } }
+                        div { dt { (t.get("graduation_status")) } dd.status { (t.status(d.graduation.status)) } }
+                    }
+                    (profile(d, &t))
+                    (totals(d, &t))
+                    @if !d.highlights.is_empty() {
+                        section aria-labelledby="highlights" {
+                            h2 id="highlights" { (t.get("highlights")) }
+                            ul.highlights { @for h in &d.highlights { li { (h) } } }
+                        }
+                    }
+                    section aria-labelledby="areas" {
+                        h2 id="areas" { (t.get("earned_credits")) }
+                        @for area in &d.areas { (area_details(area, d, &t)) }
+                    }
+                    @if let Some(e) = &d.equivalency {
+                        section aria-labelledby="equivalency" {
+                            h2 id="equivalency" { (t.get("equivalency")) ": " (e.label) }
+                            p { (e.explanation) }
+                            @if let (Some(mean), Some(value)) = (&e.mean_level, &e.value) { p { (t.get("mean_level")) ": " strong { (mean) } " → " strong { (value) } } }
+                        }
+                    }
+                    (how_to_read(d, &t))
+                    @if let Some(about) = &d.school.about {
+                        section aria-labelledby="about" { h2 id="about" { (t.get("about_school")) } p { (about) } }
+                    }
+                }
+                footer {
+                    h2 { (t.get("verification")) }
+                    @if let Some(url) = &d.verification.url {
+                        p { (t.get("verification_line")) " " a href=(url) { (url) } }
+                    }
+                    p.muted { (t.get("credential")) ": " (d.verification.credential_id) }
+                    @if let (Some(svg), Some(url)) = (&d.verification.qr_code_svg, &d.verification.url) {
+                        img.qr src=(data_uri("image/svg+xml", svg.as_bytes())) alt=(format!("{} {url}", t.get("qr_alt")));
+                    }
+                }
+                script { (PreEscaped(SCRIPT)) }
+            }
+        }
+    };
+    page.into_string().into_bytes()
+}
+
+fn profile(d: &Transcript, t: &Labels) -> Markup {
+    html! {
+        section aria-labelledby="profile" {
+            h2 id="profile" { (t.get("credit_profile")) }
+            table.profile {
+                caption.visually-hidden { (t.get("credit_profile_alt")) }
+                thead { tr { th scope="col" { (t.get("area")) } th scope="col" { (t.get("earned")) } th scope="col" { (t.get("earned")) " / " (t.get("required")) } } }
+                tbody {
+                    @for area in &d.areas {
+                        tr {
+                            th scope="row" { (area.title) }
+                            td {
+                                span aria-hidden="true" {
+                                    @for _ in 0..area.earned.foundational { span.mark.foundational {} }
+                                    @for _ in 0..area.earned.advanced { span.mark.advanced {} }
+                                    @for _ in 0..missing_marks(area) { span.mark.required {} }
+                                }
+                                span.visually-hidden {
+                                    (area.earned.foundational) " " (t.get("legend_foundational")) ", "
+                                    (area.earned.advanced) " " (t.get("legend_advanced")) ", "
+                                    (missing_marks(area)) " " (t.get("legend_required"))
+                                }
+                            }
+                            td.number { (area.earned.value) @if let Some(r) = &area.required { " / " (r) } }
+                        }
+                    }
+                }
+            }
+            p.legend aria-hidden="true" {
+                span.mark.foundational {} " " (t.get("legend_foundational")) " "
+                span.mark.advanced {} " " (t.get("legend_advanced")) " "
+                span.mark.required {} " " (t.get("legend_required"))
+            }
+        }
+    }
+}
+
+/// Whole credits' worth of value still required in an area: the empty squares.
+fn missing_marks(area: &AreaResult) -> u32 {
+    let required: f64 = area.required.as_deref().and_then(|r| r.parse().ok()).unwrap_or(0.0);
+    let earned: f64 = area.earned.value.parse().unwrap_or(0.0);
+    (required - earned).max(0.0).ceil() as u32
+}
+
+fn totals(d: &Transcript, t: &Labels) -> Markup {
+    let g = &d.graduation;
+    html! {
+        section aria-labelledby="totals" {
+            h2 id="totals" { (t.get("totals")) }
+            dl.facts {
+                div { dt { (t.get("total")) } dd { strong { (g.total_earned) } " " (t.get("of_required")) " " (g.total_required) " " (t.get("credits_earned")) } }
+                div { dt { (t.get("advanced")) } dd { strong { (g.advanced_earned) } " " (t.get("of_required")) " " (g.advanced_required) " " (t.get("advanced_credits")) } }
+                div { dt { (t.get("graduation_status")) } dd { (t.status(g.status)) } }
+            }
+            @if !g.shortfalls.is_empty() {
+                p { strong { (t.get("still_missing")) ":" } }
+                ul { @for s in &g.shortfalls { li { (t.shortfall(s)) } } }
+            }
+        }
+    }
+}
+
+fn area_details(area: &AreaResult, d: &Transcript, t: &Labels) -> Markup {
+    let shown: Vec<&CreditResult> = area
+        .credits
+        .iter()
+        .filter(|c| c.status.counts() || (d.layout.show_in_progress && c.status != CreditStatus::NotStarted))
+        .collect();
+    html! {
+        details.area {
+            summary {
+                h3 { (area.title) }
+                span.muted { " " (area.earned.value) @if let Some(r) = &area.required { " / " (r) } }
+            }
+            p.muted { (area.description) }
+            @if shown.is_empty() { p { em { (t.get("no_credits_yet")) } } }
+            @for credit in shown { (credit_details(credit, t)) }
+        }
+    }
+}
+
+fn credit_details(credit: &CreditResult, t: &Labels) -> Markup {
+    let tier = match credit.tier {
+        crate::model::CreditLevel::Foundational => t.get("foundational"),
+        crate::model::CreditLevel::Advanced => t.get("advanced"),
+    };
+    html! {
+        details.credit {
+            summary {
+                h4 { (credit.title) }
+                span.muted {
+                    " · " (tier)
+                    @if let Some(label) = &credit.level_label { " · " (label) " (" (credit.level.clone().unwrap_or_default()) ")" }
+                    " · " (t.credit_state(credit.status))
+                }
+            }
+            p { (credit.description) }
+            dl.facts {
+                @if let Some(date) = &credit.date_earned { div { dt { (t.get("date_earned")) } dd { (date) } } }
+                @if let Some(by) = &credit.validated_by { div { dt { (t.get("validated_by")) } dd { (by) } } }
+                @if let Some(reason) = &credit.calculation.no_level { div { dt { (t.get("state")) } dd { (t.no_level(reason)) } } }
+            }
+            @if credit.status == CreditStatus::Exempt { p { em { (t.get("exempt_note")) } } }
+            @if !credit.calculation.evidence.is_empty() {
+                table.evidence {
+                    caption { (credit.title) }
+                    thead { tr { th scope="col" { "#" } th scope="col" { "Date" } th scope="col" { (t.get("level")) } th scope="col" { (t.get("validated_by")) } th scope="col" { (t.get("work_samples")) } } }
+                    tbody {
+                        @for e in &credit.calculation.evidence {
+                            tr {
+                                td { @if let Some(i) = e.position { (i) } @else { "–" } }
+                                td { (e.date) }
+                                td { (e.score) }
+                                td { (e.assessor) }
+                                td {
+                                    @if let Some(sample) = e.work_sample.as_ref().and_then(|id| credit.work_samples.iter().find(|w| &w.id == id)) {
+                                        a href=(sample.url) { (sample.title) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !credit.work_samples.is_empty() {
+                ul.samples {
+                    @for w in &credit.work_samples {
+                        li { a href=(w.url) { (w.title) } ": " (w.description) " (" (w.date) ")" }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn how_to_read(d: &Transcript, t: &Labels) -> Markup {
+    html! {
+        section aria-labelledby="how" {
+            h2 id="how" { (t.get("how_to_read")) }
+            p { (d.school.how_to_read) }
+            h3 { (t.get("scale")) }
+            table {
+                thead { tr { th scope="col" { (t.get("level")) } th scope="col" { (t.get("value")) } th scope="col" { "" } } }
+                tbody { @for l in &d.scale.levels { tr { th scope="row" { (l.label) } td { (l.value) } td { (l.description) } } } }
+            }
+            p { (t.get("mastery_at")) " " (d.scale.threshold) " (" (d.scale.threshold_label) ")." }
+            h3 { (t.get("how_levels")) }
+            p {
+                (t.get("level_rule")) " " (t.method(&d.policy.method_name, &d.policy.parameters)) ". "
+                (t.get("min_evidence")) " " (d.policy.min_evidence) " " (t.get("pieces_of_evidence")) ". "
+                (if d.policy.attestation_required { t.get("attestation_required") } else { t.get("attestation_not_required") })
+            }
+            @if !d.policy.overrides.is_empty() {
+                p { (t.get("exceptions")) ":" }
+                ul {
+                    @for o in &d.policy.overrides {
+                        li {
+                            strong { (o.title) } ": "
+                            @if let Some(name) = &o.method_name { (fill(t.get("override_level"), &[("method", t.method(name, &o.parameters))])) }
+                            @if let Some(reason) = &o.reason { " (" (reason) ")" }
+                        }
+                    }
+                }
+            }
+            h3 { (t.get("graduation_requirements")) }
+            p { (t.get("total_credits")) ": " (d.graduation.total_required) @if d.graduation.advanced_required != "0" { ", " (t.get("advanced")) ": " (d.graduation.advanced_required) } "." }
+            ul { @for a in d.areas.iter().filter(|a| a.required.is_some()) { li { (a.title) ": " (a.required.clone().unwrap_or_default()) @if let Some(min) = &a.min_level { ", " (t.get("min_level_rule")) " " (min) } } } }
+        }
+    }
+}
+
+const STYLE: &str = r#"
+:root { --ink: #1c1c1c; --muted: #545454; --accent: #1d3f66; --accent-light: #dfe7f1; --advanced: #7a3b12; --rule: #b5b5b5; }
+* { box-sizing: border-box; }
+body { margin: 0 auto; max-width: 52rem; padding: 1.5rem; font: 16px/1.5 Georgia, "Libertinus Serif", "Times New Roman", serif; color: var(--ink); background: #fff; }
+a { color: var(--accent); }
+a:focus, summary:focus { outline: 3px solid #b35900; outline-offset: 2px; }
+.skip { position: absolute; left: -999px; }
+.skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 1; }
+header { display: flex; gap: 1rem; align-items: center; border-bottom: 3px solid var(--accent); padding-bottom: .75rem; }
+header .school { flex: 1; }
+header p { margin: 0; }
+.school-name { font-size: 1.3rem; font-weight: bold; }
+.kind { text-align: right; font-weight: bold; color: var(--accent); text-transform: uppercase; }
+.logo { height: 4rem; width: auto; }
+.muted { color: var(--muted); }
+h1 { color: var(--accent); margin: 1rem 0 .25rem; }
+h2 { color: var(--accent); border-bottom: 1px solid var(--rule); padding-bottom: .2rem; margin-top: 2rem; }
+h3, h4 { display: inline; font-size: 1.1rem; margin: 0; }
+h4 { font-size: 1rem; }
+dl.facts { display: flex; flex-wrap: wrap; gap: .5rem 2rem; margin: .5rem 0; }
+dl.facts dt { font-size: .8rem; text-transform: uppercase; color: var(--muted); }
+dl.facts dd { margin: 0; }
+.status { font-weight: bold; }
+table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
+th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+thead th { font-size: .85rem; color: var(--muted); }
+td.number { text-align: right; white-space: nowrap; }
+.mark { display: inline-block; width: .8rem; height: .8rem; margin-right: .2rem; vertical-align: middle; }
+.mark.foundational { background: var(--accent); }
+.mark.advanced { background: var(--advanced); transform: rotate(45deg) scale(.8); }
+.mark.required { border: 1.5px solid var(--muted); }
+.legend { font-size: .85rem; color: var(--muted); }
+.highlights li { font-style: italic; border-left: 3px solid var(--accent-light); list-style: none; padding-left: .6rem; margin: .4rem 0; }
+.highlights { padding: 0; }
+details { margin: .4rem 0; }
+details.area { border: 1px solid var(--rule); border-radius: 4px; padding: .4rem .8rem; }
+details.credit { border-left: 3px solid var(--accent-light); padding-left: .8rem; }
+summary { cursor: pointer; }
+caption { text-align: left; font-size: .85rem; color: var(--muted); }
+.visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+footer { margin-top: 2rem; border-top: 1px solid var(--rule); padding-top: .5rem; }
+footer h2 { border: 0; margin-top: .5rem; font-size: 1.1rem; }
+.qr { width: 8rem; height: 8rem; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 11pt; }
+  .skip { display: none; }
+  details { border: 0; padding: 0; }
+  summary { list-style: none; }
+  summary::-webkit-details-marker { display: none; }
+  details.credit, tr { break-inside: avoid; }
+  .samples a::after { content: " <" attr(href) ">"; color: var(--muted); font-size: .85em; }
+}
+"#;
+
+/// Opens every section before printing, so paper shows everything; the page works without it.
+const SCRIPT: &str =
+    "addEventListener('beforeprint', () => document.querySelectorAll('details').forEach(d => d.open = true));";

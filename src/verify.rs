@@ -1,0 +1,208 @@
+//! `mastery verify`: is this credential what its issuer signed, well formed and in date?
+//!
+//! A ClrCredential or AchievementCredential is checked against 1EdTech's JSON Schema (draft
+//! 2019-09, formats on); then every proof, its own and those of the credentials nested in it,
+//! each of which is also checked against the AchievementCredential schema; then the rules
+//! the schemas leave to code (a subject names its recipient, results point at levels that
+//! exist, associations join achievements of the record); then the dates.
+
+use chrono::NaiveDate;
+use jsonschema::Validator;
+use serde_json::Value;
+
+use crate::proof::verify_proof;
+
+const CLR_SCHEMA: &str = include_str!("../schemas/clr/clr_v2p0_clrcredential_schema.json");
+const ACHIEVEMENT_SCHEMA: &str = include_str!("../schemas/clr/clr_v2p0_achievementcredential_schema.json");
+
+/// The official schemas, compiled.
+pub struct CredentialSchemas {
+    clr: Validator,
+    achievement: Validator,
+}
+
+impl Default for CredentialSchemas {
+    fn default() -> Self {
+        CredentialSchemas::new()
+    }
+}
+
+impl CredentialSchemas {
+    pub fn new() -> CredentialSchemas {
+        let compile = |text: &str| {
+            let schema: Value = serde_json::from_str(text).expect("embedded schema is JSON");
+            jsonschema::draft201909::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .expect("embedded schema compiles")
+        };
+        CredentialSchemas { clr: compile(CLR_SCHEMA), achievement: compile(ACHIEVEMENT_SCHEMA) }
+    }
+
+    /// Schema problems of a credential, by the schema its type calls for.
+    pub fn check(&self, credential: &Value) -> Vec<String> {
+        let validator = if has_type(credential, "ClrCredential") { &self.clr } else { &self.achievement };
+        validator
+            .iter_errors(credential)
+            .map(|e| format!("{}: {e}", display_pointer(e.instance_path().as_str())))
+            .collect()
+    }
+}
+
+fn display_pointer(pointer: &str) -> &str {
+    if pointer.is_empty() { "(root)" } else { pointer }
+}
+
+fn has_type(value: &Value, name: &str) -> bool {
+    match &value["type"] {
+        Value::String(t) => t == name,
+        Value::Array(types) => types.iter().any(|t| t == name),
+        _ => false,
+    }
+}
+
+fn list(value: &Value) -> Vec<&Value> {
+    match value {
+        Value::Array(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        one => vec![one],
+    }
+}
+
+/// What verification found: what holds, and what does not.
+#[derive(Debug, Default)]
+pub struct Verification {
+    pub checked: Vec<String>,
+    pub problems: Vec<String>,
+}
+
+impl Verification {
+    pub fn is_valid(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// Verifies a credential as of `today`.
+pub fn verify(credential: &Value, schemas: &CredentialSchemas, today: NaiveDate) -> Verification {
+    let mut report = Verification::default();
+    let kind = if has_type(credential, "ClrCredential") {
+        "ClrCredential"
+    } else if has_type(credential, "AchievementCredential") || has_type(credential, "OpenBadgeCredential") {
+        "AchievementCredential"
+    } else {
+        report.problems.push("not a ClrCredential or AchievementCredential (see its \"type\")".to_string());
+        return report;
+    };
+    check_one(credential, kind, "", schemas, today, &mut report);
+    for (i, nested) in list(&credential["credentialSubject"]["verifiableCredential"]).into_iter().enumerate() {
+        check_one(
+            nested,
+            "AchievementCredential",
+            &format!("/credentialSubject/verifiableCredential/{i}"),
+            schemas,
+            today,
+            &mut report,
+        );
+    }
+    if kind == "ClrCredential" {
+        check_references(credential, &mut report);
+    }
+    report
+}
+
+fn check_one(
+    credential: &Value,
+    kind: &str,
+    at: &str,
+    schemas: &CredentialSchemas,
+    today: NaiveDate,
+    report: &mut Verification,
+) {
+    let name = if at.is_empty() { kind.to_string() } else { format!("{kind} at {at}") };
+    let schema_problems = schemas.check(credential);
+    if schema_problems.is_empty() {
+        report.checked.push(format!("{name}: matches 1EdTech's JSON Schema"));
+    }
+    report.problems.extend(schema_problems.into_iter().map(|p| format!("{name}: schema: {p}")));
+
+    let proofs = list(&credential["proof"]);
+    if proofs.is_empty() {
+        report.problems.push(format!("{name}: has no proof"));
+    }
+    for proof in proofs {
+        match verify_proof(credential, proof) {
+            Ok(()) => report
+                .checked
+                .push(format!("{name}: proof by {} holds", proof["verificationMethod"].as_str().unwrap_or("?"))),
+            Err(error) => report.problems.push(format!("{name}: proof: {error}")),
+        }
+        // The key must belong to the issuer, unless it is a did:key (which names only itself).
+        if let (Some(method), Some(issuer)) = (proof["verificationMethod"].as_str(), issuer_id(credential))
+            && !method.starts_with("did:key:")
+            && method.split('#').next() != Some(issuer)
+        {
+            report.problems.push(format!("{name}: the proof's key {method} is not the issuer's ({issuer})"));
+        }
+    }
+
+    let subject = &credential["credentialSubject"];
+    if subject.get("id").is_none() && list(&subject["identifier"]).is_empty() {
+        report.problems.push(format!("{name}: the subject has neither an id nor an identifier"));
+    }
+    let date = |field: &str| credential[field].as_str().map(|t| (t, t.get(..10).and_then(crate::model::parse_date)));
+    match date("validFrom") {
+        Some((_, Some(from))) if from > today => report.problems.push(format!("{name}: not valid until {from}")),
+        Some((text, None)) => report.problems.push(format!("{name}: validFrom {text} is not a date")),
+        None => report.problems.push(format!("{name}: has no validFrom")),
+        _ => {}
+    }
+    match date("validUntil") {
+        Some((_, Some(until))) if until < today => report.problems.push(format!("{name}: expired on {until}")),
+        Some((text, None)) => report.problems.push(format!("{name}: validUntil {text} is not a date")),
+        _ => {}
+    }
+}
+
+fn issuer_id(credential: &Value) -> Option<&str> {
+    credential["issuer"].as_str().or_else(|| credential["issuer"]["id"].as_str())
+}
+
+/// The references inside a CLR that its schema cannot check.
+fn check_references(clr: &Value, report: &mut Verification) {
+    let subject = &clr["credentialSubject"];
+    let mut achievements: Vec<&str> = list(&subject["achievement"]).iter().filter_map(|a| a["id"].as_str()).collect();
+    for nested in list(&subject["verifiableCredential"]) {
+        let achievement = &nested["credentialSubject"]["achievement"];
+        achievements.extend(achievement["id"].as_str());
+        let levels: Vec<&str> = list(&achievement["resultDescription"])
+            .iter()
+            .flat_map(|d| list(&d["rubricCriterionLevel"]))
+            .filter_map(|l| l["id"].as_str())
+            .collect();
+        let descriptions: Vec<&str> =
+            list(&achievement["resultDescription"]).iter().filter_map(|d| d["id"].as_str()).collect();
+        for result in list(&nested["credentialSubject"]["result"]) {
+            if let Some(level) = result["achievedLevel"].as_str()
+                && !levels.contains(&level)
+            {
+                report.problems.push(format!("a result's achievedLevel {level} is not a level of its achievement"));
+            }
+            if let Some(description) = result["resultDescription"].as_str()
+                && !descriptions.contains(&description)
+            {
+                report
+                    .problems
+                    .push(format!("a result's resultDescription {description} is not one of its achievement"));
+            }
+        }
+    }
+    for association in list(&subject["association"]) {
+        for end in ["sourceId", "targetId"] {
+            if let Some(id) = association[end].as_str()
+                && !achievements.contains(&id)
+            {
+                report.problems.push(format!("an association's {end} {id} is not an achievement of this record"));
+            }
+        }
+    }
+}
