@@ -274,10 +274,11 @@ pub fn clr(transcript: &Transcript, input: &ClrInput) -> Result<Value, ProofErro
     achievements.push(diploma.clone());
     if met {
         let subject = json!({"creditsEarned": transcript.graduation.total_earned.parse::<f64>().unwrap_or(0.0)});
+        let name = diploma["name"].as_str().unwrap_or("Diploma").to_string();
         let unsigned = achievement_credential(
             transcript,
             input,
-            &diploma["name"].as_str().unwrap_or("Diploma").to_string(),
+            &name,
             diploma,
             subject,
             Vec::new(),
