@@ -128,6 +128,12 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
             Producer::Clr { issuer, key }
         }
     };
+    // The HTML uses the default template's labels.
+    if let Producer::Html = &producer
+        && !render::embedded_template().iter().any(|f| f.path == format!("locale/{}.json", request.render.locale))
+    {
+        bail!("there are no labels for --locale {0}: the HTML transcript speaks en and es", request.render.locale);
+    }
     // A template with a locale/ folder must have the labels asked for.
     if let Producer::Pdf(template) = &producer
         && template.has_folder("locale")

@@ -364,7 +364,7 @@ fn credit_details(credit: &CreditResult, t: &Labels) -> Markup {
             @if !credit.calculation.evidence.is_empty() {
                 table.evidence {
                     caption { (credit.title) }
-                    thead { tr { th scope="col" { "#" } th scope="col" { "Date" } th scope="col" { (t.get("level")) } th scope="col" { (t.get("validated_by")) } th scope="col" { (t.get("work_samples")) } } }
+                    thead { tr { th scope="col" { "#" } th scope="col" { (t.get("date")) } th scope="col" { (t.get("score")) } th scope="col" { (t.get("validated_by")) } th scope="col" { (t.get("work_samples")) } } }
                     tbody {
                         @for e in &credit.calculation.evidence {
                             tr {

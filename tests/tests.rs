@@ -14,6 +14,8 @@ mod common;
 mod credentials;
 /// `mastery explain`: the working, as snapshots.
 mod explain;
+/// The HTML transcript: self-contained, escaped, accessible in Chromium with axe-core.
+mod html;
 /// The PDF against outside checkers: PDF/A, PDF/UA, margins, QR code, locales, stock typst.
 mod pdf;
 /// Validation never panics on arbitrary JSON or bytes.
