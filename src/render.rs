@@ -74,6 +74,8 @@ fn project_id(path: &str) -> Option<FileId> {
     Some(RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).ok()?).intern())
 }
 
+const COMMON_CODE_POINTS: u32 = 8192;
+
 /// The font files typst ships, parsed once per process.
 static EMBEDDED_FONTS: LazyLock<Vec<Font>> =
     LazyLock::new(|| typst_kit::fonts::embedded().map(|(font, _)| font).collect());
@@ -87,6 +89,9 @@ pub struct Template {
     sources: HashMap<FileId, Source>,
     main: FileId,
     data: FileId,
+    /// Which of the first 8,192 code points some font covers, for a fast check of the usual
+    /// text; rarer characters are looked up in the fonts themselves.
+    common_coverage: Vec<bool>,
 }
 
 impl Template {
@@ -117,7 +122,11 @@ impl Template {
         if !sources.contains_key(&main) {
             return Err(RenderError::new(format!("the template has no {MAIN_FILE}")));
         }
+        let common_coverage = (0..COMMON_CODE_POINTS)
+            .map(|c| char::from_u32(c).is_some_and(|c| fonts.iter().any(|f| f.info().coverage.contains(c as u32))))
+            .collect();
         Ok(Template {
+            common_coverage,
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
             fonts,
@@ -146,13 +155,22 @@ impl Template {
 
     /// Whether some font can show `c`.
     pub fn covers(&self, c: char) -> bool {
-        self.fonts.iter().any(|font| font.info().coverage.contains(c as u32))
+        match self.common_coverage.get(c as usize) {
+            Some(covered) => *covered,
+            None => self.fonts.iter().any(|font| font.info().coverage.contains(c as u32)),
+        }
     }
 
     /// The characters of the transcript's text that no font of this template can show, with
     /// the JSON Pointer of the first field holding each, in order of appearance. Typst would
     /// print them as empty boxes, and PDF/A export refuses them.
     pub fn missing_glyphs(&self, transcript: &Transcript) -> Vec<MissingGlyph> {
+        // Nearly always every character is covered: check the JSON text first, and walk the
+        // data for the places only when something is missing.
+        let text = serde_json::to_string(transcript).expect("a transcript serializes");
+        if text.chars().all(|c| invisible(c) || self.covers(c)) {
+            return Vec::new();
+        }
         let value = serde_json::to_value(transcript).expect("a transcript serializes");
         let mut missing: Vec<MissingGlyph> = Vec::new();
         let mut stack = vec![(String::new(), &value)];
