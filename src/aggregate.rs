@@ -344,37 +344,29 @@ fn policy_block(school: &School) -> PolicyBlock {
         }
         parts.join("; ")
     };
-    let mut overrides = Vec::new();
-    for area in &school.framework.areas {
-        if let Some(o) = policy.overrides.areas.get(&area.id) {
-            overrides.push(PolicyOverrideBlock {
-                scope: "area",
-                id: area.id.clone(),
-                title: area.title.clone(),
-                rule: rule(o),
-                method_name: o.method.as_ref().map(|m| method_name(&m.method()).to_string()),
-                parameters: o.method.as_ref().map(|m| method_parameters(&m.method())).unwrap_or_default(),
-                min_evidence: o.min_evidence,
-                attestation_required: o.attestation.map(|a| a == AttestationRule::Approved),
-                reason: o.reason.clone(),
-            });
-        }
-    }
-    for credit in &school.framework.credits {
-        if let Some(o) = policy.overrides.credits.get(&credit.id) {
-            overrides.push(PolicyOverrideBlock {
-                scope: "credit",
-                id: credit.id.clone(),
-                title: credit.title.clone(),
-                rule: rule(o),
-                method_name: o.method.as_ref().map(|m| method_name(&m.method()).to_string()),
-                parameters: o.method.as_ref().map(|m| method_parameters(&m.method())).unwrap_or_default(),
-                min_evidence: o.min_evidence,
-                attestation_required: o.attestation.map(|a| a == AttestationRule::Approved),
-                reason: o.reason.clone(),
-            });
-        }
-    }
+    let block = |scope: &'static str, id: &str, title: &str, o: &crate::model::PolicyOverride| PolicyOverrideBlock {
+        scope,
+        id: id.to_string(),
+        title: title.to_string(),
+        rule: rule(o),
+        method_name: o.method.as_ref().map(|m| method_name(&m.method()).to_string()),
+        parameters: o.method.as_ref().map(|m| method_parameters(&m.method())).unwrap_or_default(),
+        min_evidence: o.min_evidence,
+        attestation_required: o.attestation.map(|a| a == AttestationRule::Approved),
+        reason: o.reason.clone(),
+    };
+    // In the framework's order: areas, then credits.
+    let areas = school
+        .framework
+        .areas
+        .iter()
+        .filter_map(|a| Some(block("area", &a.id, &a.title, policy.overrides.areas.get(&a.id)?)));
+    let credits = school
+        .framework
+        .credits
+        .iter()
+        .filter_map(|c| Some(block("credit", &c.id, &c.title, policy.overrides.credits.get(&c.id)?)));
+    let overrides = areas.chain(credits).collect();
     PolicyBlock {
         method: describe_method(&policy.method.method()),
         method_name: method_name(&policy.method.method()).to_string(),

@@ -149,11 +149,12 @@ fn typed<T: serde::de::DeserializeOwned>(
     schema: &Schema,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<T> {
-    let before = diagnostics.len();
-    for error in schema.validator.iter_errors(&document.value) {
-        diagnostics.extend(schema_diagnostics(document, schema, &error));
-    }
-    if diagnostics.len() > before {
+    // Most records are valid: the quick yes-or-no check first, the full list of errors only
+    // for a record that fails it.
+    if !schema.validator.is_valid(&document.value) {
+        for error in schema.validator.iter_errors(&document.value) {
+            diagnostics.extend(schema_diagnostics(document, schema, &error));
+        }
         return None;
     }
     match T::deserialize(&document.value) {
@@ -625,27 +626,29 @@ impl StudentChecker<'_> {
         let issue_date = self.issue_date;
         let scale = &school.scale;
         let credit_ids = || self.credits.keys().copied();
-        let check_date = |diagnostics: &mut Vec<Diagnostic>, pointer: &str, date: NaiveDate, what: &str| {
-            if let Some(issued) = issue_date
-                && date > issued
-            {
-                diagnostics.push(
-                    at(document, pointer, false, format!("{what} {date} is after the issue date {issued}"))
-                        .hint("correct the date, or issue the transcript later (--issue-date)"),
-                );
-            }
-            if date < student.birth_date {
-                diagnostics.push(
-                    at(
-                        document,
-                        pointer,
-                        false,
-                        format!("{what} {date} is before the student's birth date {}", student.birth_date),
-                    )
-                    .hint("correct the date"),
-                );
-            }
-        };
+        // Pointers are made only when there is something to report: most records have none.
+        let check_date =
+            |diagnostics: &mut Vec<Diagnostic>, pointer: &dyn Fn() -> String, date: NaiveDate, what: &str| {
+                if let Some(issued) = issue_date
+                    && date > issued
+                {
+                    diagnostics.push(
+                        at(document, &pointer(), false, format!("{what} {date} is after the issue date {issued}"))
+                            .hint("correct the date, or issue the transcript later (--issue-date)"),
+                    );
+                }
+                if date < student.birth_date {
+                    diagnostics.push(
+                        at(
+                            document,
+                            &pointer(),
+                            false,
+                            format!("{what} {date} is before the student's birth date {}", student.birth_date),
+                        )
+                        .hint("correct the date"),
+                    );
+                }
+            };
 
         if let Some(issued) = issue_date
             && student.birth_date > issued
@@ -677,12 +680,12 @@ impl StudentChecker<'_> {
         }
         let sample_ids: BTreeSet<&str> = student.work_samples.iter().map(|w| w.id.as_str()).collect();
         for (i, evidence) in student.evidence.iter().enumerate() {
-            let base = format!("/evidence/{i}");
+            let base = || format!("/evidence/{i}");
             if !self.credits.contains_key(evidence.credit.as_str()) {
                 diagnostics.push(
                     at(
                         document,
-                        &format!("{base}/credit"),
+                        &format!("{}/credit", base()),
                         false,
                         format!("evidence names unknown credit \"{}\"", evidence.credit),
                     )
@@ -693,7 +696,7 @@ impl StudentChecker<'_> {
                 diagnostics.push(
                     at(
                         document,
-                        &format!("{base}/score"),
+                        &format!("{}/score", base()),
                         false,
                         format!("score {} is not on the scale", evidence.score),
                     )
@@ -705,14 +708,14 @@ impl StudentChecker<'_> {
                     )),
                 );
             }
-            check_date(diagnostics, &format!("{base}/date"), evidence.date, "assessment date");
+            check_date(diagnostics, &|| format!("{}/date", base()), evidence.date, "assessment date");
             if let (Some(issued), Some(days)) = (issue_date, school.checks.max_evidence_age_days)
                 && (issued - evidence.date).num_days() > i64::from(days)
             {
                 diagnostics.push(
                     warn(
                         document,
-                        &format!("{base}/date"),
+                        &format!("{}/date", base()),
                         format!("evidence from {} is more than {days} days older than the issue date", evidence.date),
                     )
                     .hint(
@@ -726,7 +729,7 @@ impl StudentChecker<'_> {
                 diagnostics.push(
                     at(
                         document,
-                        &format!("{base}/work_sample"),
+                        &format!("{}/work_sample", base()),
                         false,
                         format!("evidence names unknown work sample \"{sample}\""),
                     )
@@ -740,12 +743,12 @@ impl StudentChecker<'_> {
 
         let mut seen_samples = BTreeSet::new();
         for (i, sample) in student.work_samples.iter().enumerate() {
-            let base = format!("/work_samples/{i}");
+            let base = || format!("/work_samples/{i}");
             if !seen_samples.insert(sample.id.as_str()) {
                 diagnostics.push(
                     at(
                         document,
-                        &format!("{base}/id"),
+                        &format!("{}/id", base()),
                         false,
                         format!("work sample id \"{}\" is used twice", sample.id),
                     )
@@ -757,7 +760,7 @@ impl StudentChecker<'_> {
                     diagnostics.push(
                         at(
                             document,
-                            &format!("{base}/credits/{j}"),
+                            &format!("{}/credits/{j}", base()),
                             false,
                             format!("work sample names unknown credit \"{credit}\""),
                         )
@@ -765,23 +768,27 @@ impl StudentChecker<'_> {
                     );
                 }
             }
-            check_date(diagnostics, &format!("{base}/date"), sample.date, "work sample date");
+            check_date(diagnostics, &|| format!("{}/date", base()), sample.date, "work sample date");
             if !sample.url.starts_with("https://") {
                 diagnostics.push(
-                    warn(document, &format!("{base}/url"), format!("work sample address {} is not https", sample.url))
-                        .hint("link work samples over https, so that readers' browsers neither warn nor block them"),
+                    warn(
+                        document,
+                        &format!("{}/url", base()),
+                        format!("work sample address {} is not https", sample.url),
+                    )
+                    .hint("link work samples over https, so that readers' browsers neither warn nor block them"),
                 );
             }
         }
 
         let mut attested = BTreeMap::new();
         for (i, attestation) in student.attestations.iter().enumerate() {
-            let base = format!("/attestations/{i}");
+            let base = || format!("/attestations/{i}");
             if !self.credits.contains_key(attestation.credit.as_str()) {
                 diagnostics.push(
                     at(
                         document,
-                        &format!("{base}/credit"),
+                        &format!("{}/credit", base()),
                         false,
                         format!("attestation names unknown credit \"{}\"", attestation.credit),
                     )
@@ -792,7 +799,7 @@ impl StudentChecker<'_> {
                 diagnostics.push(
                     at(
                         document,
-                        &format!("{base}/credit"),
+                        &format!("{}/credit", base()),
                         false,
                         format!("credit \"{}\" has a second attestation", attestation.credit),
                     )
@@ -805,7 +812,7 @@ impl StudentChecker<'_> {
                 diagnostics.push(
                     at(
                         document,
-                        &format!("{base}/status"),
+                        &format!("{}/status", base()),
                         false,
                         format!(
                             "credit \"{}\" is approved, but the student has no evidence for it",
@@ -815,7 +822,7 @@ impl StudentChecker<'_> {
                     .hint("add the evidence the approval rests on, or mark the credit \"exempt\""),
                 );
             }
-            check_date(diagnostics, &format!("{base}/date"), attestation.date, "attestation date");
+            check_date(diagnostics, &|| format!("{}/date", base()), attestation.date, "attestation date");
         }
     }
 }
