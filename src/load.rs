@@ -221,10 +221,7 @@ fn too_large(path: &Path, line: Option<usize>) -> Diagnostic {
     let what = if line.is_some() { "record" } else { "file" };
     let diagnostic = Diagnostic::error(path, format!("{what} is larger than {} MB, far beyond any student record", MAX_RECORD_BYTES / (1024 * 1024)))
         .hint("a student's record is usually a few kilobytes; check that this is the right file, or split it into one record per student");
-    match line {
-        Some(line) => diagnostic.at(Position { line, column: 1, start: 0, end: 0 }),
-        None => diagnostic,
-    }
+    diagnostic.at(Position { line: line.unwrap_or(1), column: 1, start: 0, end: 0 })
 }
 
 /// Decodes and parses the bytes of one JSON record that starts on `first_line` of its file. A
@@ -249,7 +246,9 @@ pub fn parse_json(path: &Path, bytes: Vec<u8>, first_line: usize) -> Result<Docu
     };
     if text.trim().is_empty() {
         return Err(Box::new(
-            Diagnostic::error(path, "file is empty").hint("write a JSON object into it, or delete it"),
+            Diagnostic::error(path, "file is empty")
+                .at(Position { line: 1, column: 1, start: 0, end: 0 })
+                .hint("write a JSON object into it, or delete it"),
         ));
     }
     match serde_json::from_str(&text) {
@@ -337,7 +336,9 @@ fn read_csv(path: &Path, settings: &CsvSettings, each: &mut impl FnMut(Record)) 
     }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         each(Err(Box::new(
-            Diagnostic::error(path, "file is empty").hint("export the gradebook with a header row, or delete the file"),
+            Diagnostic::error(path, "file is empty")
+                .at(Position { line: 1, column: 1, start: 0, end: 0 })
+                .hint("export the gradebook with a header row, or delete the file"),
         )));
         return Ok(());
     }
