@@ -98,7 +98,7 @@ fn a_hundred_megabyte_file_is_refused_with_a_reason() {
     let output = run(&["validate", school.path().to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(1));
     assert!(
-        stdout(&output).contains("students/huge.json: file is larger than 16 MB, far beyond any student record"),
+        stdout(&output).contains("students/huge.json:1:1: file is larger than 16 MB, far beyond any student record"),
         "{}",
         stdout(&output)
     );
