@@ -671,6 +671,19 @@ pub fn decimal_from_f64(number: f64) -> Option<Decimal> {
     if !number.is_finite() {
         return None;
     }
+    // Most scores and weights have at most four decimals: find those without formatting. The
+    // division by 10⁴ rounds correctly, so the test passes exactly when the four-decimal value
+    // reads back as `number`, and below 10¹¹ no other value of four or fewer decimals lies that
+    // close, so the result is the shortest form, as from formatting.
+    let scaled = (number * 10_000.0).round();
+    if scaled.abs() < 1e15 && scaled / 10_000.0 == number {
+        let (mut digits, mut scale) = (scaled as i64, 4);
+        while scale > 0 && digits % 10 == 0 {
+            digits /= 10;
+            scale -= 1;
+        }
+        return Some(Decimal::new(digits, scale));
+    }
     number.to_string().parse().ok()
 }
 
@@ -700,9 +713,21 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 }
 
 fn date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<NaiveDate, D::Error> {
-    let text = String::deserialize(deserializer)?;
-    parse_date(&text)
-        .ok_or_else(|| serde::de::Error::custom(format!("\"{text}\" is not a date of the form YYYY-MM-DD")))
+    // A visitor rather than `String::deserialize`, so that a date read from a parsed value is
+    // not copied first.
+    struct DateVisitor;
+    impl serde::de::Visitor<'_> for DateVisitor {
+        type Value = NaiveDate;
+
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            formatter.write_str("a date of the form YYYY-MM-DD")
+        }
+
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<NaiveDate, E> {
+            parse_date(text).ok_or_else(|| E::custom(format!("\"{text}\" is not a date of the form YYYY-MM-DD")))
+        }
+    }
+    deserializer.deserialize_str(DateVisitor)
 }
 
 fn opt_date<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<NaiveDate>, D::Error> {
@@ -733,4 +758,38 @@ fn three() -> u32 {
 /// MasteryConnect both default to 65 %).
 pub fn default_weight() -> Decimal {
     Decimal::new(65, 2)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn by_formatting(number: f64) -> Decimal {
+        number.to_string().parse().unwrap()
+    }
+
+    #[test]
+    fn numbers_convert_as_they_are_written() {
+        for (number, text) in [(3.0, "3"), (2.5, "2.5"), (0.65, "0.65"), (0.1, "0.1"), (1e-5, "0.00001"), (-1.25, "-1.25")] {
+            assert_eq!(decimal_from_f64(number).unwrap().to_string(), text);
+        }
+        assert_eq!(decimal_from_f64(f64::NAN), None);
+    }
+
+    proptest! {
+        #[test]
+        fn the_quick_path_agrees_with_formatting(whole in -1_000_000i64..1_000_000, tenths in 0u32..10_000, digits in 0u32..6) {
+            let number = whole as f64 + f64::from(tenths) / 10f64.powi(digits as i32 + 1);
+            let quick = decimal_from_f64(number).unwrap();
+            let formatted = by_formatting(number);
+            prop_assert_eq!(quick, formatted);
+            prop_assert_eq!(quick.to_string(), formatted.to_string());
+        }
+
+        #[test]
+        fn any_finite_number_agrees_with_formatting(number in -1e12f64..1e12) {
+            prop_assert_eq!(decimal_from_f64(number).unwrap().to_string(), by_formatting(number).to_string());
+        }
+    }
 }
