@@ -74,6 +74,8 @@ enum Event {
         entry: Entry,
     },
     Failed(Problem),
+    /// Nothing to write for this student in this format, though the record is fine.
+    Skipped(Problem),
 }
 
 /// A student that could not be built, for `report.json`.
@@ -81,7 +83,8 @@ enum Event {
 struct Problem {
     student: Option<String>,
     source: String,
-    /// "invalid", "fonts", "render", "credential" or "write".
+    /// "invalid", "fonts", "render", "credential" or "write"; for a skipped student,
+    /// "nothing_to_issue".
     kind: &'static str,
     messages: Vec<String>,
 }
@@ -96,8 +99,10 @@ struct Report<'a> {
     unchanged: usize,
     invalid: usize,
     failed: usize,
+    skipped: usize,
     seconds: f64,
     problems: &'a [Problem],
+    skipped_students: &'a [Problem],
 }
 
 /// Runs a build.
@@ -189,6 +194,7 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
 
     let mut counts = Counts::default();
     let mut problems = Vec::new();
+    let mut skipped = Vec::new();
     let mut found = Vec::new();
     let outcome: Result<()> = std::thread::scope(|scope| {
         // The reader: streams records through validation and decides what needs building.
@@ -302,6 +308,16 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
                         stop.store(true, Ordering::Relaxed);
                     }
                 }
+                Event::Skipped(problem) => {
+                    counts.skipped += 1;
+                    if let Some(student) = &problem.student {
+                        found.push(student.clone());
+                    }
+                    for message in &problem.messages {
+                        reporter.line(&format!("{}: note: not issued: {message}\n", problem.source));
+                    }
+                    skipped.push(problem);
+                }
             }
             if let Some(bar) = &progress {
                 bar.inc(1);
@@ -331,8 +347,10 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
         unchanged: counts.unchanged,
         invalid: counts.invalid,
         failed: counts.failed,
+        skipped: counts.skipped,
         seconds: (seconds * 1000.0).round() / 1000.0,
         problems: &problems,
+        skipped_students: &skipped,
     };
     let mut json = serde_json::to_vec_pretty(&report)?;
     json.push(b'\n');
@@ -350,6 +368,9 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
     if counts.failed > 0 {
         line.push_str(&format!("; {} failed", counts.failed));
     }
+    if counts.skipped > 0 {
+        line.push_str(&format!("; {} with nothing to issue yet", plural(counts.skipped, "student")));
+    }
     if request.fail_fast && (counts.failed > 0 || counts.invalid > 0) {
         line.push_str("; stopped at the first fault (--fail-fast)");
     }
@@ -365,6 +386,7 @@ struct Counts {
     unchanged: usize,
     invalid: usize,
     failed: usize,
+    skipped: usize,
 }
 
 fn outputs_for(manifest: &Manifest, student: &str) -> bool {
@@ -411,10 +433,21 @@ fn build_one(
         Producer::Clr { issuer, key } => {
             let input = ClrInput { school, issuer, student_id: transcript.student.id.as_deref(), key };
             match export::clr(&transcript, &input) {
-                Ok(credential) => {
+                Ok(Some(credential)) => {
                     let mut bytes = serde_json::to_vec_pretty(&credential).expect("a credential serializes");
                     bytes.push(b'\n');
                     bytes
+                }
+                Ok(None) => {
+                    return Event::Skipped(Problem {
+                        student: Some(student.id.clone()),
+                        source: source.clone(),
+                        kind: "nothing_to_issue",
+                        messages: vec![format!(
+                            "{} has earned no credit yet, and a CLR must hold at least one credential",
+                            transcript.student.display_name
+                        )],
+                    });
                 }
                 Err(error) => return problem("credential", vec![error.to_string()]),
             }

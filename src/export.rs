@@ -217,8 +217,9 @@ fn achievement_credential(
     credential
 }
 
-/// The student's CLR, signed: each nested credential, then the whole.
-pub fn clr(transcript: &Transcript, input: &ClrInput) -> Result<Value, ProofError> {
+/// The student's CLR, signed: each nested credential, then the whole. `None` for a student who
+/// has earned nothing yet: a CLR must hold at least one credential, and there is none to issue.
+pub fn clr(transcript: &Transcript, input: &ClrInput) -> Result<Option<Value>, ProofError> {
     let issuer = &input.issuer.issuer_id;
     let created = timestamp(&transcript.issue_date);
     let sign = |credential: &Value| input.key.sign(credential, &input.issuer.verification_method, &created);
@@ -287,10 +288,7 @@ pub fn clr(transcript: &Transcript, input: &ClrInput) -> Result<Value, ProofErro
         credentials.push(sign(&unsigned)?);
     }
     if credentials.is_empty() {
-        return Err(ProofError(format!(
-            "{} has earned no credit yet, and a CLR must hold at least one credential",
-            transcript.student.display_name
-        )));
+        return Ok(None);
     }
 
     let mut clr = json!({
@@ -313,7 +311,7 @@ pub fn clr(transcript: &Transcript, input: &ClrInput) -> Result<Value, ProofErro
     if !met {
         clr["partial"] = json!(true);
     }
-    sign(&clr)
+    sign(&clr).map(Some)
 }
 
 /// The date part of a credential timestamp, such as the issue date of `validFrom`.

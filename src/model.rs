@@ -771,7 +771,9 @@ mod tests {
 
     #[test]
     fn numbers_convert_as_they_are_written() {
-        for (number, text) in [(3.0, "3"), (2.5, "2.5"), (0.65, "0.65"), (0.1, "0.1"), (1e-5, "0.00001"), (-1.25, "-1.25")] {
+        for (number, text) in
+            [(3.0, "3"), (2.5, "2.5"), (0.65, "0.65"), (0.1, "0.1"), (1e-5, "0.00001"), (-1.25, "-1.25")]
+        {
             assert_eq!(decimal_from_f64(number).unwrap().to_string(), text);
         }
         assert_eq!(decimal_from_f64(f64::NAN), None);

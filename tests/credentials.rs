@@ -126,13 +126,23 @@ fn example_clrs(extra: &[&str]) -> tempfile::TempDir {
     ];
     args.extend_from_slice(extra);
     let output = run(&args);
-    // Two students have earned nothing yet: there is no credential to issue them.
-    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    // Two students have earned nothing yet: there is no credential to issue them, which is
+    // noted, not a fault.
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
-        stderr(&output).contains("Sam has earned no credit yet, and a CLR must hold at least one credential"),
+        stderr(&output).contains(
+            "hv-2026-011.json: note: not issued: Sam has earned no credit yet, and a CLR must hold at least one credential"
+        ),
         "{}",
         stderr(&output)
     );
+    let report = read_json(&out.path().join("report.json"));
+    assert_eq!(report["skipped"], 2);
+    assert_eq!(report["failed"], 0);
+    let skipped: Vec<&str> =
+        report["skipped_students"].as_array().unwrap().iter().map(|s| s["student"].as_str().unwrap()).collect();
+    assert_eq!(skipped, ["HV-2026-007", "HV-2026-011"]);
+    assert!(!out.path().join("HV-2026-011.clr.json").exists());
     out
 }
 
