@@ -781,8 +781,8 @@ mod tests {
 
     proptest! {
         #[test]
-        fn the_quick_path_agrees_with_formatting(whole in -1_000_000i64..1_000_000, tenths in 0u32..10_000, digits in 0u32..6) {
-            let number = whole as f64 + f64::from(tenths) / 10f64.powi(digits as i32 + 1);
+        fn the_quick_path_agrees_with_formatting(whole in -1_000_000i64..1_000_000, fraction in 0u32..10_000, digits in 0u32..6) {
+            let number = whole as f64 + f64::from(fraction) / 10f64.powi(digits as i32 + 1);
             let quick = decimal_from_f64(number).unwrap();
             let formatted = by_formatting(number);
             prop_assert_eq!(quick, formatted);
