@@ -387,6 +387,7 @@ fn csv_fields(columns: &CsvColumns) -> Vec<(&'static str, Option<&str>)> {
         ("work_sample_title", columns.work_sample_title.as_deref()),
         ("note", columns.note.as_deref()),
         ("weight", columns.weight.as_deref()),
+        ("highlight", columns.highlight.as_deref()),
     ]
 }
 
@@ -396,6 +397,7 @@ struct CsvStudent {
     cells: BTreeMap<String, Cell>,
     evidence: Vec<Value>,
     samples: Vec<(String, Vec<String>, Value)>, // url, credits, sample
+    highlights: Vec<String>,
 }
 
 fn read_csv(path: &Path, settings: &CsvSettings, each: &mut impl FnMut(Record)) -> io::Result<()> {
@@ -503,6 +505,7 @@ fn read_csv(path: &Path, settings: &CsvSettings, each: &mut impl FnMut(Record)) 
                 cells,
                 evidence: Vec::new(),
                 samples: Vec::new(),
+                highlights: Vec::new(),
             }
         });
 
@@ -552,6 +555,19 @@ fn read_csv(path: &Path, settings: &CsvSettings, each: &mut impl FnMut(Record)) 
                 }
                 serde_json::map::Entry::Occupied(_) => {}
             }
+        }
+
+        // A highlight, once however many rows repeat it.
+        let highlight = get("highlight");
+        if let Some((text, cell)) = &highlight
+            && !student.highlights.contains(text)
+        {
+            student.cells.insert(format!("/highlights/{}", student.highlights.len()), cell.clone());
+            student.highlights.push(text.clone());
+        }
+        let evidence_fields = ["credit", "score", "date", "assessor", "note", "weight", "work_sample_url"];
+        if highlight.is_some() && evidence_fields.iter().all(|field| get(field).is_none()) {
+            continue;
         }
 
         // The evidence of this row.
@@ -613,6 +629,9 @@ fn read_csv(path: &Path, settings: &CsvSettings, each: &mut impl FnMut(Record)) 
         if !samples.is_empty() {
             student.value.insert("work_samples".to_string(), Value::Array(samples));
         }
+        if !student.highlights.is_empty() {
+            student.value.insert("highlights".to_string(), json!(student.highlights));
+        }
         each(Ok(Document {
             path: path.to_path_buf(),
             value: Value::Object(student.value),
@@ -644,6 +663,7 @@ fn default_column(field: &str) -> bool {
             | "work_sample_title"
             | "note"
             | "weight"
+            | "highlight"
     )
 }
 

@@ -169,6 +169,9 @@ pub struct CsvColumns {
     pub work_sample_title: Option<String>,
     pub note: Option<String>,
     pub weight: Option<String>,
+    /// A highlight of the student's, on any of their rows. A row with a highlight and none of
+    /// the evidence columns carries only the highlight.
+    pub highlight: Option<String>,
 }
 
 impl Default for CsvColumns {
@@ -190,6 +193,7 @@ impl Default for CsvColumns {
             work_sample_title: some("work_sample_title"),
             note: some("note"),
             weight: some("weight"),
+            highlight: some("highlight"),
         }
     }
 }

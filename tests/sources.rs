@@ -105,6 +105,33 @@ fn a_hundred_megabyte_file_is_refused_with_a_reason() {
 }
 
 #[test]
+fn a_csv_export_can_carry_highlights() {
+    let school = small_school();
+    let csv = "student_id,legal_name,birth_date,expected_graduation,credit,score,date,assessor,highlight\n\
+        S9,Mary Jackson,2008-04-09,2026-06-12,WRI-1,3,2025-10-01,Ms. Reed,I rebuilt the school's weather station.\n\
+        S9,Mary Jackson,2008-04-09,2026-06-12,WRI-1,4,2025-11-01,Ms. Reed,I rebuilt the school's weather station.\n\
+        S9,Mary Jackson,2008-04-09,2026-06-12,,,,,\"I wrote \"\"Tides\"\", a play staged in 2025.\"\n";
+    std::fs::write(school.path().join("students/export.csv"), csv).unwrap();
+    let output = run(&["validate", school.path().to_str().unwrap()]);
+    // No "no highlights" warning for the CSV student (see the test below for one without).
+    assert!(stdout(&output).ends_with("3 files, 2 students, 0 errors, 0 warnings\n"), "{}", stdout(&output));
+
+    let out = tempfile::tempdir().unwrap();
+    let output =
+        run(&["build", school.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--format", "data"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let data = read_json(&out.path().join("S9.json"));
+    assert_eq!(
+        data["highlights"],
+        serde_json::json!(["I rebuilt the school's weather station.", "I wrote \"Tides\", a play staged in 2025."])
+    );
+    // The highlight-only row added no evidence.
+    let evidence = data["areas"].as_array().unwrap().iter().flat_map(|a| a["credits"].as_array().unwrap().iter());
+    let pieces: usize = evidence.map(|c| c["calculation"]["evidence"].as_array().unwrap().len()).sum();
+    assert_eq!(pieces, 2);
+}
+
+#[test]
 fn a_csv_export_with_other_headers_is_mapped_in_school_json() {
     let school = small_school();
     let csv = "ID;Name;DOB;Grad;Std;Pts;When;Who\nS9;Mary Jackson;2008-04-09;2026-06-12;WRI-1;3;2025-10-01;Ms. Reed\n";
