@@ -423,9 +423,8 @@ fn build_one(
 ) -> Event {
     let student = &job.record.student;
     let source = job.record.source.display().to_string();
-    let problem = |kind, messages| {
-        Event::Failed(Problem { student: Some(student.id.clone()), source: source.clone(), kind, messages })
-    };
+    let problem =
+        |kind, messages| Problem { student: Some(student.id.clone()), source: source.clone(), kind, messages };
     let transcript = aggregate(school, student, options);
     let bytes = match producer {
         Producer::Data => render::data_json(&transcript),
@@ -439,39 +438,37 @@ fn build_one(
                     bytes
                 }
                 Ok(None) => {
-                    return Event::Skipped(Problem {
-                        student: Some(student.id.clone()),
-                        source: source.clone(),
-                        kind: "nothing_to_issue",
-                        messages: vec![format!(
+                    return Event::Skipped(problem(
+                        "nothing_to_issue",
+                        vec![format!(
                             "{} has earned no credit yet, and a CLR must hold at least one credential",
                             transcript.student.display_name
                         )],
-                    });
+                    ));
                 }
-                Err(error) => return problem("credential", vec![error.to_string()]),
+                Err(error) => return Event::Failed(problem("credential", vec![error.to_string()])),
             }
         }
         Producer::Pdf(template) => {
             let missing = template.missing_glyphs(&transcript);
             if !missing.is_empty() {
                 let list = missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                return problem(
+                return Event::Failed(problem(
                     "fonts",
                     vec![format!(
                         "warning: the transcript of {} ({}) is not built: no font can show {list}\n  hint: add a font that covers them with --font-path, for example a Noto font for the script",
                         student.id, transcript.student.display_name
                     )],
-                );
+                ));
             }
             match render::pdf(template, &transcript, logo.map(std::slice::from_ref).unwrap_or_default()) {
                 Ok(bytes) => bytes,
-                Err(error) => return problem("render", error.messages),
+                Err(error) => return Event::Failed(problem("render", error.messages)),
             }
         }
     };
     if let Err(error) = write_atomic(&out.join(&job.file), &bytes) {
-        return problem("write", vec![format!("{error:#}")]);
+        return Event::Failed(problem("write", vec![format!("{error:#}")]));
     }
     Event::Built {
         file: job.file,

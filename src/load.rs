@@ -391,6 +391,9 @@ fn csv_fields(columns: &CsvColumns) -> Vec<(&'static str, Option<&str>)> {
     ]
 }
 
+/// The CSV fields that go into a piece of evidence as they are (a work sample goes in by id).
+const EVIDENCE_FIELDS: [&str; 6] = ["credit", "score", "date", "assessor", "note", "weight"];
+
 /// A student assembled from CSV rows.
 struct CsvStudent {
     value: Map<String, Value>,
@@ -565,8 +568,8 @@ fn read_csv(path: &Path, settings: &CsvSettings, each: &mut impl FnMut(Record)) 
             student.cells.insert(format!("/highlights/{}", student.highlights.len()), cell.clone());
             student.highlights.push(text.clone());
         }
-        let evidence_fields = ["credit", "score", "date", "assessor", "note", "weight", "work_sample_url"];
-        if highlight.is_some() && evidence_fields.iter().all(|field| get(field).is_none()) {
+        let no_evidence = || EVIDENCE_FIELDS.iter().chain(&["work_sample_url"]).all(|field| get(field).is_none());
+        if highlight.is_some() && no_evidence() {
             continue;
         }
 
@@ -575,7 +578,7 @@ fn read_csv(path: &Path, settings: &CsvSettings, each: &mut impl FnMut(Record)) 
         let mut evidence = Map::new();
         let base = format!("/evidence/{i}");
         student.cells.insert(base.clone(), Cell { line, column: None });
-        for field in ["credit", "score", "date", "assessor", "note", "weight"] {
+        for field in EVIDENCE_FIELDS {
             let Some((text, cell)) = get(field) else { continue };
             let value = match field {
                 "score" | "weight" => number(&text),
