@@ -24,8 +24,8 @@ use crate::{
     DATA_ERROR, disclosure, issue_date, layout, logo, summary, template, validate_options, verdict, write_atomic,
 };
 use mastery::aggregate::{AggregateOptions, aggregate};
+use mastery::credential::clr::{self, ClrInput};
 use mastery::diag::Diagnostic;
-use mastery::export::{self, ClrInput};
 use mastery::load;
 use mastery::manifest::{Entry, JournalLine, Manifest, RunInputs, sha256_hex, shard_of};
 use mastery::model::{CredentialSettings, School};
@@ -128,7 +128,7 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
             let path = request.key.context("--format clr needs --key KEY_FILE (make one with `mastery keygen`)")?;
             let value: serde_json::Value = serde_json::from_slice(&load::file(path)?)
                 .with_context(|| format!("{} is not a key file", path.display()))?;
-            let key = mastery::proof::Key::from_json(&value)
+            let key = mastery::credential::proof::Key::from_json(&value)
                 .with_context(|| format!("{} is not a key file", path.display()))?;
             Producer::Clr { issuer, key }
         }
@@ -398,7 +398,7 @@ enum Producer {
     Pdf(Template),
     Data,
     Html,
-    Clr { issuer: CredentialSettings, key: mastery::proof::Key },
+    Clr { issuer: CredentialSettings, key: mastery::credential::proof::Key },
 }
 
 impl Producer {
@@ -431,7 +431,7 @@ fn build_one(
         Producer::Html => mastery::html::html(&transcript, logo),
         Producer::Clr { issuer, key } => {
             let input = ClrInput { school, issuer, student_id: transcript.student.id.as_deref(), key };
-            match export::clr(&transcript, &input) {
+            match clr::clr(&transcript, &input) {
                 Ok(Some(credential)) => {
                     let mut bytes = serde_json::to_vec_pretty(&credential).expect("a credential serializes");
                     bytes.push(b'\n');

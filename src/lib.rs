@@ -20,19 +20,17 @@
 
 pub mod aggregate;
 pub mod case;
+pub mod credential;
 pub mod diag;
 pub mod explain;
-pub mod export;
 #[cfg(feature = "render")]
 pub mod html;
 pub mod load;
 pub mod manifest;
 pub mod model;
 pub mod pipeline;
-pub mod proof;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod synth;
 pub mod transcript;
 pub mod validate;
-pub mod verify;

@@ -237,7 +237,7 @@ fn keygen_command(out: &Path) -> Result<ExitCode> {
     if out.exists() {
         bail!("{} exists already; keygen never overwrites a key", out.display());
     }
-    let key = mastery::proof::Key::generate()?;
+    let key = mastery::credential::proof::Key::generate()?;
     let mut bytes = serde_json::to_vec_pretty(&key.to_json())?;
     bytes.push(b'\n');
     let mut options = std::fs::OpenOptions::new();
@@ -267,7 +267,8 @@ fn verify_command(file: &Path, at: Option<&str>) -> Result<ExitCode> {
             return Ok(ExitCode::from(DATA_ERROR));
         }
     };
-    let report = mastery::verify::verify(&credential, &mastery::verify::CredentialSchemas::new(), today);
+    let report =
+        mastery::credential::verify::verify(&credential, &mastery::credential::verify::CredentialSchemas::new(), today);
     for line in &report.checked {
         println!("ok: {line}");
     }

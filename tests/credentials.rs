@@ -1,7 +1,7 @@
 //! Signed credentials: 1EdTech's eddsa-rdfc-2022 test vectors reproduced byte for byte, and
 //! verification that holds for untouched credentials and fails for changed ones.
 
-use mastery::proof::{Key, canonical_nquads, signing_input, verify_proof};
+use mastery::credential::proof::{Key, canonical_nquads, signing_input, verify_proof};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 

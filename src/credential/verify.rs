@@ -10,10 +10,10 @@ use chrono::NaiveDate;
 use jsonschema::Validator;
 use serde_json::Value;
 
-use crate::proof::verify_proof;
+use super::proof::verify_proof;
 
-const CLR_SCHEMA: &str = include_str!("../schemas/clr/clr_v2p0_clrcredential_schema.json");
-const ACHIEVEMENT_SCHEMA: &str = include_str!("../schemas/clr/clr_v2p0_achievementcredential_schema.json");
+const CLR_SCHEMA: &str = include_str!("../../schemas/clr/clr_v2p0_clrcredential_schema.json");
+const ACHIEVEMENT_SCHEMA: &str = include_str!("../../schemas/clr/clr_v2p0_achievementcredential_schema.json");
 
 /// The official schemas, compiled.
 pub struct CredentialSchemas {

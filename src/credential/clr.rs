@@ -18,13 +18,16 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::proof::{Key, ProofError};
 use crate::model::{CredentialSettings, CreditLevel, School};
-use crate::proof::{Key, ProofError};
 use crate::transcript::{CreditResult, CreditStatus, GraduationStatus, Transcript};
 
 pub const CLR_CONTEXT: &str = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json";
 pub const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
 pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
+/// Defines `1EdTechJsonSchemaValidator2019`, the type of every `credentialSchema` entry: without
+/// it a verifier in safe mode refuses the credential.
+pub const EXTENSIONS_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json";
 pub const CLR_SCHEMA: &str = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json";
 pub const OB_SCHEMA: &str =
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
@@ -199,7 +202,7 @@ fn achievement_credential(
         subject.extend(extra.clone());
     }
     let mut credential = json!({
-        "@context": [VC_CONTEXT, OB_CONTEXT],
+        "@context": [VC_CONTEXT, OB_CONTEXT, EXTENSIONS_CONTEXT],
         "id": urn(&transcript.verification.credential_id, &format!("credential/{name}")),
         "type": ["VerifiableCredential", "AchievementCredential"],
         "issuer": profile(input.school, input.issuer),
@@ -292,7 +295,7 @@ pub fn clr(transcript: &Transcript, input: &ClrInput) -> Result<Option<Value>, P
     }
 
     let mut clr = json!({
-        "@context": [VC_CONTEXT, CLR_CONTEXT, OB_CONTEXT],
+        "@context": [VC_CONTEXT, CLR_CONTEXT, OB_CONTEXT, EXTENSIONS_CONTEXT],
         "id": transcript.verification.credential_id,
         "type": ["VerifiableCredential", "ClrCredential"],
         "issuer": profile(input.school, input.issuer),
