@@ -7,6 +7,7 @@
 //! typst inside its own one-thread rayon pool: typst and its PDF writer use rayon inside, and
 //! sharing one pool across documents interleaves them (slower, and far more memory).
 
+use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -24,11 +25,13 @@ use crate::{
     DATA_ERROR, disclosure, issue_date, layout, logo, summary, template, validate_options, verdict, write_atomic,
 };
 use mastery::aggregate::{AggregateOptions, aggregate};
-use mastery::credential::clr::{self, ClrInput};
+use mastery::credential::achievement::CredentialInput;
+use mastery::credential::issuer::{Signer, SignerError};
+use mastery::credential::{badge, clr};
 use mastery::diag::Diagnostic;
 use mastery::load;
 use mastery::manifest::{Entry, JournalLine, Manifest, RunInputs, sha256_hex, shard_of};
-use mastery::model::{CredentialSettings, School};
+use mastery::model::School;
 use mastery::pipeline::{self, OpenSchool};
 use mastery::render::{self, Attachment, Template};
 use mastery::validate::{Schemas, StudentRecord};
@@ -52,8 +55,8 @@ pub struct BuildRequest<'a> {
 /// A valid student for a worker to build.
 struct Job {
     record: StudentRecord,
-    /// The output file name.
-    file: String,
+    /// The output's name: a file (`ID.pdf`) or, for a student's badges, a folder (`ID/`).
+    output: String,
     /// The hash of all its inputs.
     inputs: String,
 }
@@ -70,8 +73,9 @@ enum Event {
     /// Not in this shard or not asked for.
     Passed,
     Built {
-        file: String,
-        entry: Entry,
+        output: String,
+        /// Each file written, by its path in the output folder.
+        files: Vec<(String, Entry)>,
     },
     Failed(Problem),
     /// Nothing to write for this student in this format, though the record is fine.
@@ -121,23 +125,43 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
         OutputFormat::Pdf => Producer::Pdf(template(request.render)?),
         OutputFormat::Data => Producer::Data,
         OutputFormat::Html => Producer::Html,
-        OutputFormat::Clr => {
-            let issuer = valid_school.credentials.clone().context(
+        OutputFormat::Clr | OutputFormat::Ob => {
+            let settings = valid_school.credentials.clone().context(
                 "school.json has no \"credentials\": {\"issuer_id\": ..., \"verification_method\": ...}; signed credentials need them",
             )?;
-            let path = request.key.context("--format clr needs --key KEY_FILE (make one with `mastery keygen`)")?;
+            let path =
+                request.key.context("signed credentials need --key KEY_FILE (make one with `mastery keygen`)")?;
             let value: serde_json::Value = serde_json::from_slice(&load::file(path)?)
                 .with_context(|| format!("{} is not a key file", path.display()))?;
             let key = mastery::credential::proof::Key::from_json(&value)
                 .with_context(|| format!("{} is not a key file", path.display()))?;
-            Producer::Clr { issuer, key }
+            let signer = match Signer::new(&settings, key) {
+                Ok(signer) => signer,
+                Err(error) => {
+                    reporter.report([signer_problem(&open, path, error)]);
+                    reporter.line("nothing built: the signing key is not the one school.json names\n");
+                    return Ok(ExitCode::from(DATA_ERROR));
+                }
+            };
+            match request.format {
+                OutputFormat::Clr => Producer::Clr(signer),
+                _ => Producer::Badges(Badges {
+                    signer,
+                    design: Template::badge(load::font_files(&request.render.font_paths)?),
+                    locale: request.render.locale.clone(),
+                    images: Mutex::new(BTreeMap::new()),
+                }),
+            }
         }
     };
-    // The HTML uses the default template's labels.
-    if let Producer::Html = &producer
+    // The HTML and the badges use the default template's labels.
+    if let Producer::Html | Producer::Badges(_) = &producer
         && !render::embedded_template().iter().any(|f| f.path == format!("locale/{}.json", request.render.locale))
     {
-        bail!("there are no labels for --locale {0}: the HTML transcript speaks en and es", request.render.locale);
+        bail!(
+            "there are no labels for --locale {0}: the HTML transcript and the badges speak en and es",
+            request.render.locale
+        );
     }
     // A template with a locale/ folder must have the labels asked for.
     if let Producer::Pdf(template) = &producer
@@ -187,7 +211,6 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
     reporter.set_progress(progress.clone());
 
     let stop = AtomicBool::new(false);
-    let extension = producer.extension();
     let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(request.jobs * 2);
     let job_receiver = Arc::new(Mutex::new(job_receiver));
     let (event_sender, events) = mpsc::channel::<Event>();
@@ -200,8 +223,8 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
         // The reader: streams records through validation and decides what needs building.
         let reader = {
             let event_sender = event_sender.clone();
-            let (open, schemas, options, stop, old_manifest, inputs) =
-                (&open, &schemas, &options, &stop, &old_manifest, &inputs);
+            let (open, schemas, options, stop, old_manifest, inputs, producer) =
+                (&open, &schemas, &options, &stop, &old_manifest, &inputs, &producer);
             scope.spawn(move || -> Result<()> {
                 let job_sender: SyncSender<Job> = job_sender;
                 pipeline::students(open, schemas, options, |outcome| {
@@ -229,13 +252,13 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
                         let _ = event_sender.send(Event::Passed);
                         return;
                     }
-                    let file = format!("{id}.{extension}");
+                    let output = producer.output_name(&id);
                     let student_inputs = inputs.student(&outcome.value);
-                    if up_to_date(out, &file, &student_inputs, old_manifest) {
+                    if up_to_date(out, &output, &student_inputs, old_manifest) {
                         let _ = event_sender.send(Event::Unchanged);
                         return;
                     }
-                    let _ = job_sender.send(Job { record, file, inputs: student_inputs });
+                    let _ = job_sender.send(Job { record, output, inputs: student_inputs });
                 })?;
                 Ok(())
             })
@@ -283,14 +306,25 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
                 }
                 Event::Passed => {}
                 Event::Unchanged => counts.unchanged += 1,
-                Event::Built { file, entry } => {
+                Event::Built { output, files } => {
                     counts.built += 1;
-                    found.push(entry.student.clone());
-                    let line = JournalLine { file, entry };
-                    journal
-                        .write_all(&line.to_line())
-                        .with_context(|| format!("cannot write {}", journal_path.display()))?;
-                    manifest.outputs.insert(line.file, line.entry);
+                    found.extend(files.first().map(|(_, entry)| entry.student.clone()));
+                    // A student's folder may have held more files before: drop those.
+                    let stale: Vec<String> = outputs_named(&manifest, &output)
+                        .map(|(file, _)| file.clone())
+                        .filter(|file| !files.iter().any(|(written, _)| written == file))
+                        .collect();
+                    for file in stale {
+                        manifest.outputs.remove(&file);
+                        let _ = std::fs::remove_file(out.join(&file));
+                    }
+                    for (file, entry) in files {
+                        let line = JournalLine { file, entry };
+                        journal
+                            .write_all(&line.to_line())
+                            .with_context(|| format!("cannot write {}", journal_path.display()))?;
+                        manifest.outputs.insert(line.file, line.entry);
+                    }
                 }
                 Event::Failed(problem) => {
                     counts.failed += 1;
@@ -393,21 +427,57 @@ fn outputs_for(manifest: &Manifest, student: &str) -> bool {
     manifest.outputs.values().any(|entry| entry.student == student)
 }
 
+/// The manifest's files of one output: the file itself, or every file in the folder.
+fn outputs_named<'a>(manifest: &'a Manifest, output: &'a str) -> impl Iterator<Item = (&'a String, &'a Entry)> {
+    manifest.outputs.iter().filter(move |(file, _)| match output.strip_suffix('/') {
+        Some(_) => file.starts_with(output),
+        None => file.as_str() == output,
+    })
+}
+
 /// What each student becomes.
 enum Producer {
     Pdf(Template),
     Data,
     Html,
-    Clr { issuer: CredentialSettings, key: mastery::credential::proof::Key },
+    Clr(Signer),
+    Badges(Badges),
+}
+
+/// Open Badges: the signer, the badge design, and each badge's image, drawn once.
+struct Badges {
+    signer: Signer,
+    design: Template,
+    locale: String,
+    images: Mutex<BTreeMap<String, Arc<render::Image>>>,
+}
+
+/// The width of a badge PNG, in pixels.
+const BADGE_PIXELS: u32 = 512;
+
+impl Badges {
+    /// The image of a badge, drawn the first time it is asked for.
+    fn image(&self, key: &str, data: &serde_json::Value) -> Result<Arc<render::Image>, render::RenderError> {
+        if let Some(image) = self.images.lock().ok().and_then(|images| images.get(key).cloned()) {
+            return Ok(image);
+        }
+        let image = Arc::new(render::badge_image(&self.design, data, BADGE_PIXELS)?);
+        if let Ok(mut images) = self.images.lock() {
+            images.insert(key.to_string(), Arc::clone(&image));
+        }
+        Ok(image)
+    }
 }
 
 impl Producer {
-    fn extension(&self) -> &'static str {
+    /// A student's output: a file, or for badges a folder of them.
+    fn output_name(&self, id: &str) -> String {
         match self {
-            Producer::Pdf(_) => "pdf",
-            Producer::Data => "json",
-            Producer::Html => "html",
-            Producer::Clr { .. } => "clr.json",
+            Producer::Pdf(_) => format!("{id}.pdf"),
+            Producer::Data => format!("{id}.json"),
+            Producer::Html => format!("{id}.html"),
+            Producer::Clr(_) => format!("{id}.clr.json"),
+            Producer::Badges(_) => format!("{id}/"),
         }
     }
 }
@@ -426,28 +496,58 @@ fn build_one(
     let problem =
         |kind, messages| Problem { student: Some(student.id.clone()), source: source.clone(), kind, messages };
     let transcript = aggregate(school, student, options);
-    let bytes = match producer {
-        Producer::Data => render::data_json(&transcript),
-        Producer::Html => mastery::html::html(&transcript, logo),
-        Producer::Clr { issuer, key } => {
-            let input = ClrInput { school, issuer, student_id: transcript.student.id.as_deref(), key };
+    let pretty = |value: &serde_json::Value| {
+        let mut bytes = serde_json::to_vec_pretty(value).expect("a credential serializes");
+        bytes.push(b'\n');
+        bytes
+    };
+    let nothing_to_issue = || {
+        Event::Skipped(problem(
+            "nothing_to_issue",
+            vec![format!(
+                "{} has earned no credit yet, and a credential needs at least one",
+                transcript.student.display_name
+            )],
+        ))
+    };
+    let files: Vec<(String, Vec<u8>)> = match producer {
+        Producer::Data => vec![(job.output.clone(), render::data_json(&transcript))],
+        Producer::Html => vec![(job.output.clone(), mastery::html::html(&transcript, logo))],
+        Producer::Clr(signer) => {
+            let input = CredentialInput { school, signer, student_id: transcript.student.id.as_deref() };
             match clr::clr(&transcript, &input) {
-                Ok(Some(credential)) => {
-                    let mut bytes = serde_json::to_vec_pretty(&credential).expect("a credential serializes");
-                    bytes.push(b'\n');
-                    bytes
-                }
-                Ok(None) => {
-                    return Event::Skipped(problem(
-                        "nothing_to_issue",
-                        vec![format!(
-                            "{} has earned no credit yet, and a CLR must hold at least one credential",
-                            transcript.student.display_name
-                        )],
-                    ));
-                }
+                Ok(Some(credential)) => vec![(job.output.clone(), pretty(&credential))],
+                Ok(None) => return nothing_to_issue(),
                 Err(error) => return Event::Failed(problem("credential", vec![error.to_string()])),
             }
+        }
+        Producer::Badges(badges) => {
+            let input =
+                CredentialInput { school, signer: &badges.signer, student_id: transcript.student.id.as_deref() };
+            let list = match badge::badges(&transcript, &input, &badges.locale) {
+                Ok(list) if list.is_empty() => return nothing_to_issue(),
+                Ok(list) => list,
+                Err(error) => return Event::Failed(problem("credential", vec![error.to_string()])),
+            };
+            let mut files = Vec::new();
+            for item in list {
+                let image = match badges.image(&item.key, &item.image) {
+                    Ok(image) => image,
+                    Err(error) => return Event::Failed(problem("render", error.messages)),
+                };
+                let text = String::from_utf8(pretty(&item.credential)).expect("JSON is UTF-8");
+                let baked =
+                    badge::bake_png(&image.png, &text).and_then(|png| Ok((png, badge::bake_svg(&image.svg, &text)?)));
+                let (png, svg) = match baked {
+                    Ok(images) => images,
+                    Err(error) => return Event::Failed(problem("render", vec![error.to_string()])),
+                };
+                let base = format!("{}{}", job.output, item.key);
+                files.push((format!("{base}.json"), text.into_bytes()));
+                files.push((format!("{base}.png"), png));
+                files.push((format!("{base}.svg"), svg.into_bytes()));
+            }
+            files
         }
         Producer::Pdf(template) => {
             let missing = template.missing_glyphs(&transcript);
@@ -462,36 +562,63 @@ fn build_one(
                 ));
             }
             match render::pdf(template, &transcript, logo.map(std::slice::from_ref).unwrap_or_default()) {
-                Ok(bytes) => bytes,
+                Ok(bytes) => vec![(job.output.clone(), bytes)],
                 Err(error) => return Event::Failed(problem("render", error.messages)),
             }
         }
     };
-    if let Err(error) = write_atomic(&out.join(&job.file), &bytes) {
-        return Event::Failed(problem("write", vec![format!("{error:#}")]));
-    }
-    Event::Built {
-        file: job.file,
-        entry: Entry {
+    let mut written = Vec::with_capacity(files.len());
+    for (file, bytes) in files {
+        let path = out.join(&file);
+        let folder = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        if let Err(error) = std::fs::create_dir_all(&folder)
+            .with_context(|| format!("cannot create {}", folder.display()))
+            .and_then(|()| write_atomic(&path, &bytes))
+        {
+            return Event::Failed(problem("write", vec![format!("{error:#}")]));
+        }
+        let entry = Entry {
             student: student.id.clone(),
-            source,
-            inputs: job.inputs,
+            source: source.clone(),
+            inputs: job.inputs.clone(),
             sha256: sha256_hex(&bytes),
             bytes: bytes.len() as u64,
-        },
+        };
+        written.push((file, entry));
+    }
+    Event::Built { output: job.output, files: written }
+}
+
+/// The diagnostic for a key that cannot sign for the school, placed at the setting it
+/// contradicts.
+fn signer_problem(open: &OpenSchool, key_file: &Path, error: SignerError) -> Diagnostic {
+    let (field, message, hint) = match error {
+        SignerError::Settings(problem) => (problem.field, problem.message, problem.hint),
+        SignerError::OtherKey { held, named } => (
+            "verification_method",
+            format!(
+                "--key {} holds the key {held}, but the verification method names {named}: credentials signed with it would not verify",
+                key_file.display()
+            ),
+            "sign with the key the school publishes, or, for a new key, set verification_method to the one `mastery keygen` printed for it".to_string(),
+        ),
+    };
+    let pointer = format!("/credentials/{field}");
+    match &open.folder.school {
+        Some(document) => document.error(&pointer, message).hint(hint),
+        None => Diagnostic::error(open.dir().join("school.json"), message).pointer(pointer).hint(hint),
     }
 }
 
-/// Whether `file` in `out` is what the manifest says an identical build made.
-fn up_to_date(out: &Path, file: &str, inputs: &str, manifest: &Manifest) -> bool {
-    let Some(entry) = manifest.outputs.get(file) else { return false };
-    if entry.inputs != inputs {
-        return false;
-    }
-    match load::optional_file(&out.join(file)) {
-        Ok(Some(bytes)) => sha256_hex(&bytes) == entry.sha256,
-        _ => false,
-    }
+/// Whether an output in `out` is what the manifest says an identical build made: every one of
+/// its files is there, unchanged.
+fn up_to_date(out: &Path, output: &str, inputs: &str, manifest: &Manifest) -> bool {
+    let mut files = outputs_named(manifest, output).peekable();
+    files.peek().is_some()
+        && files.all(|(file, entry)| {
+            entry.inputs == inputs
+                && matches!(load::optional_file(&out.join(file)), Ok(Some(bytes)) if sha256_hex(&bytes) == entry.sha256)
+        })
 }
 
 /// Everything every output of this run depends on besides the student: school.json, the logo,
@@ -509,7 +636,7 @@ fn run_inputs(
     inputs.add("format", format!("{:?}", request.format).as_bytes());
     inputs.add("issue date", options.issue_date.to_string().as_bytes());
     inputs.add("layout", &serde_json::to_vec(&options.layout)?);
-    if let OutputFormat::Clr = request.format
+    if let OutputFormat::Clr | OutputFormat::Ob = request.format
         && let Some(path) = request.key
     {
         // The key signs; its public half is an input (the secret never goes into a hash).
@@ -531,13 +658,17 @@ fn run_inputs(
     Ok(inputs)
 }
 
-/// Removes the temporary files an interrupted run left behind (see `write_atomic`).
+/// Removes the temporary files an interrupted run left behind (see `write_atomic`), in the
+/// output folder and the students' badge folders inside it.
 fn remove_stale_temporary_files(out: &Path) -> Result<()> {
     for entry in std::fs::read_dir(out).with_context(|| format!("cannot read {}", out.display()))? {
-        let path: PathBuf = entry?.path();
+        let entry = entry?;
+        let path: PathBuf = entry.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with(".mastery-") && name.ends_with(".tmp") {
             std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+        } else if entry.file_type()?.is_dir() {
+            remove_stale_temporary_files(&path)?;
         }
     }
     Ok(())

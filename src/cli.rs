@@ -51,7 +51,7 @@ pub enum Command {
         /// Rebuild everything, even what manifest.json shows is up to date.
         #[arg(long)]
         force: bool,
-        /// The signing key for --format clr, as written by `mastery keygen`.
+        /// The signing key for --format clr and ob, as written by `mastery keygen`.
         #[arg(long, value_name = "KEY_FILE")]
         key: Option<PathBuf>,
         /// Stop at the first student that cannot be built.
@@ -61,6 +61,18 @@ pub enum Command {
         /// processes, one per shard, to split a district across machines.
         #[arg(long, value_name = "K/N", value_parser = crate::build::parse_shard)]
         shard: Option<(u32, u32)>,
+    },
+    /// Write the files the school publishes on the web so that verifiers can find its key: a
+    /// did:web DID document, or an https issuer's controller document and key document.
+    ///
+    /// The site folder holds one folder per web host, each file at the path of its address:
+    /// upload each host's folder to that host.
+    Publish {
+        /// The school folder: school.json and students/.
+        school: PathBuf,
+        /// The folder to write the site into; created if missing.
+        #[arg(long, value_name = "DIR")]
+        site: PathBuf,
     },
     /// Write synthetic students for a school (JSON Lines), for benchmarks and load tests.
     GenFixtures {
@@ -193,6 +205,9 @@ pub enum OutputFormat {
     Html,
     /// A signed 1EdTech CLR 2.0 credential (needs --key and "credentials" in school.json).
     Clr,
+    /// Signed Open Badges 3.0 credentials, one per earned credit and one for the diploma, each
+    /// also baked into a PNG and an SVG badge image, in a folder per student (needs --key).
+    Ob,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -15,6 +15,7 @@ use clap::Parser;
 
 use cli::{Cli, Command, DataArgs, DiagnosticFormat, PaperArg, RenderArgs};
 use mastery::aggregate::{AggregateOptions, aggregate};
+use mastery::credential::badge;
 use mastery::model::{DisclosureProfile, School, parse_date};
 use mastery::pipeline::{self, OpenSchool};
 use mastery::render::{self, Attachment, Template};
@@ -61,6 +62,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             build::build(&school, &out, &request)
         }
         Command::Keygen { out } => keygen_command(&out),
+        Command::Publish { school, site } => publish_command(&school, &site),
         Command::Verify { file, at } => verify_command(&file, at.as_deref()),
         Command::GenFixtures { school, students, out, seed, first } => {
             gen_fixtures_command(&school, students, &out, seed, first)
@@ -249,9 +251,46 @@ fn keygen_command(out: &Path) -> Result<ExitCode> {
     println!("wrote a new Ed25519 key to {} (keep it secret)", out.display());
     println!("public key:  {}", key.public_multibase());
     println!("as did:key:  {}", key.did_key());
-    println!("in school.json, \"credentials\": {{\"issuer_id\": ..., \"verification_method\": ...}} can use");
-    println!("  {}#{}", key.did_key(), key.public_multibase());
-    println!("  or <issuer URL>#{} if the school publishes the key at its issuer URL", key.public_multibase());
+    let public = key.public_multibase();
+    println!("in school.json, \"credentials\" takes one of these (see the README, \"Keys and issuers\"):");
+    println!("  did:key, nothing to publish:");
+    println!("    \"issuer_id\": \"{}\", \"verification_method\": \"{}#{public}\"", key.did_key(), key.did_key());
+    println!("  did:web, the DID document published with `mastery publish`:");
+    println!("    \"issuer_id\": \"did:web:SCHOOL.ORG\", \"verification_method\": \"did:web:SCHOOL.ORG#{public}\"");
+    println!("  https, the issuer's and the key's documents published with `mastery publish`:");
+    println!(
+        "    \"issuer_id\": \"https://SCHOOL.ORG/issuer\", \"verification_method\": \"https://SCHOOL.ORG/keys/{public}\""
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn publish_command(school: &Path, site: &Path) -> Result<ExitCode> {
+    let schemas = Schemas::new();
+    let open = pipeline::open(school, &schemas)?;
+    let Some(valid_school) = &open.school else {
+        let mut reporter = Reporter::new(false, false);
+        reporter.report(open.diagnostics);
+        reporter.line("nothing published: school.json has errors\n");
+        return Ok(ExitCode::from(DATA_ERROR));
+    };
+    let settings = valid_school.credentials.as_ref().context(
+        "school.json has no \"credentials\": {\"issuer_id\": ..., \"verification_method\": ...}; there is no key to publish",
+    )?;
+    let documents = mastery::credential::issuer::key_documents(settings)
+        .map_err(|problem| anyhow::anyhow!("{}", problem.message))?;
+    if documents.is_empty() {
+        eprintln!("nothing to publish: a did:key is its own key document");
+    }
+    for (url, document) in documents {
+        let path = site.join(mastery::credential::issuer::site_path(&url).context("not an https address")?);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let mut bytes = serde_json::to_vec_pretty(&document)?;
+        bytes.push(b'\n');
+        write_atomic(&path, &bytes)?;
+        println!("wrote {} (serve it at {url})", path.display());
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -260,7 +299,27 @@ fn verify_command(file: &Path, at: Option<&str>) -> Result<ExitCode> {
         Some(text) => parse_date(text).with_context(|| format!("--at {text} is not a date of the form YYYY-MM-DD"))?,
         None => chrono::Utc::now().date_naive(),
     };
-    let credential: serde_json::Value = match load::parse_json(file, load::file(file)?, 1) {
+    let bytes = load::file(file)?;
+    // A badge image carries its credential baked in.
+    let baked = if bytes.starts_with(b"\x89PNG") {
+        Some(badge::unbake_png(&bytes))
+    } else if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+        Some(badge::unbake_svg(&String::from_utf8_lossy(&bytes)))
+    } else {
+        None
+    };
+    let bytes = match baked {
+        None => bytes,
+        Some(Ok(text)) => {
+            println!("ok: {} holds a baked credential", file.display());
+            text.into_bytes()
+        }
+        Some(Err(error)) => {
+            println!("invalid: {}: {error}", file.display());
+            return Ok(ExitCode::from(DATA_ERROR));
+        }
+    };
+    let credential: serde_json::Value = match load::parse_json(file, bytes, 1) {
         Ok(document) => document.value,
         Err(diagnostic) => {
             eprintln!("{diagnostic}");

@@ -43,10 +43,21 @@ const EMBEDDED_TEMPLATE: &[(&str, &[u8])] = &[
 
 /// The default template's files.
 pub fn embedded_template() -> Vec<TemplateFile> {
-    EMBEDDED_TEMPLATE
-        .iter()
-        .map(|(path, bytes)| TemplateFile { path: path.to_string(), bytes: bytes.to_vec() })
-        .collect()
+    files(EMBEDDED_TEMPLATE)
+}
+
+/// The file the badge design starts from.
+pub const BADGE_FILE: &str = "badge.typ";
+
+/// The badge design, with the default template's labels.
+const BADGE_TEMPLATE: &[(&str, &[u8])] = &[
+    ("badge.typ", include_bytes!("../templates/badge/badge.typ")),
+    ("locale/en.json", include_bytes!("../templates/default/locale/en.json")),
+    ("locale/es.json", include_bytes!("../templates/default/locale/es.json")),
+];
+
+fn files(list: &[(&str, &[u8])]) -> Vec<TemplateFile> {
+    list.iter().map(|(path, bytes)| TemplateFile { path: path.to_string(), bytes: bytes.to_vec() }).collect()
 }
 
 /// A problem that stopped a transcript from rendering.
@@ -98,6 +109,16 @@ impl Template {
     /// Builds a template from its files. `extra_fonts` are font files from elsewhere
     /// (`--font-path`); font files among the template's own files are used as well.
     pub fn new(files: Vec<TemplateFile>, extra_fonts: Vec<Vec<u8>>) -> Result<Template, RenderError> {
+        Template::with_main(files, extra_fonts, MAIN_FILE)
+    }
+
+    /// The built-in badge design, with the same fonts as the transcript.
+    pub fn badge(extra_fonts: Vec<Vec<u8>>) -> Template {
+        Template::with_main(files(BADGE_TEMPLATE), extra_fonts, BADGE_FILE).expect("the badge design is complete")
+    }
+
+    /// A template that starts from `main` rather than `transcript.typ`.
+    pub fn with_main(files: Vec<TemplateFile>, extra_fonts: Vec<Vec<u8>>, main: &str) -> Result<Template, RenderError> {
         let mut fonts: Vec<Font> = EMBEDDED_FONTS.clone();
         let mut file_map = HashMap::new();
         let mut sources = HashMap::new();
@@ -118,9 +139,10 @@ impl Template {
         for bytes in extra_fonts {
             fonts.extend(Font::iter(Bytes::new(bytes)));
         }
-        let main = project_id(MAIN_FILE).expect("a valid path");
-        if !sources.contains_key(&main) {
-            return Err(RenderError::new(format!("the template has no {MAIN_FILE}")));
+        let main_id =
+            project_id(main).ok_or_else(|| RenderError::new(format!("{main} is not a file name typst can use")))?;
+        if !sources.contains_key(&main_id) {
+            return Err(RenderError::new(format!("the template has no {main}")));
         }
         let common_coverage = (0..COMMON_CODE_POINTS)
             .map(|c| char::from_u32(c).is_some_and(|c| fonts.iter().any(|f| f.info().coverage.contains(c as u32))))
@@ -132,7 +154,7 @@ impl Template {
             fonts,
             files: file_map,
             sources,
-            main,
+            main: main_id,
             data: project_id(DATA_PATH).expect("a valid path"),
         })
     }
@@ -304,26 +326,40 @@ pub fn data_json(transcript: &Transcript) -> Vec<u8> {
     bytes
 }
 
-/// Renders one transcript into PDF/A-3b and PDF/UA-1 bytes, with the data attached.
-pub fn pdf(template: &Template, transcript: &Transcript, attachments: &[Attachment]) -> Result<Vec<u8>, RenderError> {
-    let issue = chrono::NaiveDate::parse_from_str(&transcript.issue_date, "%Y-%m-%d")
-        .map_err(|_| RenderError::new(format!("issue date {} is not a date", transcript.issue_date)))?;
+/// The typst date of a YYYY-MM-DD date.
+fn typst_date(text: &str) -> Result<Datetime, RenderError> {
     use chrono::Datelike;
-    let today = Datetime::from_ymd(issue.year(), issue.month() as u8, issue.day() as u8)
-        .ok_or_else(|| RenderError::new("issue date out of range"))?;
+    let date = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| RenderError::new(format!("issue date {text} is not a date")))?;
+    Datetime::from_ymd(date.year(), date.month() as u8, date.day() as u8)
+        .ok_or_else(|| RenderError::new("issue date out of range"))
+}
 
+/// Compiles a template over `data`, in a world whose clock reads `today`.
+fn compile<'a>(
+    template: &'a Template,
+    data: Vec<u8>,
+    attachments: &[Attachment],
+    today: Datetime,
+) -> Result<(PagedDocument, DocumentWorld<'a>), RenderError> {
     let world = DocumentWorld {
         template,
-        data: Bytes::new(data_json(transcript)),
+        data: Bytes::new(data),
         attachments: attachments
             .iter()
             .filter_map(|a| Some((project_id(&a.path)?, Bytes::new(a.bytes.clone()))))
             .collect(),
         today,
     };
-
     let Warned { output, warnings: _ } = typst::compile::<PagedDocument>(&world);
     let document = output.map_err(|errors| describe(&world, &errors))?;
+    Ok((document, world))
+}
+
+/// Renders one transcript into PDF/A-3b and PDF/UA-1 bytes, with the data attached.
+pub fn pdf(template: &Template, transcript: &Transcript, attachments: &[Attachment]) -> Result<Vec<u8>, RenderError> {
+    let today = typst_date(&transcript.issue_date)?;
+    let (document, world) = compile(template, data_json(transcript), attachments, today)?;
     let pdf_options = PdfOptions {
         ident: Smart::Custom(transcript.verification.credential_id.clone()),
         creator: Smart::Custom(Some(format!("mastery {}", env!("CARGO_PKG_VERSION")))),
@@ -337,6 +373,34 @@ pub fn pdf(template: &Template, transcript: &Transcript, attachments: &[Attachme
     // over a batch.
     typst::comemo::evict(3);
     bytes
+}
+
+/// An image drawn by a template: its first page as SVG (text as outlines, so it looks the
+/// same without any font) and as a PNG `pixels` wide.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Image {
+    pub svg: String,
+    pub png: Vec<u8>,
+}
+
+/// Draws the badge `template` over `data` (see `templates/badge/badge.typ`).
+pub fn badge_image(template: &Template, data: &serde_json::Value, pixels: u32) -> Result<Image, RenderError> {
+    let bytes = serde_json::to_vec(data).map_err(|e| RenderError::new(e.to_string()))?;
+    let today = Datetime::from_ymd(2000, 1, 1).expect("a valid date");
+    let (document, _) = compile(template, bytes, &[], today)?;
+    let page = document.pages().first().ok_or_else(|| RenderError::new("the badge design made no page"))?;
+    let svg = typst_svg::svg(page, &typst_svg::SvgOptions::default());
+    let tree = resvg::usvg::Tree::from_str(&svg, &resvg::usvg::Options::default())
+        .map_err(|e| RenderError::new(format!("cannot draw the badge ({e})")))?;
+    let size = tree.size();
+    let scale = pixels as f32 / size.width();
+    let height = (size.height() * scale).round().max(1.0) as u32;
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(pixels.max(1), height)
+        .ok_or_else(|| RenderError::new("the badge image has no size"))?;
+    resvg::render(&tree, resvg::tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    let png = pixmap.encode_png().map_err(|e| RenderError::new(format!("cannot write the badge PNG ({e})")))?;
+    typst::comemo::evict(3);
+    Ok(Image { svg, png })
 }
 
 /// Turns typst's diagnostics into lines naming the template file, line and column.

@@ -492,6 +492,14 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
 
     check_graduation(school, document, &area_ids, &credit_ids, diagnostics);
 
+    // The signing key must be one the issuer controls, or no verifier accepts the credentials.
+    if let Some(settings) = &school.credentials
+        && let Err(problem) = crate::credential::issuer::check(settings)
+    {
+        diagnostics
+            .push(at(document, &format!("/credentials/{}", problem.field), false, problem.message).hint(problem.hint));
+    }
+
     if let Some(equivalency) = &school.equivalency {
         for (i, row) in equivalency.table.iter().enumerate() {
             if row.from > row.to {

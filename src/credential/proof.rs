@@ -166,16 +166,20 @@ fn from_multibase(text: &str, prefix: &[u8; 2]) -> Result<Vec<u8>, ProofError> {
         .ok_or_else(|| error(format!("{text} is not an Ed25519 Multikey")))
 }
 
-/// The public key a verification method names, when it can be known offline: a `did:key`, or
-/// any method whose fragment is an Ed25519 Multikey (`https://school.org/issuer#z6Mk...`).
+/// The public key a verification method names, when it can be known offline: a `did:key`, a
+/// method whose fragment is an Ed25519 Multikey (`did:web:school.org#z6Mk...`), or an address
+/// whose last segment is one (`https://school.org/keys/z6Mk...`).
 pub fn public_key_of(verification_method: &str) -> Result<VerifyingKey, ProofError> {
     let multikey = match verification_method.strip_prefix("did:key:") {
         Some(rest) => rest.split('#').next().unwrap_or(rest),
-        None => verification_method.rsplit_once('#').map(|(_, fragment)| fragment).unwrap_or(""),
+        None => match verification_method.rsplit_once('#') {
+            Some((_, fragment)) => fragment,
+            None => verification_method.rsplit('/').next().unwrap_or(""),
+        },
     };
     if !multikey.starts_with("z6Mk") {
         return Err(error(format!(
-            "cannot tell the public key of {verification_method} offline; use a did:key, or a method whose fragment is the key (#z6Mk...)"
+            "cannot tell the public key of {verification_method} offline; use a did:key, or a method that ends in the key (#z6Mk... or /z6Mk...)"
         )));
     }
     let bytes = from_multibase(multikey, &ED25519_PUBLIC)?;

@@ -1,10 +1,13 @@
 //! `mastery verify`: is this credential what its issuer signed, well formed and in date?
 //!
-//! A ClrCredential or AchievementCredential is checked against 1EdTech's JSON Schema (draft
-//! 2019-09, formats on); then every proof, its own and those of the credentials nested in it,
-//! each of which is also checked against the AchievementCredential schema; then the rules
+//! A ClrCredential, OpenBadgeCredential or AchievementCredential is checked against 1EdTech's
+//! JSON Schema for it (draft 2019-09, formats on); then every proof, its own and those of the
+//! credentials nested in it, each of which is also checked against the AchievementCredential
+//! schema; that each proof's key is one the issuer controls; then the rules
 //! the schemas leave to code (a subject names its recipient, results point at levels that
 //! exist, associations join achievements of the record); then the dates.
+
+use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use jsonschema::Validator;
@@ -14,34 +17,35 @@ use super::proof::verify_proof;
 
 const CLR_SCHEMA: &str = include_str!("../../schemas/clr/clr_v2p0_clrcredential_schema.json");
 const ACHIEVEMENT_SCHEMA: &str = include_str!("../../schemas/clr/clr_v2p0_achievementcredential_schema.json");
+const BADGE_SCHEMA: &str = include_str!("../../schemas/clr/ob_v3p0_achievementcredential_schema.json");
 
-/// The official schemas, compiled.
+/// The official schemas, each compiled the first time a credential needs it.
+#[derive(Default)]
 pub struct CredentialSchemas {
-    clr: Validator,
-    achievement: Validator,
+    clr: OnceLock<Validator>,
+    achievement: OnceLock<Validator>,
+    badge: OnceLock<Validator>,
 }
 
-impl Default for CredentialSchemas {
-    fn default() -> Self {
-        CredentialSchemas::new()
-    }
+fn compile(text: &str) -> Validator {
+    let schema: Value = serde_json::from_str(text).expect("embedded schema is JSON");
+    jsonschema::draft201909::options().should_validate_formats(true).build(&schema).expect("embedded schema compiles")
 }
 
 impl CredentialSchemas {
     pub fn new() -> CredentialSchemas {
-        let compile = |text: &str| {
-            let schema: Value = serde_json::from_str(text).expect("embedded schema is JSON");
-            jsonschema::draft201909::options()
-                .should_validate_formats(true)
-                .build(&schema)
-                .expect("embedded schema compiles")
-        };
-        CredentialSchemas { clr: compile(CLR_SCHEMA), achievement: compile(ACHIEVEMENT_SCHEMA) }
+        CredentialSchemas::default()
     }
 
     /// Schema problems of a credential, by the schema its type calls for.
     pub fn check(&self, credential: &Value) -> Vec<String> {
-        let validator = if has_type(credential, "ClrCredential") { &self.clr } else { &self.achievement };
+        let validator = if has_type(credential, "ClrCredential") {
+            self.clr.get_or_init(|| compile(CLR_SCHEMA))
+        } else if has_type(credential, "OpenBadgeCredential") {
+            self.badge.get_or_init(|| compile(BADGE_SCHEMA))
+        } else {
+            self.achievement.get_or_init(|| compile(ACHIEVEMENT_SCHEMA))
+        };
         validator
             .iter_errors(credential)
             .map(|e| format!("{}: {e}", display_pointer(e.instance_path().as_str())))
@@ -87,10 +91,14 @@ pub fn verify(credential: &Value, schemas: &CredentialSchemas, today: NaiveDate)
     let mut report = Verification::default();
     let kind = if has_type(credential, "ClrCredential") {
         "ClrCredential"
-    } else if has_type(credential, "AchievementCredential") || has_type(credential, "OpenBadgeCredential") {
+    } else if has_type(credential, "OpenBadgeCredential") {
+        "OpenBadgeCredential"
+    } else if has_type(credential, "AchievementCredential") {
         "AchievementCredential"
     } else {
-        report.problems.push("not a ClrCredential or AchievementCredential (see its \"type\")".to_string());
+        report
+            .problems
+            .push("not a ClrCredential, OpenBadgeCredential or AchievementCredential (see its \"type\")".to_string());
         return report;
     };
     check_one(credential, kind, "", schemas, today, &mut report);
@@ -136,12 +144,11 @@ fn check_one(
                 .push(format!("{name}: proof by {} holds", proof["verificationMethod"].as_str().unwrap_or("?"))),
             Err(error) => report.problems.push(format!("{name}: proof: {error}")),
         }
-        // The key must belong to the issuer, unless it is a did:key (which names only itself).
+        // The key must be one the issuer controls.
         if let (Some(method), Some(issuer)) = (proof["verificationMethod"].as_str(), issuer_id(credential))
-            && !method.starts_with("did:key:")
-            && method.split('#').next() != Some(issuer)
+            && let Err(problem) = super::issuer::controls(issuer, method)
         {
-            report.problems.push(format!("{name}: the proof's key {method} is not the issuer's ({issuer})"));
+            report.problems.push(format!("{name}: {problem}"));
         }
     }
 
