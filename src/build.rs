@@ -371,6 +371,10 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
     drop(journal);
     std::fs::remove_file(&journal_path).with_context(|| format!("cannot remove {}", journal_path.display()))?;
 
+    // Workers finish in any order; the report lists students in the order of their files.
+    let order = |a: &Problem, b: &Problem| (&a.source, &a.student).cmp(&(&b.source, &b.student));
+    problems.sort_by(order);
+    skipped.sort_by(order);
     let seconds = started.elapsed().as_secs_f64();
     let report = Report {
         format: "mastery-report/1",
@@ -501,13 +505,10 @@ fn build_one(
         bytes.push(b'\n');
         bytes
     };
-    let nothing_to_issue = || {
+    let nothing_to_issue = |why: &str| {
         Event::Skipped(problem(
             "nothing_to_issue",
-            vec![format!(
-                "{} has earned no credit yet, and a credential needs at least one",
-                transcript.student.display_name
-            )],
+            vec![format!("{} has earned no credit yet, {why}", transcript.student.display_name)],
         ))
     };
     let files: Vec<(String, Vec<u8>)> = match producer {
@@ -517,7 +518,7 @@ fn build_one(
             let input = CredentialInput { school, signer, student_id: transcript.student.id.as_deref() };
             match clr::clr(&transcript, &input) {
                 Ok(Some(credential)) => vec![(job.output.clone(), pretty(&credential))],
-                Ok(None) => return nothing_to_issue(),
+                Ok(None) => return nothing_to_issue("and a CLR must hold at least one credential"),
                 Err(error) => return Event::Failed(problem("credential", vec![error.to_string()])),
             }
         }
@@ -525,7 +526,7 @@ fn build_one(
             let input =
                 CredentialInput { school, signer: &badges.signer, student_id: transcript.student.id.as_deref() };
             let list = match badge::badges(&transcript, &input, &badges.locale) {
-                Ok(list) if list.is_empty() => return nothing_to_issue(),
+                Ok(list) if list.is_empty() => return nothing_to_issue("so there is no badge to issue"),
                 Ok(list) => list,
                 Err(error) => return Event::Failed(problem("credential", vec![error.to_string()])),
             };

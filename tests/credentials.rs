@@ -362,3 +362,159 @@ fn signing_is_deterministic_and_keygen_guards_its_key() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(read_json(&key), written);
 }
+
+#[test]
+fn a_key_that_is_not_the_schools_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("other.key.json");
+    assert!(run(&["keygen", "--out", key.to_str().unwrap()]).status.success());
+    let out = dir.path().join("out");
+    for format in ["clr", "ob"] {
+        let output = run(&[
+            "build",
+            "fixtures/example-school",
+            "--out",
+            out.to_str().unwrap(),
+            "--format",
+            format,
+            "--key",
+            key.to_str().unwrap(),
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let text = stderr(&output);
+        assert!(
+            text.contains("fixtures/example-school/school.json:483:28: /credentials/verification_method: --key"),
+            "{text}"
+        );
+        assert!(text.contains("credentials signed with it would not verify"), "{text}");
+        assert!(text.contains("hint: sign with the key the school publishes"), "{text}");
+        assert!(!out.exists(), "nothing may be written");
+    }
+}
+
+#[test]
+fn keygen_prints_the_settings_of_each_key_set_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("key.json");
+    let output = run(&["keygen", "--out", key.to_str().unwrap()]);
+    let public = read_json(&key)["publicKeyMultibase"].as_str().unwrap().to_string();
+    let text = stdout(&output);
+    for line in [
+        format!("\"issuer_id\": \"did:key:{public}\", \"verification_method\": \"did:key:{public}#{public}\""),
+        format!("\"verification_method\": \"did:web:SCHOOL.ORG#{public}\""),
+        format!("\"verification_method\": \"https://SCHOOL.ORG/keys/{public}\""),
+    ] {
+        assert!(text.contains(&line), "{text}");
+    }
+}
+
+/// Builds the example school's badges (with the demo key) into a folder.
+fn example_badges(extra: &[&str]) -> tempfile::TempDir {
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["build", "fixtures/example-school", "--out", out.path().to_str().unwrap(), "--format", "ob"];
+    args.extend(["--key", "fixtures/keys/example-school.key.json"]);
+    args.extend_from_slice(extra);
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    if extra.is_empty() {
+        assert!(
+            stderr(&output).contains("Sam has earned no credit yet, so there is no badge to issue"),
+            "{}",
+            stderr(&output)
+        );
+    }
+    out
+}
+
+#[test]
+fn badges_are_one_per_award_and_give_back_their_credential_from_both_images() {
+    let out = example_badges(&[]);
+    let zoe = out.path().join("HV-2026-001");
+    let clr_out = example_clrs(&[]);
+    let clr = read_json(&clr_out.path().join("HV-2026-001.clr.json"));
+    let awards = clr["credentialSubject"]["verifiableCredential"].as_array().unwrap().len();
+    let mut names: Vec<String> = std::fs::read_dir(&zoe)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    names.sort();
+    // One badge per credential of the CLR: each earned credit, and the diploma.
+    assert_eq!(names.len(), awards);
+    assert!(names.contains(&"diploma.json".to_string()) && names.contains(&"ACT-01.json".to_string()));
+
+    let official = validator("ob3/schema/ob_v3p0_achievementcredential_schema.json");
+    let formal = validator("ob3/schema-specbuild/achievementcredential.json");
+    for name in &names {
+        let file = zoe.join(name);
+        let badge = read_json(&file);
+        assert_eq!(badge["type"], serde_json::json!(["VerifiableCredential", "OpenBadgeCredential"]));
+        assert_eq!(errors(&official, &badge), Vec::<String>::new(), "{name}");
+        assert_eq!(errors(&formal, &badge), Vec::<String>::new(), "{name}");
+        for image in [file.with_extension("png"), file.with_extension("svg")] {
+            let output = run(&["verify", image.to_str().unwrap(), "--at", "2026-07-01"]);
+            assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+            assert!(stdout(&output).contains("holds a baked credential"), "{}", stdout(&output));
+        }
+    }
+    let png = std::fs::read(zoe.join("ACT-01.png")).unwrap();
+    let from_png: Value = serde_json::from_str(&mastery::credential::badge::unbake_png(&png).unwrap()).unwrap();
+    assert_eq!(from_png, read_json(&zoe.join("ACT-01.json")));
+
+    // The same input gives the same bytes.
+    let again = example_badges(&["--student", "HV-2026-001"]);
+    for name in ["ACT-01.json", "ACT-01.png", "ACT-01.svg", "diploma.png"] {
+        assert_eq!(
+            std::fs::read(zoe.join(name)).unwrap(),
+            std::fs::read(again.path().join("HV-2026-001").join(name)).unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_draft_07_reading_of_1edtechs_schemas_agrees_with_draft_2019_09() {
+    // mastery verify compiles 1EdTech's draft 2019-09 schemas under draft-07 rules, for speed:
+    // both must judge every credential alike, valid or broken.
+    let out = example_clrs(&[]);
+    let mut corpus: Vec<Value> = Vec::new();
+    for file in clr_files(out.path()) {
+        let clr = read_json(&file);
+        corpus.extend(clr["credentialSubject"]["verifiableCredential"].as_array().unwrap().iter().take(3).cloned());
+        corpus.push(clr);
+    }
+    for example in [
+        "clr2/examples/complex.json",
+        "clr2/examples/simple.json",
+        "ob3/examples/complete.json",
+        "ob3/examples/simple.json",
+    ] {
+        corpus.push(read_json(&shared(example)));
+    }
+    let mut broken = Vec::new();
+    for credential in &corpus {
+        let mut missing = credential.clone();
+        missing.as_object_mut().unwrap().remove("issuer");
+        let mut typed = credential.clone();
+        typed["validFrom"] = serde_json::json!(20260601);
+        let mut deep = credential.clone();
+        deep["credentialSubject"]["identifier"] = serde_json::json!([{"type": "IdentityObject"}]);
+        let mut date = credential.clone();
+        date["validFrom"] = serde_json::json!("June 1st");
+        broken.extend([missing, typed, deep, date]);
+    }
+    corpus.extend(broken);
+    for name in ["clr", "achievement", "badge"] {
+        let schema: Value = serde_json::from_str(mastery::credential::verify::schema_text(name).unwrap()).unwrap();
+        let draft7 = jsonschema::draft7::options().should_validate_formats(true).build(&schema).unwrap();
+        let draft2019 = jsonschema::draft201909::options().should_validate_formats(true).build(&schema).unwrap();
+        for credential in &corpus {
+            let paths = |v: &jsonschema::Validator| {
+                let mut list: Vec<String> = v.iter_errors(credential).map(|e| e.instance_path().to_string()).collect();
+                list.sort();
+                list
+            };
+            assert_eq!(paths(&draft7), paths(&draft2019), "{name}: {:#}", credential["id"]);
+        }
+    }
+}

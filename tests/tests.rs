@@ -16,6 +16,8 @@ mod credentials;
 mod explain;
 /// The HTML transcript: self-contained, escaped, accessible in Chromium with axe-core.
 mod html;
+/// Our credentials in the verifiers colleges and wallets use (Digital Bazaar's, the DCC's).
+mod interop;
 /// The PDF against outside checkers: PDF/A, PDF/UA, margins, QR code, locales, stock typst.
 mod pdf;
 /// Validation never panics on arbitrary JSON or bytes.

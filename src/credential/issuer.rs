@@ -55,12 +55,16 @@ fn is_multikey(text: &str) -> bool {
     text.starts_with("z6Mk") && proof::public_key_of(&format!("did:key:{text}")).is_ok()
 }
 
-/// Reads a verification method: which set-up it belongs to and the key it names.
-pub fn method(id: &str) -> Result<Method, String> {
+const KEYGEN_HINT: &str = "run `mastery keygen`: it prints the verification_method of each set-up for the new key";
+
+/// Reads a verification method: which set-up it belongs to and the key it names. A problem
+/// comes with the fix.
+pub fn method(id: &str) -> Result<Method, (String, String)> {
+    let problem = |message: String| Err((message, KEYGEN_HINT.to_string()));
     if let Some(rest) = id.strip_prefix("did:key:") {
         let (key, fragment) = rest.split_once('#').unwrap_or((rest, ""));
         if !is_multikey(key) || fragment != key {
-            return Err(format!(
+            return problem(format!(
                 "\"{id}\" is not the did:key of an Ed25519 key: it reads did:key:z6Mk…#z6Mk…, with the same key twice"
             ));
         }
@@ -68,10 +72,10 @@ pub fn method(id: &str) -> Result<Method, String> {
     }
     if id.starts_with("did:web:") {
         let Some((did, key)) = id.split_once('#') else {
-            return Err(format!("\"{id}\" names no key: a did:web method ends in #z6Mk…, the public key"));
+            return problem(format!("\"{id}\" names no key: a did:web method ends in #z6Mk…, the public key"));
         };
         if !is_multikey(key) {
-            return Err(format!("the fragment of \"{id}\" is not an Ed25519 public key (z6Mk…)"));
+            return problem(format!("the fragment of \"{id}\" is not an Ed25519 public key (z6Mk…)"));
         }
         return Ok(Method {
             id: id.to_string(),
@@ -80,27 +84,33 @@ pub fn method(id: &str) -> Result<Method, String> {
         });
     }
     if let Some(rest) = id.strip_prefix("https://") {
-        if id.contains('#') {
-            return Err(format!(
-                "verifiers fetch the https key \"{id}\" without its #fragment, and find the issuer's document instead of the key"
+        if let Some((base, fragment)) = id.split_once('#') {
+            return Err((
+                format!(
+                    "verifiers fetch the https key \"{id}\" without its #fragment, and find the issuer's document instead of the key"
+                ),
+                format!(
+                    "give the key an address of its own on the issuer's host, such as \"{}/keys/{fragment}\", or use a did:web",
+                    origin(base)
+                ),
             ));
         }
         let key = rest.rsplit('/').next().unwrap_or("");
         if !rest.contains('/') || !is_multikey(key) {
-            return Err(format!("the last part of the address \"{id}\" must be the Ed25519 public key (z6Mk…)"));
+            return problem(format!("the last part of the address \"{id}\" must be the Ed25519 public key (z6Mk…)"));
         }
         return Ok(Method { id: id.to_string(), kind: MethodKind::Https, public_key: key.to_string() });
     }
-    Err(format!("\"{id}\" is neither a did:key, a did:web nor an https address"))
+    problem(format!("\"{id}\" is neither a did:key, a did:web nor an https address"))
 }
 
 /// Whether the method is one the issuer controls, as verifiers require.
 pub fn check(settings: &CredentialSettings) -> Result<Method, SettingsProblem> {
     let issuer = settings.issuer_id.as_str();
-    let method = method(&settings.verification_method).map_err(|message| SettingsProblem {
+    let method = method(&settings.verification_method).map_err(|(message, hint)| SettingsProblem {
         field: "verification_method",
         message,
-        hint: "run `mastery keygen`: it prints the verification_method of each set-up for the new key".to_string(),
+        hint,
     })?;
     let key = &method.public_key;
     match &method.kind {
