@@ -9,11 +9,12 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, SyncSender};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -33,7 +34,8 @@ use mastery::load;
 use mastery::manifest::{Entry, JournalLine, Manifest, RunInputs, sha256_hex, shard_of};
 use mastery::model::School;
 use mastery::pipeline::{self, OpenSchool};
-use mastery::render::{self, Attachment, Template};
+use mastery::render::worker::{Limits, Supervised, WorkerCommand};
+use mastery::render::{self, Attachment, PdfJob, Template};
 use mastery::validate::{Schemas, StudentRecord};
 
 /// What `mastery build` was asked to do, beyond the school and the output folder.
@@ -50,6 +52,9 @@ pub struct BuildRequest<'a> {
     pub fail_fast: bool,
     /// (K, N): only the students in shard K of N.
     pub shard: Option<(u32, u32)>,
+    /// Render each PDF in a supervised worker process within these limits; `None` renders in
+    /// the build's own threads.
+    pub isolation: Option<Limits>,
 }
 
 /// A valid student for a worker to build.
@@ -145,12 +150,12 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
             };
             match request.format {
                 OutputFormat::Clr => Producer::Clr(signer),
-                _ => Producer::Badges(Badges {
+                _ => Producer::Badges(Box::new(Badges {
                     signer,
                     design: Template::badge(load::font_files(&request.render.font_paths)?),
                     locale: request.render.locale.clone(),
                     images: Mutex::new(BTreeMap::new()),
-                }),
+                })),
             }
         }
     };
@@ -211,6 +216,10 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
     reporter.set_progress(progress.clone());
 
     let stop = AtomicBool::new(false);
+    let template_name = match &request.render.template {
+        Some(dir) => format!("the template {}", dir.display()),
+        None => "the default template".to_string(),
+    };
     let (job_sender, job_receiver) = mpsc::sync_channel::<Job>(request.jobs * 2);
     let job_receiver = Arc::new(Mutex::new(job_receiver));
     let (event_sender, events) = mpsc::channel::<Event>();
@@ -233,7 +242,7 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
                     }
                     let source = outcome.source.display().to_string();
                     let invalid = outcome.record.is_none().then(|| Problem {
-                        student: None,
+                        student: outcome.student.clone(),
                         source: source.clone(),
                         kind: "invalid",
                         messages: outcome
@@ -268,23 +277,42 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
         for _ in 0..request.jobs {
             let event_sender = event_sender.clone();
             let job_receiver = Arc::clone(&job_receiver);
-            let (producer, aggregate_options, logo, school, stop) =
-                (&producer, &aggregate_options, logo.as_ref(), valid_school, &stop);
+            let (producer, aggregate_options, logo, school, stop, template_name) =
+                (&producer, &aggregate_options, logo.as_ref(), valid_school, &stop, &template_name);
             scope.spawn(move || {
-                let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().expect("a one-thread pool");
-                pool.install(|| {
-                    loop {
-                        let job = match job_receiver.lock().expect("the job queue").recv() {
-                            Ok(job) => job,
-                            Err(_) => return,
-                        };
-                        if stop.load(Ordering::Relaxed) {
-                            continue;
+                let mut renderer = match (producer, request.isolation) {
+                    (Producer::Pdf(template), Some(limits)) => match std::env::current_exe() {
+                        Ok(program) => {
+                            let command = WorkerCommand { program, args: vec!["render-worker".to_string()] };
+                            Renderer::Supervised(Supervised::new(command, template, limits, template_name))
                         }
-                        let event = build_one(job, school, producer, aggregate_options, logo, out);
-                        let _ = event_sender.send(event);
+                        Err(_) => Renderer::InProcess(template),
+                    },
+                    (Producer::Pdf(template), None) => Renderer::InProcess(template),
+                    _ => Renderer::Nothing,
+                };
+                let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().ok();
+                let mut work = || loop {
+                    // A worker that stopped while holding the queue left it as it was.
+                    let job = match job_receiver.lock().unwrap_or_else(PoisonError::into_inner).recv() {
+                        Ok(job) => job,
+                        Err(_) => return,
+                    };
+                    if stop.load(Ordering::Relaxed) {
+                        continue;
                     }
-                });
+                    let (student, source) = (job.record.student.id.clone(), job.record.source.display().to_string());
+                    // A fault in one student's work fails that student and no other.
+                    let event = std::panic::catch_unwind(AssertUnwindSafe(|| {
+                        build_one(job, school, producer, &mut renderer, aggregate_options, logo, out)
+                    }))
+                    .unwrap_or_else(|panic| Event::Failed(internal_error(Some(student), source, &panic)));
+                    let _ = event_sender.send(event);
+                };
+                match &pool {
+                    Some(pool) => pool.install(&mut work),
+                    None => work(),
+                }
             });
         }
         drop(event_sender);
@@ -357,7 +385,9 @@ pub fn build(school: &Path, out: &Path, request: &BuildRequest) -> Result<ExitCo
                 bar.inc(1);
             }
         }
-        reader.join().expect("the reader thread")
+        reader.join().unwrap_or_else(|_| {
+            Err(anyhow::anyhow!("mastery failed while reading the records; nothing more was built"))
+        })
     });
     if let Some(bar) = &progress {
         bar.finish_and_clear();
@@ -445,7 +475,7 @@ enum Producer {
     Data,
     Html,
     Clr(Signer),
-    Badges(Badges),
+    Badges(Box<Badges>),
 }
 
 /// Open Badges: the signer, the badge design, and each badge's image, drawn once.
@@ -487,10 +517,36 @@ impl Producer {
 }
 
 /// Aggregates, renders and writes one student.
+/// Where a worker renders its PDFs.
+enum Renderer<'a> {
+    InProcess(&'a Template),
+    Supervised(Supervised),
+    /// Not a PDF build.
+    Nothing,
+}
+
+/// A student that failed on a fault of mastery's own: a panic, caught.
+fn internal_error(student: Option<String>, source: String, panic: &Box<dyn std::any::Any + Send>) -> Problem {
+    let what = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown fault");
+    Problem {
+        student,
+        source,
+        kind: "internal",
+        messages: vec![format!(
+            "mastery failed on this record ({what}); the other students are not affected. Please report it, with the record if you can"
+        )],
+    }
+}
+
 fn build_one(
     job: Job,
     school: &School,
     producer: &Producer,
+    renderer: &mut Renderer,
     options: &AggregateOptions,
     logo: Option<&Attachment>,
     out: &Path,
@@ -562,7 +618,13 @@ fn build_one(
                     )],
                 ));
             }
-            match render::pdf(template, &transcript, logo.map(std::slice::from_ref).unwrap_or_default()) {
+            let job_data = PdfJob::of(&transcript, logo.map(std::slice::from_ref).unwrap_or_default());
+            let rendered = match renderer {
+                Renderer::Supervised(supervised) => supervised.render(&job_data),
+                Renderer::InProcess(template) => render::render_pdf(template, &job_data),
+                Renderer::Nothing => render::render_pdf(template, &job_data),
+            };
+            match rendered {
                 Ok(bytes) => vec![(job.output.clone(), bytes)],
                 Err(error) => return Event::Failed(problem("render", error.messages)),
             }

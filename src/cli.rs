@@ -57,6 +57,17 @@ pub enum Command {
         /// Stop at the first student that cannot be built.
         #[arg(long)]
         fail_fast: bool,
+        /// The longest one transcript may take to render, in seconds; past it, the template is
+        /// stopped and that student fails (a template that never ends cannot hold up a batch).
+        #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+        doc_timeout: f64,
+        /// The most memory rendering one transcript may use, in MB.
+        #[arg(long, value_name = "MB", default_value_t = 2048)]
+        doc_memory: u64,
+        /// Render in the build's own threads, without the time and memory limits (for
+        /// measuring what the isolation costs).
+        #[arg(long, hide = true)]
+        render_in_process: bool,
         /// Build only shard K of N (K from 0 to N-1): the students whose id hashes to K. Run N
         /// processes, one per shard, to split a district across machines.
         #[arg(long, value_name = "K/N", value_parser = crate::build::parse_shard)]
@@ -74,6 +85,10 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         site: PathBuf,
     },
+    /// Render documents sent on standard input (for `mastery build`, which starts and watches
+    /// these processes).
+    #[command(hide = true)]
+    RenderWorker,
     /// Write synthetic students for a school (JSON Lines), for benchmarks and load tests.
     GenFixtures {
         /// The school folder whose framework and scale the students follow.

@@ -22,7 +22,9 @@ pub mod aggregate;
 pub mod case;
 pub mod credential;
 pub mod diag;
+pub mod document;
 pub mod explain;
+pub mod hint;
 #[cfg(feature = "render")]
 pub mod html;
 pub mod load;

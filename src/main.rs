@@ -33,6 +33,9 @@ pub(crate) const DATA_ERROR: u8 = 1;
 const FAILURE: u8 = 2;
 
 fn main() -> ExitCode {
+    // A fault in one student's work is caught and reported with that student; say so plainly
+    // rather than with a Rust panic message in the middle of the output.
+    std::panic::set_hook(Box::new(|info| eprintln!("mastery: internal error: {info}")));
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -46,7 +49,31 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Validate { school, data, format } => validate_command(&school, &data, format),
-        Command::Build { school, out, format, data, render, students, jobs, key, force, fail_fast, shard } => {
+        Command::RenderWorker => {
+            // One document at a time, on one thread, and that thread the pool's own: typst's
+            // parallel work would only compete with the other workers (the build runs one
+            // process per job), and handing it to another thread costs more than it saves.
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+            pool.install(|| mastery::render::worker::serve(std::io::stdin().lock(), std::io::stdout().lock()))
+                .context("the render worker's connection broke")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Build {
+            school,
+            out,
+            format,
+            data,
+            render,
+            students,
+            jobs,
+            key,
+            force,
+            fail_fast,
+            shard,
+            doc_timeout,
+            doc_memory,
+            render_in_process,
+        } => {
             let jobs = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
             let request = build::BuildRequest {
                 format,
@@ -58,6 +85,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 force,
                 fail_fast,
                 shard,
+                isolation: (!render_in_process).then(|| mastery::render::worker::Limits {
+                    timeout: std::time::Duration::from_secs_f64(doc_timeout.max(0.1)),
+                    memory: doc_memory.max(64).saturating_mul(1024 * 1024),
+                }),
             };
             build::build(&school, &out, &request)
         }
@@ -198,7 +229,7 @@ fn import_case_command(package: &Path, into: Option<&Path>, out: Option<&Path>, 
     let document = match load::parse_json(package, load::file(package)?, 1) {
         Ok(document) => document,
         Err(diagnostic) => {
-            reporter.report([*diagnostic]);
+            reporter.report(diagnostic);
             return Ok(ExitCode::from(DATA_ERROR));
         }
     };
@@ -212,7 +243,7 @@ fn import_case_command(package: &Path, into: Option<&Path>, out: Option<&Path>, 
         Some(path) => match load::parse_json(path, load::file(path)?, 1) {
             Ok(school) => school.value,
             Err(diagnostic) => {
-                reporter.report([*diagnostic]);
+                reporter.report(diagnostic);
                 return Ok(ExitCode::from(DATA_ERROR));
             }
         },
@@ -321,8 +352,8 @@ fn verify_command(file: &Path, at: Option<&str>) -> Result<ExitCode> {
     };
     let credential: serde_json::Value = match load::parse_json(file, bytes, 1) {
         Ok(document) => document.value,
-        Err(diagnostic) => {
-            eprintln!("{diagnostic}");
+        Err(diagnostics) => {
+            diagnostics.iter().for_each(|d| eprintln!("{d}"));
             return Ok(ExitCode::from(DATA_ERROR));
         }
     };

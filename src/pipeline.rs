@@ -3,6 +3,7 @@
 //! grow with the number of students.
 
 use std::io;
+use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Checked, Diagnostic};
@@ -29,11 +30,24 @@ impl OpenSchool {
 pub fn open(dir: &Path, schemas: &Schemas) -> io::Result<OpenSchool> {
     let loaded = load::load(dir)?;
     let mut diagnostics = loaded.diagnostics;
-    let school = loaded.value.school.as_ref().and_then(|document| {
+    let mut school = loaded.value.school.as_ref().and_then(|document| {
         let checked = validate::school(document, schemas);
         diagnostics.extend(checked.diagnostics);
         checked.value
     });
+    // A logo the template cannot draw would fail every student at rendering: say so now.
+    #[cfg(feature = "render")]
+    if let (Some(document), Some(logo)) = (&loaded.value.school, &loaded.value.logo) {
+        let extension = logo.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if let Err(reason) = crate::render::check_image(&logo.bytes, extension) {
+            diagnostics.push(
+                document
+                    .error("/profile/logo", format!("the logo cannot be drawn ({reason})"))
+                    .hint("open the logo in an image editor and save it again, or use a PNG"),
+            );
+            school = None;
+        }
+    }
     crate::diag::sort(&mut diagnostics);
     Ok(OpenSchool { folder: loaded.value, school, diagnostics })
 }
@@ -42,6 +56,9 @@ pub fn open(dir: &Path, schemas: &Schemas) -> io::Result<OpenSchool> {
 pub struct StudentOutcome {
     /// The file it came from.
     pub source: PathBuf,
+    /// The student's id, when it is known: always for a valid record, often for an invalid
+    /// one.
+    pub student: Option<String>,
     /// The student, when the record has no errors.
     pub record: Option<StudentRecord>,
     /// Its problems (errors and warnings), in the order of the file.
@@ -64,26 +81,33 @@ pub fn students(
     for source in &open.folder.sources {
         load::read_source(source, csv, |record| {
             let outcome = match record {
-                Err(diagnostic) => {
-                    let diagnostics = vec![*diagnostic];
-                    StudentOutcome {
-                        source: source.path.clone(),
-                        record: None,
-                        diagnostics,
-                        value: serde_json::Value::Null,
-                    }
-                }
-                Ok(document) => {
-                    let (student, mut diagnostics) = match &mut checker {
+                Err(rejected) => StudentOutcome {
+                    source: source.path.clone(),
+                    student: rejected.student,
+                    record: None,
+                    diagnostics: rejected.diagnostics,
+                    value: serde_json::Value::Null,
+                },
+                Ok(mut document) => {
+                    // A fault of mastery's own in one record is that record's problem alone.
+                    let checked = std::panic::catch_unwind(AssertUnwindSafe(|| match &mut checker {
                         Some(checker) => {
                             let Checked { value, diagnostics } = checker.check(&document);
                             (value, diagnostics)
                         }
                         None => (None, validate::student_schema(&document, schemas)),
-                    };
+                    }));
+                    let (student, mut diagnostics) = checked.unwrap_or_else(|_| {
+                        let fault = Diagnostic::error(&document.path, "mastery failed while checking this record")
+                            .at(crate::diag::Position { line: 1, column: 1, start: 0, end: 0 })
+                            .hint("the other records are not affected; please report it, with the record if you can");
+                        (None, vec![fault])
+                    });
+                    diagnostics.append(&mut document.notes);
                     crate::diag::sort(&mut diagnostics);
                     StudentOutcome {
                         source: source.path.clone(),
+                        student: document.value.get("id").and_then(|id| id.as_str()).map(str::to_string),
                         record: student.map(|student| StudentRecord { student, source: document.path.clone() }),
                         diagnostics,
                         value: document.value,

@@ -17,11 +17,16 @@ use rust_decimal::Decimal;
 use serde_json::Value;
 
 use crate::diag::{Checked, Diagnostic, Severity};
-use crate::load::Document;
+use crate::document::Document;
+use crate::hint::{closest, plural, quoted};
 use crate::model::{AttestationStatus, CreditLevel, School, Student};
 
 pub const SCHOOL_SCHEMA: &str = include_str!("../schemas/school.schema.json");
 pub const STUDENT_SCHEMA: &str = include_str!("../schemas/student.schema.json");
+
+/// The most steps a scale may have between its lowest and highest level. Far above any real
+/// scale, and low enough that no arithmetic on its values can overflow.
+pub const MAX_SCALE_STEPS: u32 = 100_000;
 
 /// The compiled schemas; build once and share.
 pub struct Schemas {
@@ -205,7 +210,7 @@ fn schema_diagnostics(document: &Document, schema: &Schema, error: &jsonschema::
                     let hint = match closest(name, allowed.iter().map(String::as_str)) {
                         Some(guess) => format!("did you mean \"{guess}\"?"),
                         None if allowed.is_empty() => "remove it".to_string(),
-                        None => format!("remove it; the fields allowed here are {}", quoted_list(&allowed)),
+                        None => format!("remove it; the fields allowed here are {}", quoted(&allowed)),
                     };
                     at(document, &child, true, format!("unknown field \"{name}\"")).hint(hint)
                 })
@@ -253,8 +258,8 @@ fn schema_diagnostics(document: &Document, schema: &Schema, error: &jsonschema::
         ValidationErrorKind::MinLength { limit: 1 } => one("must not be empty".to_string(), Some("write some text here".to_string())),
         ValidationErrorKind::MinLength { limit } => one(format!("must have at least {limit} characters"), None),
         ValidationErrorKind::MaxLength { limit } => one(format!("is longer than {limit} characters"), Some("shorten it".to_string())),
-        ValidationErrorKind::MinItems { limit } => one(format!("must have at least {limit} item{}", plural(*limit)), None),
-        ValidationErrorKind::MaxItems { limit } => one(format!("has more than {limit} item{}", plural(*limit)), None),
+        ValidationErrorKind::MinItems { limit } => one(format!("must have at least {}", plural(*limit, "item")), None),
+        ValidationErrorKind::MaxItems { limit } => one(format!("has more than {}", plural(*limit, "item")), None),
         ValidationErrorKind::Minimum { limit } => one(format!("{} is less than the minimum of {limit}", describe(instance)), None),
         ValidationErrorKind::Maximum { limit } => one(format!("{} is more than the maximum of {limit}", describe(instance)), None),
         ValidationErrorKind::ExclusiveMinimum { limit } => one(format!("{} must be more than {limit}", describe(instance)), None),
@@ -312,32 +317,12 @@ fn article(kind: &str) -> String {
     }
 }
 
-fn plural(n: u64) -> &'static str {
-    if n == 1 { "" } else { "s" }
-}
-
-fn quoted_list<S: AsRef<str>>(items: &[S]) -> String {
-    items.iter().map(|s| format!("\"{}\"", s.as_ref())).collect::<Vec<_>>().join(", ")
-}
-
-/// The candidate most like `wanted`, if any is close enough to be a likely typo.
-pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .into_iter()
-        .map(|candidate| {
-            (strsim::normalized_damerau_levenshtein(&wanted.to_lowercase(), &candidate.to_lowercase()), candidate)
-        })
-        .filter(|(score, _)| *score >= 0.6)
-        .max_by(|a, b| a.0.total_cmp(&b.0).then_with(|| b.1.cmp(a.1)))
-        .map(|(_, candidate)| candidate)
-}
-
 fn unknown_hint<'a>(kind: &str, wanted: &str, known: impl IntoIterator<Item = &'a str> + Clone) -> String {
     match closest(wanted, known.clone()) {
         Some(guess) => format!("did you mean \"{guess}\"?"),
         None => {
             let known: Vec<&str> = known.into_iter().take(8).collect();
-            format!("use a {kind} id from school.json, such as {}", quoted_list(&known))
+            format!("use a {kind} id from school.json, such as {}", quoted(&known))
         }
     }
 }
@@ -402,8 +387,28 @@ fn check_school(school: &School, document: &Document, diagnostics: &mut Vec<Diag
         }
     }
 
-    // The scale is ordered and the threshold lies on it.
+    // The scale is ordered, has a countable number of steps, and the threshold lies on it.
     let scale = &school.scale;
+    if scale.max() > scale.min() {
+        let steps = (scale.max() - scale.min()) / scale.step;
+        if steps > Decimal::from(MAX_SCALE_STEPS) {
+            diagnostics.push(
+                at(
+                    document,
+                    "/scale/step",
+                    false,
+                    format!(
+                        "a step of {} makes {} steps from {} to {}; a scale may have at most 100,000",
+                        scale.step,
+                        steps.round(),
+                        scale.min(),
+                        scale.max()
+                    ),
+                )
+                .hint("use a coarser step: scales of a few levels, scored in whole or half steps, are the usual kind"),
+            );
+        }
+    }
     for (i, pair) in scale.levels.windows(2).enumerate() {
         if pair[1].value <= pair[0].value {
             diagnostics.push(
@@ -838,14 +843,6 @@ impl StudentChecker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn closest_finds_typos_and_ignores_strangers() {
-        let candidates = ["how_to_read", "name", "address"];
-        assert_eq!(closest("how_to_raed", candidates), Some("how_to_read"));
-        assert_eq!(closest("adress", candidates), Some("address"));
-        assert_eq!(closest("zzz", candidates), None);
-    }
 
     #[test]
     fn the_embedded_schemas_compile() {

@@ -209,3 +209,68 @@ fn generated_students_are_valid_and_the_same_for_the_same_seed() {
         std::fs::read(again.path().join("students/generated.jsonl")).unwrap()
     );
 }
+
+/// The render processes a build started: their process ids.
+fn render_workers(build: u32) -> Vec<u32> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let Ok(pid) = name.parse::<u32>() else { continue };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // The parent's id is the fourth field, after the command in parentheses.
+        let parent = stat.rsplit_once(')').and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse::<u32>().ok());
+        let command = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if parent == Some(build) && String::from_utf8_lossy(&command).contains("render-worker") {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+#[test]
+fn a_render_process_killed_mid_document_fails_that_student_and_the_batch_completes() {
+    let school = generated_school(24);
+    // The template dwells on one student (for far longer than any deadline here), so that the
+    // test can catch its render process in the middle of that document.
+    let template = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("templates/default"), template.path());
+    let main = template.path().join("transcript.typ");
+    let original = std::fs::read_to_string(&main).unwrap();
+    let dwell = "#let dwell-data = json(read(\"/data.json\", encoding: none))\n#if dwell-data.student.id == \"GEN-000008\" { for i in range(100000) { for j in range(100000) { } } }\n";
+    std::fs::write(&main, format!("{dwell}{original}")).unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let child = mastery()
+        .args(["build", school.path().to_str().unwrap(), "--out", out.path().to_str().unwrap()])
+        .args(["--template", template.path().to_str().unwrap(), "--jobs", "1", "--doc-timeout", "300"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // One job renders the students in order: once the seventh is written, the eighth is on.
+    let started = Instant::now();
+    while !out.path().join("GEN-000007.pdf").exists() {
+        assert!(started.elapsed() < Duration::from_secs(120), "the build made no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let workers = render_workers(child.id());
+    assert_eq!(workers.len(), 1, "one job, one render process: {workers:?}");
+    let killed = std::process::Command::new("kill").args(["-KILL", &workers[0].to_string()]).status().unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stderr).into_owned();
+
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    let report = report(out.path());
+    assert_eq!((report["built"].as_u64(), report["failed"].as_u64()), (Some(23), Some(1)), "{report:#}");
+    assert_eq!(report["problems"][0]["student"], "GEN-000008");
+    let message = report["problems"][0]["messages"][0].as_str().unwrap();
+    assert!(
+        message.contains("the render process stopped in the middle of the document (killed by signal 9)"),
+        "{message}"
+    );
+    assert_eq!(pdf_names(out.path()).len(), 23);
+    for name in ["GEN-000007.pdf", "GEN-000009.pdf", "GEN-000024.pdf"] {
+        qpdf_check(&out.path().join(name));
+    }
+}

@@ -14,6 +14,8 @@ mod common;
 mod credentials;
 /// `mastery explain`: the working, as snapshots.
 mod explain;
+/// The hostile corpus: every careless or malicious input refused or contained, output pinned.
+mod hostile;
 /// The HTML transcript: self-contained, escaped, accessible in Chromium with axe-core.
 mod html;
 /// Our credentials in the verifiers colleges and wallets use (Digital Bazaar's, the DCC's).

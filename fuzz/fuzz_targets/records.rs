@@ -1,12 +1,14 @@
 //! Feeds arbitrary bytes to the loaders and the validator, as one student file of each kind
-//! and as `school.json`: nothing may panic, and every refusal must say where.
+//! and as `school.json`, straight from memory: nothing may panic, every refusal must say where,
+//! and a CSV student whose rows disagree is refused, never built.
 #![no_main]
 
+use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
-use mastery::load::{self, Source, SourceKind};
+use mastery::load::{self, Record};
 use mastery::model::{CsvSettings, School};
 use mastery::validate::{self, Schemas, StudentChecker};
 
@@ -16,26 +18,49 @@ static SCHOOL: LazyLock<School> = LazyLock::new(|| {
     mastery::pipeline::open(&dir, &SCHEMAS).expect("the small school loads").school.expect("the small school is valid")
 });
 
+/// Checks one record: a document goes through validation, a rejection names an error with a
+/// place. Returns the student id of either.
+fn check(record: Record, checker: &mut StudentChecker) -> (bool, Option<String>) {
+    match record {
+        Ok(document) => {
+            let checked = checker.check(&document);
+            assert!(checked.diagnostics.iter().all(|d| d.position.is_some()));
+            (true, document.value.get("id").and_then(|id| id.as_str()).map(str::to_string))
+        }
+        Err(rejected) => {
+            assert!(rejected.diagnostics.iter().any(|d| d.is_error()), "a rejection says why");
+            assert!(rejected.diagnostics.iter().all(|d| d.position.is_some()), "and where");
+            (false, rejected.student)
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
-    // As one JSON document: a student and a school.
-    if let Ok(document) = load::parse_json(Path::new("s.json"), data.to_vec(), 1) {
-        let mut checker = StudentChecker::new(&SCHOOL, &SCHEMAS, &Default::default());
-        let checked = checker.check(&document);
-        assert!(checked.diagnostics.iter().all(|d| d.position.is_some()));
-        let _ = validate::school(&document, &SCHEMAS);
+    // As one JSON document: a student and a school. A repeated key or an inexact number is
+    // refused with its place.
+    match load::parse_json(Path::new("s.json"), data.to_vec(), 1) {
+        Ok(document) => {
+            let mut checker = StudentChecker::new(&SCHOOL, &SCHEMAS, &Default::default());
+            check(Ok(document.clone()), &mut checker);
+            let _ = validate::school(&document, &SCHEMAS);
+        }
+        Err(problems) => assert!(!problems.is_empty() && problems.iter().all(|d| d.position.is_some())),
     }
-    // As JSON Lines and as CSV, through the same reader the command uses.
-    let dir = std::env::temp_dir().join(format!("mastery-fuzz-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    for (name, kind) in [("s.jsonl", SourceKind::JsonLines), ("s.csv", SourceKind::Csv)] {
-        let path = dir.join(name);
-        std::fs::write(&path, data).unwrap();
-        let mut checker = StudentChecker::new(&SCHOOL, &SCHEMAS, &Default::default());
-        load::read_source(&Source { path, kind }, &CsvSettings::default(), |record| {
-            if let Ok(document) = record {
-                let _ = checker.check(&document);
-            }
-        })
-        .unwrap();
-    }
+    // As JSON Lines, from the bytes.
+    let mut checker = StudentChecker::new(&SCHOOL, &SCHEMAS, &Default::default());
+    load::jsonl::read_json_lines(Path::new("s.jsonl"), data, &mut |record| {
+        check(record, &mut checker);
+    })
+    .expect("reading from memory cannot fail");
+    // As a CSV export: no student is both built and refused.
+    let mut checker = StudentChecker::new(&SCHOOL, &SCHEMAS, &Default::default());
+    let (mut built, mut refused) = (BTreeSet::new(), BTreeSet::new());
+    load::csv::read_csv(Path::new("s.csv"), data.to_vec(), &CsvSettings::default(), &mut |record| {
+        match check(record, &mut checker) {
+            (true, Some(id)) => assert!(built.insert(id), "a student is built once"),
+            (false, Some(id)) => assert!(refused.insert(id), "a student is refused once"),
+            _ => {}
+        }
+    });
+    assert!(built.is_disjoint(&refused), "a refused student is never built");
 });

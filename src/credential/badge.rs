@@ -126,8 +126,11 @@ fn itxt_keyword(data: &[u8]) -> Option<&[u8]> {
     data.iter().position(|b| *b == 0).map(|end| &data[..end])
 }
 
-/// The chunks of a PNG file, as (type, data), checking their lengths and checksums.
-fn png_chunks(png: &[u8]) -> Result<Vec<(&[u8], &[u8])>, BakeError> {
+/// A chunk of a PNG file: its type and its data.
+type Chunk<'a> = (&'a [u8], &'a [u8]);
+
+/// The chunks of a PNG file, checking their lengths and checksums.
+fn png_chunks(png: &[u8]) -> Result<Vec<Chunk<'_>>, BakeError> {
     let mut rest = png.strip_prefix(PNG_SIGNATURE).ok_or_else(|| BakeError("not a PNG file".into()))?;
     let mut chunks = Vec::new();
     while !rest.is_empty() {

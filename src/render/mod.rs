@@ -27,6 +27,8 @@ use typst_layout::PagedDocument;
 use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::load::TemplateFile;
+
+pub mod worker;
 use crate::transcript::Transcript;
 
 /// The virtual path at which a template finds the transcript data.
@@ -36,9 +38,9 @@ pub const MAIN_FILE: &str = "transcript.typ";
 
 /// The default template, compiled into the binary.
 const EMBEDDED_TEMPLATE: &[(&str, &[u8])] = &[
-    ("transcript.typ", include_bytes!("../templates/default/transcript.typ")),
-    ("locale/en.json", include_bytes!("../templates/default/locale/en.json")),
-    ("locale/es.json", include_bytes!("../templates/default/locale/es.json")),
+    ("transcript.typ", include_bytes!("../../templates/default/transcript.typ")),
+    ("locale/en.json", include_bytes!("../../templates/default/locale/en.json")),
+    ("locale/es.json", include_bytes!("../../templates/default/locale/es.json")),
 ];
 
 /// The default template's files.
@@ -51,9 +53,9 @@ pub const BADGE_FILE: &str = "badge.typ";
 
 /// The badge design, with the default template's labels.
 const BADGE_TEMPLATE: &[(&str, &[u8])] = &[
-    ("badge.typ", include_bytes!("../templates/badge/badge.typ")),
-    ("locale/en.json", include_bytes!("../templates/default/locale/en.json")),
-    ("locale/es.json", include_bytes!("../templates/default/locale/es.json")),
+    ("badge.typ", include_bytes!("../../templates/badge/badge.typ")),
+    ("locale/en.json", include_bytes!("../../templates/default/locale/en.json")),
+    ("locale/es.json", include_bytes!("../../templates/default/locale/es.json")),
 ];
 
 fn files(list: &[(&str, &[u8])]) -> Vec<TemplateFile> {
@@ -91,8 +93,20 @@ const COMMON_CODE_POINTS: u32 = 8192;
 static EMBEDDED_FONTS: LazyLock<Vec<Font>> =
     LazyLock::new(|| typst_kit::fonts::embedded().map(|(font, _)| font).collect());
 
+/// The files a template was built from, as they were read: what a render worker process
+/// receives to build the same template.
+#[derive(Debug, Clone)]
+pub struct TemplateSource {
+    pub files: Vec<TemplateFile>,
+    /// Font files from outside the template (`--font-path`).
+    pub fonts: Vec<Vec<u8>>,
+    /// The file compilation starts from.
+    pub main: String,
+}
+
 /// A template loaded into memory with its fonts; build once, render many transcripts.
 pub struct Template {
+    source: std::sync::Arc<TemplateSource>,
     library: LazyHash<Library>,
     book: LazyHash<FontBook>,
     fonts: Vec<Font>,
@@ -119,6 +133,11 @@ impl Template {
 
     /// A template that starts from `main` rather than `transcript.typ`.
     pub fn with_main(files: Vec<TemplateFile>, extra_fonts: Vec<Vec<u8>>, main: &str) -> Result<Template, RenderError> {
+        let source = std::sync::Arc::new(TemplateSource {
+            files: files.clone(),
+            fonts: extra_fonts.clone(),
+            main: main.to_string(),
+        });
         let mut fonts: Vec<Font> = EMBEDDED_FONTS.clone();
         let mut file_map = HashMap::new();
         let mut sources = HashMap::new();
@@ -148,6 +167,7 @@ impl Template {
             .map(|c| char::from_u32(c).is_some_and(|c| fonts.iter().any(|f| f.info().coverage.contains(c as u32))))
             .collect();
         Ok(Template {
+            source,
             common_coverage,
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
@@ -157,6 +177,11 @@ impl Template {
             main: main_id,
             data: project_id(DATA_PATH).expect("a valid path"),
         })
+    }
+
+    /// What the template was built from.
+    pub fn source(&self) -> &std::sync::Arc<TemplateSource> {
+        &self.source
     }
 
     /// The default template.
@@ -242,11 +267,32 @@ fn invisible(c: char) -> bool {
 
 /// A file besides the template and the data that a transcript brings into the world: the
 /// school's logo.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
     /// Its virtual path, such as "/school-logo.png".
     pub path: String,
     pub bytes: Vec<u8>,
+}
+
+/// Whether typst can draw an image file: a PNG, JPEG or SVG the template would show. The
+/// reason when it cannot, such as a broken SVG.
+pub fn check_image(bytes: &[u8], extension: &str) -> Result<(), String> {
+    use typst::visualize::{ExchangeFormat, RasterImage};
+    let result = match extension.to_ascii_lowercase().as_str() {
+        // typst reads SVG with usvg: the same parser, with its own wording of the problem.
+        "svg" => {
+            resvg::usvg::Tree::from_data(bytes, &resvg::usvg::Options::default()).map(|_| ()).map_err(|e| e.to_string())
+        }
+        "png" => {
+            RasterImage::plain(Bytes::new(bytes.to_vec()), ExchangeFormat::Png).map(|_| ()).map_err(|e| e.to_string())
+        }
+        "jpg" | "jpeg" => {
+            RasterImage::plain(Bytes::new(bytes.to_vec()), ExchangeFormat::Jpg).map(|_| ()).map_err(|e| e.to_string())
+        }
+        other => Err(format!("{other} is not an image format the template can show")),
+    };
+    typst::comemo::evict(0);
+    result
 }
 
 /// The virtual path under which a logo with this file extension is served.
@@ -356,12 +402,42 @@ fn compile<'a>(
     Ok((document, world))
 }
 
+/// Everything one PDF is made from, as plain bytes and text: what a render worker process
+/// receives ([`worker`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PdfJob {
+    /// The transcript as the JSON the template reads at `/data.json`.
+    pub data: Vec<u8>,
+    /// The document's permanent id (the PDF's `/ID`): the transcript's credential id.
+    pub ident: String,
+    /// YYYY-MM-DD: the document's date, and what the template's clock reads.
+    pub date: String,
+    pub attachments: Vec<Attachment>,
+}
+
+impl PdfJob {
+    /// The job of rendering `transcript`, with its logo.
+    pub fn of(transcript: &Transcript, attachments: &[Attachment]) -> PdfJob {
+        PdfJob {
+            data: data_json(transcript),
+            ident: transcript.verification.credential_id.clone(),
+            date: transcript.issue_date.clone(),
+            attachments: attachments.to_vec(),
+        }
+    }
+}
+
 /// Renders one transcript into PDF/A-3b and PDF/UA-1 bytes, with the data attached.
 pub fn pdf(template: &Template, transcript: &Transcript, attachments: &[Attachment]) -> Result<Vec<u8>, RenderError> {
-    let today = typst_date(&transcript.issue_date)?;
-    let (document, world) = compile(template, data_json(transcript), attachments, today)?;
+    render_pdf(template, &PdfJob::of(transcript, attachments))
+}
+
+/// Renders a PDF job in this process.
+pub fn render_pdf(template: &Template, job: &PdfJob) -> Result<Vec<u8>, RenderError> {
+    let today = typst_date(&job.date)?;
+    let (document, world) = compile(template, job.data.clone(), &job.attachments, today)?;
     let pdf_options = PdfOptions {
-        ident: Smart::Custom(transcript.verification.credential_id.clone()),
+        ident: Smart::Custom(job.ident.clone()),
         creator: Smart::Custom(Some(format!("mastery {}", env!("CARGO_PKG_VERSION")))),
         timestamp: Some(Timestamp::new_utc(today)),
         standards: PdfStandards::new(&[PdfStandard::A_3b, PdfStandard::Ua_1])

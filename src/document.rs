@@ -1,0 +1,119 @@
+//! A record and where its values stand in its file. Loading makes documents; validation and
+//! every later message place problems in them, by JSON Pointer, at a line and column of the
+//! JSON text or at the CSV cell a value came from.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use jsonc_parser::ast;
+use jsonc_parser::common::Ranged;
+use serde_json::Value;
+
+use crate::diag::{Diagnostic, Position, Severity};
+
+/// One record as JSON, with its origin for locating problems in it.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The file it came from, as the user would type it (the school folder joined with the
+    /// file name).
+    pub path: PathBuf,
+    pub value: Value,
+    pub origin: Origin,
+    /// Warnings found while reading it, such as an evidence row exported twice.
+    pub notes: Vec<Diagnostic>,
+}
+
+/// Where a document's values stand in its file.
+#[derive(Debug, Clone)]
+pub enum Origin {
+    /// JSON text. For a JSON Lines record, `first_line` is the line of the file it is on.
+    Json { text: String, first_line: usize },
+    /// CSV rows: for each JSON Pointer of the built record, the line and column it came from.
+    Csv { cells: BTreeMap<String, Cell> },
+}
+
+/// A place in a CSV file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    pub line: usize,
+    /// The header of the column, or `None` for the whole row.
+    pub column: Option<String>,
+}
+
+impl Document {
+    /// A diagnostic about the value at `pointer` (with `key`, about its property name).
+    pub fn diagnostic(&self, severity: Severity, pointer: &str, key: bool, message: impl Into<String>) -> Diagnostic {
+        let mut diagnostic = Diagnostic::error(&self.path, message).pointer(pointer);
+        diagnostic.severity = severity;
+        match &self.origin {
+            Origin::Json { text, first_line } => {
+                let position = locate(text, pointer, key).unwrap_or(Position { line: 1, column: 1, start: 0, end: 0 });
+                diagnostic.in_text(text, position, *first_line)
+            }
+            Origin::Csv { cells } => {
+                // The value itself, or the nearest enclosing value that came from a cell.
+                let mut search = pointer;
+                loop {
+                    if let Some(cell) = cells.get(search) {
+                        let mut diagnostic = diagnostic.at(Position { line: cell.line, column: 0, start: 0, end: 0 });
+                        diagnostic.column_name = cell.column.clone();
+                        return diagnostic;
+                    }
+                    match search.rfind('/') {
+                        Some(cut) => search = &search[..cut],
+                        None => return diagnostic,
+                    }
+                }
+            }
+        }
+    }
+
+    pub fn error(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        self.diagnostic(Severity::Error, pointer, false, message)
+    }
+
+    pub fn warning(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
+        self.diagnostic(Severity::Warning, pointer, false, message)
+    }
+}
+
+/// Finds the value (or, with `key`, the property name) at a JSON Pointer in `text`.
+pub fn locate(text: &str, pointer: &str, key: bool) -> Option<Position> {
+    let parsed = jsonc_parser::parse_to_ast(text, &Default::default(), &Default::default()).ok()?;
+    let mut value = parsed.value?;
+    let mut range = value.range();
+    if !pointer.is_empty() {
+        for token in pointer.strip_prefix('/')?.split('/') {
+            let token = token.replace("~1", "/").replace("~0", "~");
+            value = match value {
+                ast::Value::Object(object) => {
+                    let property = object.properties.into_iter().find(|p| p.name.as_str() == token)?;
+                    range = if key { property.name.range() } else { property.value.range() };
+                    property.value
+                }
+                ast::Value::Array(array) => {
+                    let element = array.elements.into_iter().nth(token.parse().ok()?)?;
+                    range = element.range();
+                    element
+                }
+                _ => return None,
+            };
+        }
+    }
+    Some(Position::of_range(text, range.start, range.end))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locates_values_and_keys_by_pointer() {
+        let text = "{\n  \"a\": [1, {\"b~/c\": true}],\n  \"é\": \"x\"\n}";
+        let value = locate(text, "/a/1/b~0~1c", false).unwrap();
+        assert_eq!((value.line, value.column), (2, 21));
+        let key = locate(text, "/é", true).unwrap();
+        assert_eq!((key.line, key.column), (3, 3));
+        assert_eq!(locate(text, "/missing", false), None);
+    }
+}

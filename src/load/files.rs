@@ -1,0 +1,130 @@
+//! The files around the records: the school's logo, a template folder, font folders.
+
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use super::{MAX_RECORD_BYTES, with_path};
+use crate::diag::Diagnostic;
+use crate::document::Document;
+
+/// A file of a template: its path inside the template's world (from the template folder, with
+/// `/` separators) and its bytes.
+#[derive(Debug, Clone)]
+pub struct TemplateFile {
+    pub path: String,
+    pub bytes: Vec<u8>,
+}
+
+/// A file that is not JSON, such as the school's logo.
+#[derive(Debug, Clone)]
+pub struct Asset {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads the logo named in `school.json`, which must be a regular file inside the school
+/// folder (not a link) of at most [`MAX_RECORD_BYTES`].
+pub(super) fn read_logo(dir: &Path, school: &Document, diagnostics: &mut Vec<Diagnostic>) -> io::Result<Option<Asset>> {
+    let Some(name) = school.value.pointer("/profile/logo").and_then(|v| v.as_str()) else {
+        return Ok(None);
+    };
+    let mut problem =
+        |message: String, hint: &str| diagnostics.push(school.error("/profile/logo", message).hint(hint.to_string()));
+    let relative = Path::new(name);
+    if relative.is_absolute() || relative.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+        problem(
+            format!("logo path \"{name}\" leaves the school folder"),
+            "give a path inside the school folder, such as \"logo.png\"",
+        );
+        return Ok(None);
+    }
+    let path = dir.join(relative);
+    let extension = relative.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+    if !matches!(extension.as_str(), "png" | "jpg" | "jpeg" | "svg") {
+        problem(format!("logo \"{name}\" is not a PNG, JPEG or SVG file"), "convert the logo to PNG or SVG");
+        return Ok(None);
+    }
+    match fs::symlink_metadata(&path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            problem(
+                format!("logo file \"{name}\" is a symbolic link; mastery reads only the school folder's own files"),
+                "copy the logo into the school folder",
+            );
+            Ok(None)
+        }
+        Ok(meta) if meta.is_file() && meta.len() > MAX_RECORD_BYTES => {
+            problem(
+                format!("logo file \"{name}\" is larger than 16 MB"),
+                "use a smaller image: a logo prints an inch wide",
+            );
+            Ok(None)
+        }
+        Ok(meta) if meta.is_file() => {
+            let mut bytes = Vec::new();
+            fs::File::open(&path)
+                .and_then(|file| file.take(MAX_RECORD_BYTES).read_to_end(&mut bytes))
+                .map_err(|e| with_path(e, &path))?;
+            Ok(Some(Asset { path, bytes }))
+        }
+        _ => {
+            problem(
+                format!("logo file \"{name}\" does not exist in the school folder"),
+                "put the logo file in the school folder, or remove \"logo\" from the profile",
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Reads a template folder for `--template`: every regular file under `dir`, by its path
+/// relative to `dir` with `/` separators. Symbolic links are skipped, so a template cannot
+/// reach outside its folder through one.
+pub fn template_dir(dir: &Path) -> io::Result<Vec<TemplateFile>> {
+    let mut files = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in fs::read_dir(&folder).map_err(|e| with_path(e, &folder))? {
+            let path = entry.map_err(|e| with_path(e, &folder))?.path();
+            let kind = fs::symlink_metadata(&path).map_err(|e| with_path(e, &path))?.file_type();
+            if kind.is_dir() {
+                pending.push(path);
+            } else if kind.is_file() {
+                let relative = path.strip_prefix(dir).expect("found under dir");
+                let name = relative.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                files.push(TemplateFile { path: name, bytes: fs::read(&path).map_err(|e| with_path(e, &path))? });
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
+/// Reads every font file (`.ttf`, `.otf`, `.ttc`, `.otc`) in the given folders, for
+/// `--font-path`.
+pub fn font_files(dirs: &[PathBuf]) -> io::Result<Vec<Vec<u8>>> {
+    let mut fonts = Vec::new();
+    for dir in dirs {
+        for file in template_dir(dir)? {
+            let lower = file.path.to_ascii_lowercase();
+            if [".ttf", ".otf", ".ttc", ".otc"].iter().any(|ext| lower.ends_with(ext)) {
+                fonts.push(file.bytes);
+            }
+        }
+    }
+    Ok(fonts)
+}
+
+/// Reads a file that may not exist yet, such as the manifest of an earlier build.
+pub fn optional_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    match fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(with_path(error, path)),
+    }
+}
+
+/// Reads any file the user named on the command line.
+pub fn file(path: &Path) -> io::Result<Vec<u8>> {
+    fs::read(path).map_err(|e| with_path(e, path))
+}

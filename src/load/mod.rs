@@ -1,0 +1,260 @@
+//! Stage 1, load: read a school folder and turn each student's record into a JSON document.
+//!
+//! A school folder holds `school.json`, the files it names (the logo), and a `students/`
+//! folder whose files may mix three kinds of source:
+//! - `*.json`: one student per file ([`json`]);
+//! - `*.jsonl`: JSON Lines, one student per line, read as a stream ([`jsonl`]);
+//! - `*.csv`: an export from a student information system, one row per evidence score; the
+//!   rows of each student become one record ([`csv`]; see [`crate::model::CsvSettings`] for the
+//!   column mapping).
+//!
+//! Every record becomes a [`Document`]: a JSON value plus what is needed to say where in the
+//! file any part of it came from. Bad bytes or syntax are diagnostics; only a folder or file that
+//! cannot be read at all is an [`io::Error`]. The parsers work on bytes or readers, so that
+//! anything (the fuzz target, the console's upload check) can use them without a file; this
+//! module and [`files`] are the only code that reads the file system.
+
+pub mod csv;
+pub mod files;
+pub mod json;
+pub mod jsonl;
+
+use std::fs;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+
+pub use self::files::{Asset, TemplateFile, file, font_files, optional_file, template_dir};
+pub use self::json::parse_json;
+use crate::diag::{Checked, Diagnostic, Position};
+pub use crate::document::{Cell, Document, Origin, locate};
+use crate::model::CsvSettings;
+
+/// The largest single record accepted (a JSON file, or one line of a JSON Lines file): far
+/// above any real student record.
+pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The largest CSV export accepted: its rows are grouped by student in memory.
+pub const MAX_CSV_BYTES: u64 = 1024 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Json,
+    JsonLines,
+    Csv,
+}
+
+/// A file of student records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Source {
+    pub path: PathBuf,
+    pub kind: SourceKind,
+}
+
+/// A school folder: `school.json` parsed, its logo read, and its student files listed.
+#[derive(Debug, Clone)]
+pub struct SchoolFolder {
+    pub dir: PathBuf,
+    /// `None` when `school.json` could not be parsed (a diagnostic says why).
+    pub school: Option<Document>,
+    pub logo: Option<Asset>,
+    /// Student files in name order, so every run reads them in the same order.
+    pub sources: Vec<Source>,
+}
+
+/// A record that could not be read, or a student left out at reading, with why.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// The student's id, when it is known (a CSV student whose rows disagree).
+    pub student: Option<String>,
+    /// At least one error.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Rejected {
+    /// A rejection for one problem, of no known student.
+    pub fn of(diagnostic: Diagnostic) -> Rejected {
+        Rejected { student: None, diagnostics: vec![diagnostic] }
+    }
+
+    /// A rejection for these problems, of no known student.
+    pub fn unknown(diagnostics: Vec<Diagnostic>) -> Rejected {
+        Rejected { student: None, diagnostics }
+    }
+}
+
+/// One record read from a source: a document, or why there is none.
+pub type Record = Result<Document, Rejected>;
+
+fn with_path(error: io::Error, path: &Path) -> io::Error {
+    io::Error::new(error.kind(), format!("cannot read {}: {error}", path.display()))
+}
+
+fn refused(kind: io::ErrorKind, message: String) -> io::Error {
+    io::Error::new(kind, message)
+}
+
+/// Whether `path` (a link or not) leads outside `dir`.
+fn leaves(dir: &Path, path: &Path) -> bool {
+    match (fs::canonicalize(dir), fs::canonicalize(path)) {
+        (Ok(dir), Ok(target)) => !target.starts_with(dir),
+        _ => false,
+    }
+}
+
+/// Reads `school.json` and the logo, and lists the student files. A folder without
+/// `school.json` or `students/` is an error, as is either one leading out of the folder.
+pub fn load(dir: &Path) -> io::Result<Checked<SchoolFolder>> {
+    let mut diagnostics = Vec::new();
+    let meta = fs::metadata(dir).map_err(|e| with_path(e, dir))?;
+    if !meta.is_dir() {
+        return Err(refused(io::ErrorKind::NotADirectory, format!("{} is not a folder", dir.display())));
+    }
+    let school_path = dir.join("school.json");
+    if !school_path.is_file() {
+        return Err(refused(
+            io::ErrorKind::NotFound,
+            format!("{} has no school.json; a school folder holds school.json and a students/ folder", dir.display()),
+        ));
+    }
+    if leaves(dir, &school_path) {
+        return Err(refused(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is a link out of the school folder; mastery reads only the folder's own files",
+                school_path.display()
+            ),
+        ));
+    }
+    let school = read_json_file(&school_path, &mut diagnostics)?;
+    let logo = match &school {
+        Some(document) => files::read_logo(dir, document, &mut diagnostics)?,
+        None => None,
+    };
+
+    let students_dir = dir.join("students");
+    if !students_dir.is_dir() {
+        let what =
+            if students_dir.exists() { "a students file, not a students/ folder" } else { "no students/ folder" };
+        return Err(refused(
+            io::ErrorKind::NotFound,
+            format!(
+                "{} has {what}; put the student records in students/: one .json file per student, .jsonl files or .csv exports",
+                dir.display()
+            ),
+        ));
+    }
+    if leaves(dir, &students_dir) {
+        return Err(refused(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "{} is a link out of the school folder; mastery reads only the folder's own files",
+                students_dir.display()
+            ),
+        ));
+    }
+    let mut sources = Vec::new();
+    for entry in fs::read_dir(&students_dir).map_err(|e| with_path(e, &students_dir))? {
+        let path = entry.map_err(|e| with_path(e, &students_dir))?.path();
+        let kind = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            Some("json") => SourceKind::Json,
+            Some("jsonl") => SourceKind::JsonLines,
+            Some("csv") => SourceKind::Csv,
+            _ => continue,
+        };
+        if !path.is_file() {
+            continue;
+        }
+        if leaves(dir, &path) {
+            let target = fs::read_link(&path).map(|t| t.display().to_string()).unwrap_or_default();
+            diagnostics.push(
+                Diagnostic::error(
+                    &path,
+                    format!("this file is a link to {target}, outside the school folder, so it is not read"),
+                )
+                .at(Position { line: 1, column: 1, start: 0, end: 0 })
+                .hint("copy the records into the school folder instead of linking to them"),
+            );
+            continue;
+        }
+        sources.push(Source { path, kind });
+    }
+    sources.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Checked::new(SchoolFolder { dir: dir.to_path_buf(), school, logo, sources }, diagnostics))
+}
+
+/// Reads the records of one student file and hands each to `each`, in file order. JSON Lines
+/// files are read line by line, never whole. `csv` maps the columns of CSV files.
+pub fn read_source(source: &Source, csv: &CsvSettings, mut each: impl FnMut(Record)) -> io::Result<()> {
+    let path = &source.path;
+    match source.kind {
+        SourceKind::Json => {
+            let mut diagnostics = Vec::new();
+            match read_json_file(path, &mut diagnostics)? {
+                Some(document) => each(Ok(document)),
+                None => each(Err(Rejected::unknown(diagnostics))),
+            }
+        }
+        SourceKind::JsonLines => {
+            let reader = BufReader::new(fs::File::open(path).map_err(|e| with_path(e, path))?);
+            jsonl::read_json_lines(path, reader, &mut each)?;
+        }
+        SourceKind::Csv => {
+            let mut bytes = Vec::new();
+            let file = fs::File::open(path).map_err(|e| with_path(e, path))?;
+            file.take(MAX_CSV_BYTES + 1).read_to_end(&mut bytes).map_err(|e| with_path(e, path))?;
+            if bytes.len() as u64 > MAX_CSV_BYTES {
+                each(Err(Rejected::of(
+                    Diagnostic::error(path, "file is larger than 1 GB")
+                        .at(Position { line: 1, column: 1, start: 0, end: 0 })
+                        .hint("split the export into several files, by grade or by section"),
+                )));
+            } else {
+                csv::read_csv(path, bytes, csv, &mut each);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads and parses one JSON file. A file whose bytes or syntax are wrong gives diagnostics
+/// and `None`; only a file that cannot be read at all is an error.
+fn read_json_file(path: &Path, diagnostics: &mut Vec<Diagnostic>) -> io::Result<Option<Document>> {
+    let file = fs::File::open(path).map_err(|e| with_path(e, path))?;
+    let mut bytes = Vec::new();
+    file.take(MAX_RECORD_BYTES + 1).read_to_end(&mut bytes).map_err(|e| with_path(e, path))?;
+    if bytes.len() as u64 > MAX_RECORD_BYTES {
+        diagnostics.push(too_large(path, None));
+        return Ok(None);
+    }
+    Ok(parse_json(path, bytes, 1).map_err(|found| diagnostics.extend(found)).ok())
+}
+
+fn too_large(path: &Path, line: Option<usize>) -> Diagnostic {
+    let what = if line.is_some() { "record" } else { "file" };
+    let diagnostic = Diagnostic::error(path, format!("{what} is larger than {} MB, far beyond any student record", MAX_RECORD_BYTES / (1024 * 1024)))
+        .hint("a student's record is usually a few kilobytes; check that this is the right file, or split it into one record per student");
+    diagnostic.at(Position { line: line.unwrap_or(1), column: 1, start: 0, end: 0 })
+}
+
+/// How many records the sources hold, for a progress bar: one per JSON file, one per
+/// non-blank line of a JSON Lines file. `None` when a CSV file makes it unknown without
+/// reading it whole.
+pub fn count_records(sources: &[Source]) -> io::Result<Option<u64>> {
+    let mut count = 0;
+    for source in sources {
+        match source.kind {
+            SourceKind::Json => count += 1,
+            SourceKind::Csv => return Ok(None),
+            SourceKind::JsonLines => {
+                let reader = BufReader::new(fs::File::open(&source.path).map_err(|e| with_path(e, &source.path))?);
+                for line in reader.split(b'\n') {
+                    let line = line.map_err(|e| with_path(e, &source.path))?;
+                    if !line.iter().all(u8::is_ascii_whitespace) {
+                        count += 1;
+                    }
+                }
+            }
+        }
+    }
+    Ok(Some(count))
+}
