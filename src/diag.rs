@@ -130,6 +130,12 @@ impl Diagnostic {
         self
     }
 
+    /// Sets the hint of a diagnostic already in a list.
+    pub fn set_hint(&mut self, hint: impl Into<String>) -> &mut Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
