@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::decimal::{Amount, Fixed};
 use crate::model::{
     AttestationRule, AttestationStatus, Credit, CreditLevel, DisclosureProfile, Equivalency, Method, ModeTie, Scale,
     School, Student, WindowStat, WorkSampleDisclosure,
@@ -175,7 +176,7 @@ fn amount(value: Decimal) -> String {
 pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions) -> Transcript {
     let scale = &school.scale;
     let digits = scale_digits(scale);
-    let level_text = |value: Decimal| fixed(value, digits);
+    let level_text = |value: Decimal| Fixed::new(value, digits);
 
     let areas: Vec<AreaResult> = school
         .framework
@@ -193,12 +194,9 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
             let earned = tally(school, &credits, |c| c.status.counts());
             let offered = tally(school, &credits, |_| true);
             let earned_value: Decimal = credit_values(school, &credits, |c| c.status.counts());
-            let below_minimum = requirement.and_then(|r| r.min_level).is_some_and(|min| {
-                credits
-                    .iter()
-                    .filter_map(|c| c.level.as_ref())
-                    .any(|level| level.parse::<Decimal>().unwrap_or(min) < min)
-            });
+            let below_minimum = requirement
+                .and_then(|r| r.min_level)
+                .is_some_and(|min| credits.iter().filter_map(|c| c.level.as_ref()).any(|level| level.value() < min));
             let met = requirement.is_none_or(|r| earned_value >= r.credits) && !below_minimum;
             let target = requirement
                 .map(|r| r.credits)
@@ -211,10 +209,10 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
                 description: area.description.clone(),
                 earned,
                 offered,
-                required: requirement.map(|r| amount(r.credits)),
+                required: requirement.map(|r| Amount::new(r.credits)),
                 min_level: requirement.and_then(|r| r.min_level).map(level_text),
                 met,
-                progress: fixed(progress, 2),
+                progress: Fixed::new(progress, 2),
                 credits,
             }
         })
@@ -255,7 +253,7 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
                 .collect(),
             threshold: level_text(scale.mastery_threshold),
             threshold_label: scale.label_for(scale.mastery_threshold).map(|l| l.label.clone()).unwrap_or_default(),
-            step: amount(scale.step),
+            step: Amount::new(scale.step),
             min: level_text(scale.min()),
             max: level_text(scale.max()),
         },
@@ -468,10 +466,10 @@ fn credit_result(
         title: credit.title.clone(),
         description: credit.description.clone(),
         tier: credit.level,
-        value: amount(credit.value),
+        value: Amount::new(credit.value),
         uri: credit.uri.clone(),
         status,
-        level: level.map(|l| fixed(l, digits)),
+        level: level.map(|l| Fixed::new(l, digits)),
         level_label: level.and_then(|l| scale.label_for(l)).map(|l| l.label.clone()),
         date_earned,
         validated_by,
@@ -493,8 +491,8 @@ fn credit_result(
                 .map(|(position, e)| EvidenceBlock {
                     position,
                     date: e.date.to_string(),
-                    score: fixed(e.score, digits),
-                    weight: amount(e.weight),
+                    score: Fixed::new(e.score, digits),
+                    weight: Amount::new(e.weight),
                     counted: !e.weight.is_zero(),
                     assessor: e.assessor.clone(),
                     work_sample: e.work_sample.clone(),
@@ -506,11 +504,11 @@ fn credit_result(
                 .map(|s| StepBlock {
                     label: s.label.clone(),
                     formula: s.formula.clone(),
-                    value: fixed(s.value, STEP_DIGITS),
+                    value: Fixed::new(s.value, STEP_DIGITS),
                 })
                 .collect(),
-            raw: raw.map(|r| fixed(r, 2)),
-            rounded: level.map(|l| fixed(l, digits)),
+            raw: raw.map(|r| Fixed::new(r, 2)),
+            rounded: level.map(|l| Fixed::new(l, digits)),
             no_level_reason,
             no_level,
         },
@@ -553,9 +551,9 @@ fn tally_refs(school: &School, credits: &[&CreditResult], keep: impl Fn(&CreditR
     Tally {
         foundational,
         advanced,
-        value: amount(foundational_value + advanced_value),
-        foundational_value: amount(foundational_value),
-        advanced_value: amount(advanced_value),
+        value: Amount::new(foundational_value + advanced_value),
+        foundational_value: Amount::new(foundational_value),
+        advanced_value: Amount::new(advanced_value),
     }
 }
 
@@ -583,22 +581,22 @@ fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_da
             let short = requirement.credits - earned;
             missing.push(Shortfall::AreaCredits {
                 area: area.title.clone(),
-                earned: amount(earned),
-                required: amount(requirement.credits),
-                needed: amount(short),
+                earned: Amount::new(earned),
+                required: Amount::new(requirement.credits),
+                needed: Amount::new(short),
             });
             reachable &= earned_in(area, &started) >= short;
         }
         if let Some(min) = requirement.min_level {
             for credit in &area.credits {
-                if let Some(level) = credit.level.as_ref().and_then(|l| l.parse::<Decimal>().ok())
-                    && level < min
+                if let Some(level) = credit.level
+                    && level.value() < min
                 {
                     missing.push(Shortfall::AreaMinimum {
                         area: area.title.clone(),
                         credit: credit.title.clone(),
-                        level: credit.level.clone().unwrap_or_default(),
-                        minimum: amount(min),
+                        level,
+                        minimum: Amount::new(min),
                     });
                 }
             }
@@ -613,9 +611,9 @@ fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_da
     if total_earned < requirements.total_credits {
         let short = requirements.total_credits - total_earned;
         missing.push(Shortfall::TotalCredits {
-            earned: amount(total_earned),
-            required: amount(requirements.total_credits),
-            needed: amount(short),
+            earned: Amount::new(total_earned),
+            required: Amount::new(requirements.total_credits),
+            needed: Amount::new(short),
         });
         reachable &= sum(&started) >= short;
     }
@@ -623,9 +621,9 @@ fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_da
     if advanced_earned < requirements.advanced_credits {
         let short = requirements.advanced_credits - advanced_earned;
         missing.push(Shortfall::AdvancedCredits {
-            earned: amount(advanced_earned),
-            required: amount(requirements.advanced_credits),
-            needed: amount(short),
+            earned: Amount::new(advanced_earned),
+            required: Amount::new(requirements.advanced_credits),
+            needed: Amount::new(short),
         });
         reachable &= sum(&|c| started(c) && c.tier == CreditLevel::Advanced) >= short;
     }
@@ -649,10 +647,10 @@ fn graduation(school: &School, student: &Student, areas: &[AreaResult], issue_da
     };
     GraduationResult {
         status,
-        total_required: amount(requirements.total_credits),
-        total_earned: amount(total_earned),
-        advanced_required: amount(requirements.advanced_credits),
-        advanced_earned: amount(advanced_earned),
+        total_required: Amount::new(requirements.total_credits),
+        total_earned: Amount::new(total_earned),
+        advanced_required: Amount::new(requirements.advanced_credits),
+        advanced_earned: Amount::new(advanced_earned),
         required_credits,
         missing: missing.iter().map(ToString::to_string).collect(),
         shortfalls: missing,
@@ -672,24 +670,24 @@ pub fn equivalent_value(table: &Equivalency, level: Decimal) -> Option<Decimal> 
 }
 
 fn equivalency(table: &Equivalency, credits: &[&CreditResult], digits: u32) -> EquivalencyResult {
-    let levels: Vec<Decimal> = credits.iter().filter_map(|c| c.level.as_ref()?.parse().ok()).collect();
+    let levels: Vec<Decimal> = credits.iter().filter_map(|c| c.level.map(|l| l.value())).collect();
     let mean = (!levels.is_empty()).then(|| levels.iter().copied().sum::<Decimal>() / Decimal::from(levels.len()));
     EquivalencyResult {
         label: table.label.clone(),
         explanation: table.explanation.clone(),
-        mean_level: mean.map(|m| fixed(m, 2)),
+        mean_level: mean.map(|m| Fixed::new(m, 2)),
         value: mean
             .and_then(|m| equivalent_value(table, m.round_dp_with_strategy(2, RoundingStrategy::MidpointAwayFromZero)))
-            .map(|v| fixed(v, table.digits)),
+            .map(|v| Fixed::new(v, table.digits)),
         on_first_page: table.on_first_page,
         table: table
             .table
             .iter()
             .map(|r| EquivalencyRowBlock {
-                from: fixed(r.from, digits.max(2)),
-                to: fixed(r.to, digits.max(2)),
-                value_from: fixed(r.value_from, table.digits),
-                value_to: r.value_to.map(|v| fixed(v, table.digits)),
+                from: Fixed::new(r.from, digits.max(2)),
+                to: Fixed::new(r.to, digits.max(2)),
+                value_from: Fixed::new(r.value_from, table.digits),
+                value_to: r.value_to.map(|v| Fixed::new(v, table.digits)),
             })
             .collect(),
     }

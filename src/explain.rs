@@ -7,6 +7,7 @@
 
 use std::fmt::Write;
 
+use crate::decimal::Fixed;
 use crate::model::{AttestationStatus, CreditLevel};
 use crate::transcript::{CreditResult, CreditStatus, GraduationStatus, Transcript};
 
@@ -41,7 +42,7 @@ pub fn explain(transcript: &Transcript, credit: Option<&str>) -> Option<String> 
     (found || credit.is_none()).then_some(out)
 }
 
-fn credit_text(out: &mut String, area: &str, credit: &CreditResult, threshold: &str) {
+fn credit_text(out: &mut String, area: &str, credit: &CreditResult, threshold: &Fixed) {
     let calculation = &credit.calculation;
     let tier = match credit.tier {
         CreditLevel::Foundational => "foundational",
@@ -63,7 +64,7 @@ fn credit_text(out: &mut String, area: &str, credit: &CreditResult, threshold: &
         for evidence in &calculation.evidence {
             let position = evidence.position.map_or_else(|| "--".to_string(), |i| format!("s{i}"));
             let mut line = format!("    {position:<3} {}  score {}", evidence.date, evidence.score);
-            if evidence.weight != "1" {
+            if !evidence.weight.is_one() {
                 let _ = write!(line, "  weight {}", evidence.weight);
             }
             let _ = write!(line, "  by {}", evidence.assessor);
@@ -89,7 +90,7 @@ fn credit_text(out: &mut String, area: &str, credit: &CreditResult, threshold: &
         (Some(raw), Some(rounded), _) => {
             let label = credit.level_label.as_deref().unwrap_or("");
             let _ = writeln!(out, "  result: {raw}, rounded half up to the scale's step: {rounded} ({label})");
-            let reached = rounded.parse::<f64>().ok() >= threshold.parse::<f64>().ok();
+            let reached = rounded.value() >= threshold.value();
             let _ =
                 writeln!(out, "  mastery threshold {threshold}: {}", if reached { "reached" } else { "not reached" });
         }
@@ -126,7 +127,7 @@ fn graduation_text(out: &mut String, transcript: &Transcript) {
     let graduation = &transcript.graduation;
     let _ = writeln!(out, "graduation:");
     for area in &transcript.areas {
-        let required = area.required.as_deref().map(|r| format!(" of {r} required")).unwrap_or_default();
+        let required = area.required.map(|r| format!(" of {r} required")).unwrap_or_default();
         let _ = writeln!(
             out,
             "  {}: {} earned{required} ({} foundational, {} advanced){}",
@@ -138,7 +139,7 @@ fn graduation_text(out: &mut String, transcript: &Transcript) {
         );
     }
     let _ = writeln!(out, "  total: {} of {} required", graduation.total_earned, graduation.total_required);
-    if graduation.advanced_required != "0" {
+    if !graduation.advanced_required.value().is_zero() {
         let _ =
             writeln!(out, "  advanced: {} of {} required", graduation.advanced_earned, graduation.advanced_required);
     }

@@ -12,6 +12,7 @@ use base64::Engine;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::Value;
 
+use crate::decimal::Amount;
 use crate::load::TemplateFile;
 use crate::render::{Attachment, embedded_template};
 use crate::transcript::{AreaResult, CreditResult, CreditStatus, GraduationStatus, NoLevel, Shortfall, Transcript};
@@ -68,8 +69,8 @@ impl Labels {
         self.0.get(group).and_then(|g| g.get(key)).and_then(Value::as_str).unwrap_or(key)
     }
 
-    fn credits(&self, n: &str) -> String {
-        format!("{n} {}", if n == "1" { self.get("credit_word") } else { self.get("credits_word") })
+    fn credits(&self, n: &Amount) -> String {
+        format!("{n} {}", if n.is_one() { self.get("credit_word") } else { self.get("credits_word") })
     }
 
     fn status(&self, status: GraduationStatus) -> &str {
@@ -101,8 +102,8 @@ impl Labels {
                 "area_credits",
                 vec![
                     ("area", area.clone()),
-                    ("earned", earned.clone()),
-                    ("required", required.clone()),
+                    ("earned", earned.to_string()),
+                    ("required", required.to_string()),
                     ("needed", self.credits(needed)),
                 ],
             ),
@@ -111,17 +112,25 @@ impl Labels {
                 vec![
                     ("area", area.clone()),
                     ("credit", credit.clone()),
-                    ("level", level.clone()),
-                    ("minimum", minimum.clone()),
+                    ("level", level.to_string()),
+                    ("minimum", minimum.to_string()),
                 ],
             ),
             Shortfall::TotalCredits { earned, required, needed } => (
                 "total_credits",
-                vec![("earned", earned.clone()), ("required", required.clone()), ("needed", self.credits(needed))],
+                vec![
+                    ("earned", earned.to_string()),
+                    ("required", required.to_string()),
+                    ("needed", self.credits(needed)),
+                ],
             ),
             Shortfall::AdvancedCredits { earned, required, needed } => (
                 "advanced_credits",
-                vec![("earned", earned.clone()), ("required", required.clone()), ("needed", self.credits(needed))],
+                vec![
+                    ("earned", earned.to_string()),
+                    ("required", required.to_string()),
+                    ("needed", self.credits(needed)),
+                ],
             ),
             Shortfall::RequiredCredit { credit } => ("required_credit", vec![("credit", credit.clone())]),
         };
@@ -142,7 +151,9 @@ impl Labels {
             NoLevel::NotEnoughAtMastery { have, need, .. } => {
                 ("not_enough_at_mastery", vec![("have", have.to_string()), ("need", need.to_string())])
             }
-            NoLevel::Tie { scores } => ("tie", vec![("scores", scores.join(", "))]),
+            NoLevel::Tie { scores } => {
+                ("tie", vec![("scores", scores.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))])
+            }
         };
         fill(self.nested("no_level", kind), &values)
     }
@@ -297,8 +308,8 @@ fn profile(d: &Transcript, t: &Labels) -> Markup {
 
 /// Whole credits' worth of value still required in an area: the empty squares.
 fn missing_marks(area: &AreaResult) -> u32 {
-    let required: f64 = area.required.as_deref().and_then(|r| r.parse().ok()).unwrap_or(0.0);
-    let earned: f64 = area.earned.value.parse().unwrap_or(0.0);
+    let required: f64 = area.required.map_or(0.0, |r| r.to_f64());
+    let earned: f64 = area.earned.value.to_f64();
     (required - earned).max(0.0).ceil() as u32
 }
 
@@ -350,7 +361,7 @@ fn credit_details(credit: &CreditResult, t: &Labels) -> Markup {
                 h4 { (credit.title) }
                 span.muted {
                     " · " (tier)
-                    @if let Some(label) = &credit.level_label { " · " (label) " (" (credit.level.clone().unwrap_or_default()) ")" }
+                    @if let Some(label) = &credit.level_label { " · " (label) " (" (credit.level.map(|l| l.to_string()).unwrap_or_default()) ")" }
                     " · " (t.credit_state(credit.status))
                 }
             }
@@ -423,7 +434,7 @@ fn how_to_read(d: &Transcript, t: &Labels) -> Markup {
                 }
             }
             h3 { (t.get("graduation_requirements")) }
-            p { (t.get("total_credits")) ": " (d.graduation.total_required) @if d.graduation.advanced_required != "0" { ", " (t.get("advanced")) ": " (d.graduation.advanced_required) } "." }
+            p { (t.get("total_credits")) ": " (d.graduation.total_required) @if !d.graduation.advanced_required.value().is_zero() { ", " (t.get("advanced")) ": " (d.graduation.advanced_required) } "." }
             ul { @for a in d.areas.iter().filter(|a| a.required.is_some()) { li { (a.title) ": " (a.required.clone().unwrap_or_default()) @if let Some(min) = &a.min_level { ", " (t.get("min_level_rule")) " " (min) } } } }
         }
     }

@@ -21,6 +21,7 @@
 pub mod aggregate;
 pub mod case;
 pub mod credential;
+pub mod decimal;
 pub mod diag;
 pub mod document;
 pub mod explain;

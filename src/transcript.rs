@@ -3,11 +3,13 @@
 //! [`crate::aggregate`] builds it; the templates read it as JSON (`/data.json`), and
 //! `mastery build --format data` writes that same JSON, so this module is a published format:
 //! `templates/README.md` documents it field by field, and [`FORMAT`] changes with any change
-//! that is not an addition. Numbers with decimals are strings with a fixed number of digits,
-//! so that every machine prints the same thing and a template never has to round.
+//! that is not an addition. Numbers are [`Fixed`] or [`Amount`]: exact decimals inside, strings
+//! with their digits fixed in the JSON, so that every machine prints the same thing and a
+//! template never has to round.
 
 use serde::Serialize;
 
+use crate::decimal::{Amount, Fixed};
 use crate::model::{AttestationStatus, CreditLevel};
 
 /// The name and version of this data format.
@@ -116,17 +118,17 @@ pub struct StudentBlock {
 pub struct ScaleBlock {
     /// Lowest first.
     pub levels: Vec<LevelBlock>,
-    pub threshold: String,
+    pub threshold: Fixed,
     /// The label of the threshold level.
     pub threshold_label: String,
-    pub step: String,
-    pub min: String,
-    pub max: String,
+    pub step: Amount,
+    pub min: Fixed,
+    pub max: Fixed,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct LevelBlock {
-    pub value: String,
+    pub value: Fixed,
     pub label: String,
     pub description: String,
 }
@@ -172,13 +174,13 @@ pub struct AreaResult {
     /// Credits the framework offers in this area, by tier.
     pub offered: Tally,
     /// The credit value this area needs for graduation, if any.
-    pub required: Option<String>,
+    pub required: Option<Amount>,
     /// The lowest level an assessed credit in this area may stand at, if the school says so.
-    pub min_level: Option<String>,
+    pub min_level: Option<Fixed>,
     /// Whether this area's graduation requirement holds.
     pub met: bool,
     /// Earned credit value as a fraction of the requirement (0 to 1), for visuals.
-    pub progress: String,
+    pub progress: Fixed,
     pub credits: Vec<CreditResult>,
 }
 
@@ -187,9 +189,9 @@ pub struct Tally {
     pub foundational: u32,
     pub advanced: u32,
     /// Credit value (foundational and advanced together).
-    pub value: String,
-    pub foundational_value: String,
-    pub advanced_value: String,
+    pub value: Amount,
+    pub foundational_value: Amount,
+    pub advanced_value: Amount,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -222,12 +224,12 @@ pub struct CreditResult {
     pub title: String,
     pub description: String,
     pub tier: CreditLevel,
-    pub value: String,
+    pub value: Amount,
     /// The CASE item the credit came from, if imported.
     pub uri: Option<String>,
     pub status: CreditStatus,
     /// The level, rounded to the scale's step; `None` when no level could be given.
-    pub level: Option<String>,
+    pub level: Option<Fixed>,
     pub level_label: Option<String>,
     /// YYYY-MM-DD: when the credit was approved, or when its last counted evidence was assessed.
     pub date_earned: Option<String>,
@@ -256,9 +258,9 @@ pub struct CalculationBlock {
     pub evidence: Vec<EvidenceBlock>,
     pub steps: Vec<StepBlock>,
     /// The unrounded result, two decimals.
-    pub raw: Option<String>,
+    pub raw: Option<Fixed>,
     /// The result rounded (half up) to the scale's step.
-    pub rounded: Option<String>,
+    pub rounded: Option<Fixed>,
     /// Why there is no level, when there is none, in English.
     pub no_level_reason: Option<String>,
     /// The same, as data, for templates in other languages.
@@ -288,11 +290,11 @@ pub enum NoLevel {
     NotEnoughAtMastery {
         have: u32,
         need: u32,
-        threshold: String,
+        threshold: Amount,
     },
     /// `mode` with `tie: none`: these scores are tied; a teacher decides.
     Tie {
-        scores: Vec<String>,
+        scores: Vec<Amount>,
     },
 }
 
@@ -319,6 +321,7 @@ impl std::fmt::Display for NoLevel {
                 write!(f, "mastery (a score of {threshold} or more) shown {have} time{}; {need} needed", s(have))
             }
             NoLevel::Tie { scores } => {
+                let scores: Vec<String> = scores.iter().map(ToString::to_string).collect();
                 write!(f, "the scores {} are tied as most frequent; a teacher decides the level", scores.join(", "))
             }
         }
@@ -331,8 +334,8 @@ pub struct EvidenceBlock {
     /// working. `None` for evidence that is not counted (weight 0).
     pub position: Option<usize>,
     pub date: String,
-    pub score: String,
-    pub weight: String,
+    pub score: Fixed,
+    pub weight: Amount,
     pub counted: bool,
     pub assessor: String,
     pub work_sample: Option<String>,
@@ -344,7 +347,7 @@ pub struct StepBlock {
     pub label: String,
     pub formula: String,
     /// Four decimals.
-    pub value: String,
+    pub value: Fixed,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -376,10 +379,10 @@ pub enum GraduationStatus {
 #[derive(Debug, Clone, Serialize)]
 pub struct GraduationResult {
     pub status: GraduationStatus,
-    pub total_required: String,
-    pub total_earned: String,
-    pub advanced_required: String,
-    pub advanced_earned: String,
+    pub total_required: Amount,
+    pub total_earned: Amount,
+    pub advanced_required: Amount,
+    pub advanced_earned: Amount,
     /// Named credits every graduate needs, with whether this student has each.
     pub required_credits: Vec<RequiredCredit>,
     /// What is still missing, one line each, in English.
@@ -392,16 +395,16 @@ pub struct GraduationResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Shortfall {
-    AreaCredits { area: String, earned: String, required: String, needed: String },
-    AreaMinimum { area: String, credit: String, level: String, minimum: String },
-    TotalCredits { earned: String, required: String, needed: String },
-    AdvancedCredits { earned: String, required: String, needed: String },
+    AreaCredits { area: String, earned: Amount, required: Amount, needed: Amount },
+    AreaMinimum { area: String, credit: String, level: Fixed, minimum: Amount },
+    TotalCredits { earned: Amount, required: Amount, needed: Amount },
+    AdvancedCredits { earned: Amount, required: Amount, needed: Amount },
     RequiredCredit { credit: String },
 }
 
 impl std::fmt::Display for Shortfall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let credits = |n: &str| if n == "1" { "1 credit".to_string() } else { format!("{n} credits") };
+        let credits = |n: &Amount| if n.is_one() { "1 credit".to_string() } else { format!("{n} credits") };
         match self {
             Shortfall::AreaCredits { area, earned, required, needed } => {
                 write!(f, "{area}: {} still needed ({earned} of {required} earned)", credits(needed))
@@ -432,16 +435,16 @@ pub struct EquivalencyResult {
     pub label: String,
     pub explanation: String,
     /// The mean level of the credits that have one, two decimals.
-    pub mean_level: Option<String>,
-    pub value: Option<String>,
+    pub mean_level: Option<Fixed>,
+    pub value: Option<Fixed>,
     pub on_first_page: bool,
     pub table: Vec<EquivalencyRowBlock>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EquivalencyRowBlock {
-    pub from: String,
-    pub to: String,
-    pub value_from: String,
-    pub value_to: Option<String>,
+    pub from: Fixed,
+    pub to: Fixed,
+    pub value_from: Fixed,
+    pub value_to: Option<Fixed>,
 }

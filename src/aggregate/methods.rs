@@ -9,6 +9,7 @@
 use rust_decimal::prelude::{FromPrimitive, ToPrimitive};
 use rust_decimal::{Decimal, RoundingStrategy};
 
+use crate::decimal::Amount;
 use crate::model::{Method, ModeTie, WindowStat};
 use crate::transcript::NoLevel;
 
@@ -166,7 +167,7 @@ fn mode(values: &[Decimal], tie: ModeTie, steps: &mut Vec<Step>) -> Outcome {
                 format!("counts {tally}; tie between {} left to a teacher", list(&tied_values)),
                 tied_values[0],
             );
-            Outcome::NoValue(NoLevel::Tie { scores: tied_values.iter().map(|v| v.normalize().to_string()).collect() })
+            Outcome::NoValue(NoLevel::Tie { scores: tied_values.iter().map(|v| Amount::new(*v)).collect() })
         }
     }
 }
@@ -254,7 +255,7 @@ fn n_times(values: &[Decimal], n: u32, threshold: Decimal, steps: &mut Vec<Step>
         return Outcome::NoValue(NoLevel::NotEnoughAtMastery {
             have: kept.len() as u32,
             need: n,
-            threshold: threshold.normalize().to_string(),
+            threshold: Amount::new(threshold),
         });
     }
     let mean = kept.iter().copied().sum::<Decimal>() / Decimal::from(kept.len());
@@ -332,7 +333,10 @@ mod tests {
         check(Method::Mode { tie: ModeTie::MoreRecent }, &[3.0, 2.0, 3.0, 2.0], "2.00");
         check(Method::Mode { tie: ModeTie::None }, &[3.0, 3.0, 2.0], "3.00");
         let tie = calculate(&Method::Mode { tie: ModeTie::None }, &scores(&[3.0, 2.0]), Decimal::from(3));
-        assert_eq!(tie.outcome, Outcome::NoValue(NoLevel::Tie { scores: vec!["2".into(), "3".into()] }));
+        assert_eq!(
+            tie.outcome,
+            Outcome::NoValue(NoLevel::Tie { scores: vec![Amount::new(Decimal::TWO), Amount::new(Decimal::from(3))] })
+        );
     }
 
     #[test]
@@ -341,7 +345,11 @@ mod tests {
         let short = calculate(&Method::NTimes { n: 3 }, &scores(&[2.0, 3.0, 4.0]), Decimal::from(3));
         assert_eq!(
             short.outcome,
-            Outcome::NoValue(NoLevel::NotEnoughAtMastery { have: 2, need: 3, threshold: "3".into() })
+            Outcome::NoValue(NoLevel::NotEnoughAtMastery {
+                have: 2,
+                need: 3,
+                threshold: Amount::new(Decimal::from(3))
+            })
         );
     }
 

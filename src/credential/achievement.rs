@@ -133,7 +133,7 @@ pub(super) fn credit_achievement(
             transcript.scale.threshold_label,
             if credit.calculation.attestation_required { " and approved by a teacher" } else { "" }
         )},
-        "creditsAvailable": credit.value.parse::<f64>().unwrap_or(0.0),
+        "creditsAvailable": credit.value.to_f64(),
         "humanCode": credit.id,
         "tag": [tier, area_title],
         "creator": {"id": issuer, "type": ["Profile"]},
@@ -173,7 +173,7 @@ pub(super) fn diploma_achievement(transcript: &Transcript, issuer: &str) -> Valu
             "{} credits in all, {} of them advanced, with the requirements of each credit area.",
             transcript.graduation.total_required, transcript.graduation.advanced_required
         )},
-        "creditsAvailable": transcript.graduation.total_required.parse::<f64>().unwrap_or(0.0),
+        "creditsAvailable": transcript.graduation.total_required.to_f64(),
         "creator": {"id": issuer, "type": ["Profile"]},
     })
 }
@@ -209,7 +209,7 @@ pub fn awards(transcript: &Transcript, issuer: &str) -> Vec<Award> {
                 && let Some(level) = transcript.scale.levels.iter().find(|l| &l.label == label)
             {
                 result["achievedLevel"] = json!(urn(issuer, &format!("scale/{}", level.value)));
-                result["value"] = json!(credit.level.clone().unwrap_or_default());
+                result["value"] = json!(credit.level.map(|l| l.to_string()).unwrap_or_default());
             }
             awards.push(Award {
                 key: credit.id.clone(),
@@ -217,7 +217,7 @@ pub fn awards(transcript: &Transcript, issuer: &str) -> Vec<Award> {
                 area: Some(area.title.clone()),
                 tier: Some(credit.tier),
                 achievement: credit_achievement(credit, &area.title, transcript, issuer),
-                subject: json!({"creditsEarned": credit.value.parse::<f64>().unwrap_or(0.0), "result": [result]}),
+                subject: json!({"creditsEarned": credit.value.to_f64(), "result": [result]}),
                 evidence: credit
                     .work_samples
                     .iter()
@@ -235,7 +235,7 @@ pub fn awards(transcript: &Transcript, issuer: &str) -> Vec<Award> {
             area: None,
             tier: None,
             achievement: diploma,
-            subject: json!({"creditsEarned": transcript.graduation.total_earned.parse::<f64>().unwrap_or(0.0)}),
+            subject: json!({"creditsEarned": transcript.graduation.total_earned.to_f64()}),
             evidence: Vec::new(),
             awarded: Some(transcript.issue_date.clone()),
         });
