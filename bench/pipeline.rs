@@ -57,6 +57,7 @@ fn stages(c: &mut Criterion) {
         if let Some(record) = outcome.record {
             transcripts.push(aggregate(&school, &record.student, &options));
         }
+        std::ops::ControlFlow::Continue(())
     })
     .unwrap();
     let mut next = 0;

@@ -335,8 +335,11 @@ fn rubric_scale(package: &Value) -> Option<Value> {
 /// A line for the user after an import.
 pub fn summary(imported: &Imported) -> String {
     let scale = if imported.scale.is_some() { "; the scale comes from the package's rubric" } else { "" };
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-    format!("imported {} and {}{scale}", plural(imported.areas, "area"), plural(imported.credits, "credit"))
+    format!(
+        "imported {} and {}{scale}",
+        crate::hint::plural(imported.areas, "area"),
+        crate::hint::plural(imported.credits, "credit")
+    )
 }
 
 #[cfg(test)]

@@ -2,9 +2,9 @@
 //! "did you mean" guess for a name that is almost right.
 
 /// `n` and the noun, plural unless `n` is 1: "1 student", "3 students".
-pub fn plural(n: impl Into<u64>, word: &str) -> String {
-    let n = n.into();
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
+pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, word: &str) -> String {
+    let suffix = if n == N::from(1) { "" } else { "s" };
+    format!("{n} {word}{suffix}")
 }
 
 /// Each item in double quotes, separated by commas: `"a", "b"`.

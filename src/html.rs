@@ -435,7 +435,7 @@ fn how_to_read(d: &Transcript, t: &Labels) -> Markup {
             }
             h3 { (t.get("graduation_requirements")) }
             p { (t.get("total_credits")) ": " (d.graduation.total_required) @if !d.graduation.advanced_required.value().is_zero() { ", " (t.get("advanced")) ": " (d.graduation.advanced_required) } "." }
-            ul { @for a in d.areas.iter().filter(|a| a.required.is_some()) { li { (a.title) ": " (a.required.clone().unwrap_or_default()) @if let Some(min) = &a.min_level { ", " (t.get("min_level_rule")) " " (min) } } } }
+            ul { @for a in d.areas.iter().filter(|a| a.required.is_some()) { li { (a.title) ": " (a.required.unwrap_or_default()) @if let Some(min) = &a.min_level { ", " (t.get("min_level_rule")) " " (min) } } } }
         }
     }
 }

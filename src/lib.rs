@@ -19,6 +19,8 @@
 //! does both.
 
 pub mod aggregate;
+#[cfg(feature = "render")]
+pub mod build;
 pub mod case;
 pub mod credential;
 pub mod decimal;
@@ -29,8 +31,8 @@ pub mod hint;
 #[cfg(feature = "render")]
 pub mod html;
 pub mod load;
-pub mod manifest;
 pub mod model;
+pub mod output;
 pub mod pipeline;
 #[cfg(feature = "render")]
 pub mod render;

@@ -3,6 +3,7 @@
 //! grow with the number of students.
 
 use std::io;
+use std::ops::ControlFlow;
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
@@ -30,26 +31,35 @@ impl OpenSchool {
 pub fn open(dir: &Path, schemas: &Schemas) -> io::Result<OpenSchool> {
     let loaded = load::load(dir)?;
     let mut diagnostics = loaded.diagnostics;
-    let mut school = loaded.value.school.as_ref().and_then(|document| {
+    let school = loaded.value.school.as_ref().and_then(|document| {
         let checked = validate::school(document, schemas);
         diagnostics.extend(checked.diagnostics);
         checked.value
     });
     // A logo the template cannot draw would fail every student at rendering: say so now.
     #[cfg(feature = "render")]
-    if let (Some(document), Some(logo)) = (&loaded.value.school, &loaded.value.logo) {
-        let extension = logo.path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if let Err(reason) = crate::render::check_image(&logo.bytes, extension) {
-            diagnostics.push(
-                document
-                    .error("/profile/logo", format!("the logo cannot be drawn ({reason})"))
-                    .hint("open the logo in an image editor and save it again, or use a PNG"),
-            );
-            school = None;
+    let school = match logo_problem(&loaded.value) {
+        Some(problem) => {
+            diagnostics.push(problem);
+            None
         }
-    }
+        None => school,
+    };
     crate::diag::sort(&mut diagnostics);
     Ok(OpenSchool { folder: loaded.value, school, diagnostics })
+}
+
+/// The problem with the school's logo, if the template could not draw it.
+#[cfg(feature = "render")]
+fn logo_problem(folder: &SchoolFolder) -> Option<Diagnostic> {
+    let (document, logo) = (folder.school.as_ref()?, folder.logo.as_ref()?);
+    let extension = logo.path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let reason = crate::render::check_image(&logo.bytes, extension).err()?;
+    Some(
+        document
+            .error("/profile/logo", format!("the logo cannot be drawn ({reason})"))
+            .hint("open the logo in an image editor and save it again, or use a PNG"),
+    )
 }
 
 /// What became of one record.
@@ -68,18 +78,23 @@ pub struct StudentOutcome {
 }
 
 /// Reads every student record of the folder, validates it and hands the outcome to `each`,
-/// in file order. When `school.json` has errors only the schema of each record is checked.
+/// in file order, until `each` breaks. When `school.json` has errors only the schema of each
+/// record is checked.
 pub fn students(
     open: &OpenSchool,
     schemas: &Schemas,
     options: &ValidateOptions,
-    mut each: impl FnMut(StudentOutcome),
+    mut each: impl FnMut(StudentOutcome) -> ControlFlow<()>,
 ) -> io::Result<()> {
     let default_csv = CsvSettings::default();
     let csv = open.school.as_ref().map_or(&default_csv, |s| &s.sources.csv);
     let mut checker = open.school.as_ref().map(|school| StudentChecker::new(school, schemas, options));
+    let mut stopped = false;
     for source in &open.folder.sources {
         load::read_source(source, csv, |record| {
+            if stopped {
+                return;
+            }
             let outcome = match record {
                 Err(rejected) => StudentOutcome {
                     source: source.path.clone(),
@@ -114,8 +129,11 @@ pub fn students(
                     }
                 }
             };
-            each(outcome);
+            stopped = each(outcome).is_break();
         })?;
+        if stopped {
+            break;
+        }
     }
     Ok(())
 }
@@ -141,6 +159,7 @@ pub fn check_folder(dir: &Path, options: &ValidateOptions) -> io::Result<Checked
         records += 1;
         diagnostics.extend(outcome.diagnostics);
         students.extend(outcome.record);
+        ControlFlow::Continue(())
     })?;
     Ok(CheckedFolder { open, students, diagnostics, records })
 }

@@ -8,23 +8,6 @@ use serde_json::Value;
 
 use crate::common::*;
 
-/// A school folder with `count` generated students in one JSON Lines file.
-fn generated_school(count: usize) -> tempfile::TempDir {
-    let school = small_school();
-    std::fs::remove_file(school.path().join("students/s1.json")).unwrap();
-    let out = school.path().join("students/generated.jsonl");
-    let output = run(&[
-        "gen-fixtures",
-        school.path().to_str().unwrap(),
-        "--students",
-        &count.to_string(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    school
-}
-
 fn build(school: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["build", school.to_str().unwrap(), "--out", out.to_str().unwrap()];
     args.extend_from_slice(extra);
@@ -63,7 +46,7 @@ fn a_rerun_rebuilds_only_what_changed() {
     let manifest = read_json(&out.path().join("manifest.json"));
     for name in pdf_names(out.path()) {
         let bytes = std::fs::read(out.path().join(&name)).unwrap();
-        assert_eq!(manifest["outputs"][&name]["sha256"], mastery::manifest::sha256_hex(&bytes));
+        assert_eq!(manifest["outputs"][&name]["sha256"], mastery::build::manifest::sha256_hex(&bytes));
     }
 
     let output = build(school.path(), out.path(), &[]);
@@ -151,7 +134,7 @@ fn shards_split_the_students_without_overlap() {
             .collect();
         assert!(!names.is_empty(), "shard {k} is empty");
         for name in &names {
-            assert_eq!(mastery::manifest::shard_of(name.trim_end_matches(".json"), 3), k);
+            assert_eq!(mastery::build::manifest::shard_of(name.trim_end_matches(".json"), 3), k);
         }
         all.extend(names);
     }

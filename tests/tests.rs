@@ -2,6 +2,8 @@
 
 /// The aggregation methods through the library: worked examples, statuses and properties.
 mod aggregate;
+/// The shape of src/: no cycles between modules.
+mod architecture;
 /// Batch builds: resume, SIGKILL, shards, fault isolation, generated students.
 mod batch;
 /// `mastery build`: PDFs that checkers accept, reproducibility, hostile data, the sandbox.
@@ -12,6 +14,8 @@ mod case;
 mod common;
 /// Signed credentials: 1EdTech's test vectors, signing and verification.
 mod credentials;
+/// The build engine through the library: its events in order, its outcome, cancelling.
+mod engine;
 /// `mastery explain`: the working, as snapshots.
 mod explain;
 /// The hostile corpus: every careless or malicious input refused or contained, output pinned.

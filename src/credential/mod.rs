@@ -6,7 +6,7 @@
 //! - [`issuer`]: who signs, and the one way to a [`issuer::Signer`]: key, method and issuer
 //!   agreeing;
 //! - [`proof`]: Ed25519 keys and `eddsa-rdfc-2022` Data Integrity proofs, over
-//! - [`jsonld`]: JSON-LD read as RDF with the verifiers' safe-mode rules, and
+//! - [`jsonld`]: JSON-LD read as [`rdf`] with the verifiers' safe-mode rules, and
 //! - [`rdfc`]: RDFC-1.0 canonical N-Quads.
 //! - [`verify`]: what `mastery verify` checks.
 
@@ -16,5 +16,6 @@ pub mod clr;
 pub mod issuer;
 pub mod jsonld;
 pub mod proof;
+pub mod rdf;
 pub mod rdfc;
 pub mod verify;

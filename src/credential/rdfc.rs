@@ -13,9 +13,7 @@ use std::fmt::Write;
 
 use sha2::{Digest, Sha256};
 
-use super::jsonld::{Quad, Term, XSD_STRING};
-
-const RDF_LANGSTRING: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
+use super::rdf::{Quad, Term, nquad};
 
 /// The most permutations of related blank nodes tried before giving up, so that verifying a
 /// hostile document cannot run for ever.
@@ -40,83 +38,12 @@ pub fn canonical_nquads(quads: &[Quad]) -> Result<String, CanonError> {
     let mut lines: Vec<String> = quads
         .iter()
         .map(|quad| {
-            line(quad, &|label: &str| format!("_:{}", state.canonical.get(state.index[label]).unwrap_or_default()))
+            nquad(quad, &|label: &str| format!("_:{}", state.canonical.get(state.index[label]).unwrap_or_default()))
         })
         .collect();
     lines.sort_unstable();
     lines.dedup();
     Ok(lines.concat())
-}
-
-/// A statement as an N-Quads line, with its own blank node labels.
-pub fn quad_line(quad: &Quad) -> String {
-    line(quad, &|label: &str| format!("_:{label}"))
-}
-
-/// A statement as an N-Quads line; `blank` writes a blank node (with its `_:`).
-fn line(quad: &Quad, blank: &dyn Fn(&str) -> String) -> String {
-    let mut out = String::with_capacity(128);
-    term(&mut out, &quad.subject, blank);
-    out.push_str(" <");
-    iri(&mut out, &quad.predicate);
-    out.push_str("> ");
-    term(&mut out, &quad.object, blank);
-    if let Some(graph) = &quad.graph {
-        out.push(' ');
-        term(&mut out, graph, blank);
-    }
-    out.push_str(" .\n");
-    out
-}
-
-fn term(out: &mut String, term: &Term, blank: &dyn Fn(&str) -> String) {
-    match term {
-        Term::Iri(value) => {
-            out.push('<');
-            iri(out, value);
-            out.push('>');
-        }
-        Term::Blank(label) => out.push_str(&blank(label)),
-        Term::Literal { value, datatype, language } => {
-            out.push('"');
-            for c in value.chars() {
-                match c {
-                    '\u{8}' => out.push_str("\\b"),
-                    '\t' => out.push_str("\\t"),
-                    '\n' => out.push_str("\\n"),
-                    '\u{c}' => out.push_str("\\f"),
-                    '\r' => out.push_str("\\r"),
-                    '"' => out.push_str("\\\""),
-                    '\\' => out.push_str("\\\\"),
-                    c if c <= '\u{1f}' || c == '\u{7f}' => {
-                        let _ = write!(out, "\\u{:04X}", c as u32);
-                    }
-                    c => out.push(c),
-                }
-            }
-            out.push('"');
-            if datatype == RDF_LANGSTRING {
-                if let Some(language) = language {
-                    out.push('@');
-                    out.push_str(language);
-                }
-            } else if datatype != XSD_STRING {
-                out.push_str("^^<");
-                iri(out, datatype);
-                out.push('>');
-            }
-        }
-    }
-}
-
-fn iri(out: &mut String, value: &str) {
-    for c in value.chars() {
-        if c <= ' ' || matches!(c, '<' | '>' | '"' | '{' | '}' | '|' | '^' | '`' | '\\') {
-            let _ = write!(out, "\\u{:04X}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
 }
 
 fn sha256_hex(text: &str) -> String {
@@ -250,7 +177,7 @@ impl<'a> State<'a> {
         let label = self.labels[node];
         let mut lines: Vec<String> = self.mentions[node]
             .iter()
-            .map(|&i| line(&self.quads[i], &|other: &str| if other == label { "_:a".into() } else { "_:z".into() }))
+            .map(|&i| nquad(&self.quads[i], &|other: &str| if other == label { "_:a".into() } else { "_:z".into() }))
             .collect();
         lines.sort_unstable();
         sha256_hex(&lines.concat())
@@ -397,6 +324,7 @@ fn permutations(items: &[usize]) -> Vec<Vec<usize>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credential::rdf::XSD_STRING;
 
     fn blank(label: &str) -> Term {
         Term::Blank(label.to_string())
@@ -448,13 +376,6 @@ mod tests {
         let mut reversed = quads.clone();
         reversed.reverse();
         assert_eq!(canonical_nquads(&quads).unwrap(), canonical_nquads(&reversed).unwrap());
-    }
-
-    #[test]
-    fn literals_and_iris_are_escaped_as_n_quads_requires() {
-        let literal = Term::Literal { value: "a \"b\"\n\\c\u{1}".into(), datatype: XSD_STRING.into(), language: None };
-        let text = quad_line(&quad(iri("urn:x y"), "urn:p", literal));
-        assert_eq!(text, "<urn:x\\u0020y> <urn:p> \"a \\\"b\\\"\\n\\\\c\\u0001\" .\n");
     }
 
     #[test]

@@ -78,10 +78,24 @@ pub struct StudentRecord {
     pub source: PathBuf,
 }
 
-/// The date transcripts are issued: the command line's, else `school.json`'s.
-pub fn issue_date(school: &School, options: &ValidateOptions) -> Option<NaiveDate> {
-    options.issue_date.or(school.transcript.issue_date)
+/// The date transcripts are issued: the one asked for, else `school.json`'s.
+pub fn issue_date(school: &School, options: &ValidateOptions) -> Result<NaiveDate, NoIssueDate> {
+    options.issue_date.or(school.transcript.issue_date).ok_or(NoIssueDate)
 }
+
+/// Neither the options nor `school.json` say when the transcripts are issued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NoIssueDate;
+
+impl std::fmt::Display for NoIssueDate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(
+            "no issue date: set \"transcript\": {\"issue_date\": \"YYYY-MM-DD\"} in school.json, or pass --issue-date",
+        )
+    }
+}
+
+impl std::error::Error for NoIssueDate {}
 
 /// Validates `school.json`: its schema, then its meaning. `None` when it has errors, since no
 /// student can be checked against a broken school.
@@ -120,7 +134,7 @@ impl<'a> StudentChecker<'a> {
             schemas,
             school,
             credits: school.framework.credits.iter().map(|c| (c.id.as_str(), c)).collect(),
-            issue_date: issue_date(school, options),
+            issue_date: issue_date(school, options).ok(),
             seen: HashMap::new(),
         }
     }

@@ -18,7 +18,7 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
     for (i, area) in framework.areas.iter().enumerate() {
         if !area_ids.insert(area.id.as_str()) {
             found
-                .error(&format!("/framework/areas/{i}/id"), format!("area id \"{}\" is used twice", area.id))
+                .error(format!("/framework/areas/{i}/id"), format!("area id \"{}\" is used twice", area.id))
                 .set_hint("give every credit area a different id");
         }
     }
@@ -26,27 +26,25 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
     for (i, credit) in framework.credits.iter().enumerate() {
         if !credit_ids.insert(credit.id.as_str()) {
             found
-                .error(&format!("/framework/credits/{i}/id"), format!("credit id \"{}\" is used twice", credit.id))
+                .error(format!("/framework/credits/{i}/id"), format!("credit id \"{}\" is used twice", credit.id))
                 .set_hint("give every credit a different id");
         }
         if !area_ids.contains(credit.area.as_str()) {
             found
                 .error(
-                    &format!("/framework/credits/{i}/area"),
+                    format!("/framework/credits/{i}/area"),
                     format!("credit \"{}\" names unknown area \"{}\"", credit.id, credit.area),
                 )
                 .set_hint(unknown_hint("area", &credit.area, area_ids.iter().copied()));
         }
         if credit.value.is_zero() {
-            found.warning(
-                &format!("/framework/credits/{i}/value"),
-                format!("credit \"{}\" is worth nothing", credit.id),
-            );
+            found
+                .warning(format!("/framework/credits/{i}/value"), format!("credit \"{}\" is worth nothing", credit.id));
         }
     }
     for (i, area) in framework.areas.iter().enumerate() {
         if !framework.credits.iter().any(|c| c.area == area.id) {
-            found.warning(&format!("/framework/areas/{i}"), format!("area \"{}\" has no credits", area.id));
+            found.warning(format!("/framework/areas/{i}"), format!("area \"{}\" has no credits", area.id));
         }
     }
 
@@ -75,7 +73,7 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
         if pair[1].value <= pair[0].value {
             found
                 .error(
-                    &format!("/scale/levels/{}/value", i + 1),
+                    format!("/scale/levels/{}/value", i + 1),
                     format!(
                         "level \"{}\" ({}) does not stand above level \"{}\" ({})",
                         pair[1].label, pair[1].value, pair[0].label, pair[0].value
@@ -87,12 +85,12 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
     let mut labels = BTreeSet::new();
     for (i, level) in scale.levels.iter().enumerate() {
         if !labels.insert(level.label.as_str()) {
-            found.error(&format!("/scale/levels/{i}/label"), format!("level label \"{}\" is used twice", level.label));
+            found.error(format!("/scale/levels/{i}/label"), format!("level label \"{}\" is used twice", level.label));
         }
         if !scale.contains(level.value) {
             found
                 .error(
-                    &format!("/scale/levels/{i}/value"),
+                    format!("/scale/levels/{i}/value"),
                     format!(
                         "level value {} is not a whole number of steps ({}) above the lowest level",
                         level.value, scale.step
@@ -115,7 +113,7 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
         if !area_ids.contains(id.as_str()) {
             found
                 .key_error(
-                    &format!("/aggregation/overrides/areas/{}", escape(id)),
+                    format!("/aggregation/overrides/areas/{}", escape(id)),
                     format!("override for unknown area \"{id}\""),
                 )
                 .set_hint(unknown_hint("area", id, area_ids.iter().copied()));
@@ -125,7 +123,7 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
         if !credit_ids.contains(id.as_str()) {
             found
                 .key_error(
-                    &format!("/aggregation/overrides/credits/{}", escape(id)),
+                    format!("/aggregation/overrides/credits/{}", escape(id)),
                     format!("override for unknown credit \"{id}\""),
                 )
                 .set_hint(unknown_hint("credit", id, credit_ids.iter().copied()));
@@ -145,12 +143,12 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
         for (i, row) in equivalency.table.iter().enumerate() {
             if row.from > row.to {
                 found
-                    .error(&format!("/equivalency/table/{i}"), format!("row runs from {} down to {}", row.from, row.to))
+                    .error(format!("/equivalency/table/{i}"), format!("row runs from {} down to {}", row.from, row.to))
                     .set_hint("put the lower level in \"from\"");
             }
             if row.from < scale.min() || row.to > scale.max() {
                 found.error(
-                    &format!("/equivalency/table/{i}"),
+                    format!("/equivalency/table/{i}"),
                     format!("row {}..{} leaves the scale ({}..{})", row.from, row.to, scale.min(), scale.max()),
                 );
             }
@@ -178,7 +176,7 @@ fn check_graduation(school: &School, found: &mut Findings, area_ids: &BTreeSet<&
         if available < requirement.credits {
             found
                 .error(
-                    &format!("{pointer}/credits"),
+                    format!("{pointer}/credits"),
                     format!(
                         "area \"{id}\" requires {} credits, but its credits are worth only {available} in all",
                         requirement.credits.normalize()
@@ -189,7 +187,7 @@ fn check_graduation(school: &School, found: &mut Findings, area_ids: &BTreeSet<&
         if let Some(level) = requirement.min_level
             && !school.scale.contains(level)
         {
-            found.error(&format!("{pointer}/min_level"), format!("minimum level {level} is not on the scale"));
+            found.error(format!("{pointer}/min_level"), format!("minimum level {level} is not on the scale"));
         }
     }
     let total = sum(&|_| true);
@@ -226,7 +224,7 @@ fn check_graduation(school: &School, found: &mut Findings, area_ids: &BTreeSet<&
         if !credit_ids.contains(id.as_str()) {
             found
                 .error(
-                    &format!("/graduation/required_credits/{i}"),
+                    format!("/graduation/required_credits/{i}"),
                     format!("required credit \"{id}\" is not in the framework"),
                 )
                 .set_hint(unknown_hint("credit", id, credit_ids.iter().copied()));

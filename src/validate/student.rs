@@ -21,13 +21,13 @@ impl StudentChecker<'_> {
                 && date > issued
             {
                 found
-                    .error(&pointer(), format!("{what} {date} is after the issue date {issued}"))
+                    .error(pointer(), format!("{what} {date} is after the issue date {issued}"))
                     .set_hint("correct the date, or issue the transcript later (--issue-date)");
             }
             if date < student.birth_date {
                 found
                     .error(
-                        &pointer(),
+                        pointer(),
                         format!("{what} {date} is before the student's birth date {}", student.birth_date),
                     )
                     .set_hint("correct the date");
@@ -60,14 +60,14 @@ impl StudentChecker<'_> {
             if !self.credits.contains_key(evidence.credit.as_str()) {
                 found
                     .error(
-                        &format!("{}/credit", base()),
+                        format!("{}/credit", base()),
                         format!("evidence names unknown credit \"{}\"", evidence.credit),
                     )
                     .set_hint(unknown_hint("credit", &evidence.credit, credit_ids()));
             }
             if !scale.contains(evidence.score) {
                 found
-                    .error(&format!("{}/score", base()), format!("score {} is not on the scale", evidence.score))
+                    .error(format!("{}/score", base()), format!("score {} is not on the scale", evidence.score))
                     .set_hint(format!(
                         "use a score from {} to {} in steps of {}",
                         scale.min(),
@@ -81,7 +81,7 @@ impl StudentChecker<'_> {
             {
                 found
                     .warning(
-                        &format!("{}/date", base()),
+                        format!("{}/date", base()),
                         format!("evidence from {} is more than {days} days older than the issue date", evidence.date),
                     )
                     .set_hint(
@@ -93,7 +93,7 @@ impl StudentChecker<'_> {
             {
                 found
                     .error(
-                        &format!("{}/work_sample", base()),
+                        format!("{}/work_sample", base()),
                         format!("evidence names unknown work sample \"{sample}\""),
                     )
                     .set_hint(
@@ -108,14 +108,14 @@ impl StudentChecker<'_> {
             let base = || format!("/work_samples/{i}");
             if !seen_samples.insert(sample.id.as_str()) {
                 found
-                    .error(&format!("{}/id", base()), format!("work sample id \"{}\" is used twice", sample.id))
+                    .error(format!("{}/id", base()), format!("work sample id \"{}\" is used twice", sample.id))
                     .set_hint("give every work sample a different id");
             }
             for (j, credit) in sample.credits.iter().enumerate() {
                 if !self.credits.contains_key(credit.as_str()) {
                     found
                         .error(
-                            &format!("{}/credits/{j}", base()),
+                            format!("{}/credits/{j}", base()),
                             format!("work sample names unknown credit \"{credit}\""),
                         )
                         .set_hint(unknown_hint("credit", credit, credit_ids()));
@@ -124,7 +124,7 @@ impl StudentChecker<'_> {
             check_date(found, &|| format!("{}/date", base()), sample.date, "work sample date");
             if !sample.url.starts_with("https://") {
                 found
-                    .warning(&format!("{}/url", base()), format!("work sample address {} is not https", sample.url))
+                    .warning(format!("{}/url", base()), format!("work sample address {} is not https", sample.url))
                     .set_hint("link work samples over https, so that readers' browsers neither warn nor block them");
             }
         }
@@ -135,7 +135,7 @@ impl StudentChecker<'_> {
             if !self.credits.contains_key(attestation.credit.as_str()) {
                 found
                     .error(
-                        &format!("{}/credit", base()),
+                        format!("{}/credit", base()),
                         format!("attestation names unknown credit \"{}\"", attestation.credit),
                     )
                     .set_hint(unknown_hint("credit", &attestation.credit, credit_ids()));
@@ -143,7 +143,7 @@ impl StudentChecker<'_> {
             if let Some(first) = attested.insert(attestation.credit.as_str(), i) {
                 found
                     .error(
-                        &format!("{}/credit", base()),
+                        format!("{}/credit", base()),
                         format!("credit \"{}\" has a second attestation", attestation.credit),
                     )
                     .set_hint(format!("keep one attestation per credit; the other is /attestations/{first}"));
@@ -153,7 +153,7 @@ impl StudentChecker<'_> {
             {
                 found
                     .error(
-                        &format!("{}/status", base()),
+                        format!("{}/status", base()),
                         format!(
                             "credit \"{}\" is approved, but the student has no evidence for it",
                             attestation.credit

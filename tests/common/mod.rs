@@ -79,6 +79,23 @@ pub fn small_school() -> tempfile::TempDir {
     dir
 }
 
+/// A school folder with `count` generated students in one JSON Lines file.
+pub fn generated_school(count: usize) -> tempfile::TempDir {
+    let school = small_school();
+    std::fs::remove_file(school.path().join("students/s1.json")).unwrap();
+    let out = school.path().join("students/generated.jsonl");
+    let output = run(&[
+        "gen-fixtures",
+        school.path().to_str().unwrap(),
+        "--students",
+        &count.to_string(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    school
+}
+
 /// Reads a JSON file.
 pub fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()

@@ -9,6 +9,7 @@ use codespan_reporting::diagnostic::{Diagnostic as Report, Label, Severity as Re
 use codespan_reporting::files::{Error as FilesError, Files};
 use codespan_reporting::term::{self, termcolor};
 use mastery::diag::{Diagnostic, Severity};
+use mastery::hint::plural;
 use serde::Serialize;
 
 /// Where diagnostics go and how they look.
@@ -184,10 +185,6 @@ impl std::fmt::Display for Summary {
             plural(self.warnings, "warning")
         )
     }
-}
-
-pub fn plural(n: usize, word: &str) -> String {
-    format!("{n} {word}{}", if n == 1 { "" } else { "s" })
 }
 
 /// A source of one line for codespan-reporting, numbered as in its file.

@@ -1,0 +1,252 @@
+//! The batch: every student of a school folder into an output folder, in parallel,
+//! resumable, and never leaving a half-written file.
+//!
+//! A build is two steps. [`Plan::new`] resolves the [`BuildOptions`] once: it opens and checks
+//! the school, reads the template, the fonts and the key (each exactly once: what is hashed
+//! into the manifest is what is rendered and signed), and refuses before anything is written
+//! when the school or the key cannot be used. [`run`] then streams the records through
+//! validation on one thread, builds them on `jobs` worker threads, keeps `manifest.json` and its
+//! journal up to date on the calling thread, and tells a sink what happens as [`Event`]s: the
+//! terminal's progress bar and summary, `report.json` ([`report::Report`]) and the console are
+//! all consumers of the same events. A caller can [`Cancel`] a run: the documents in flight
+//! finish, nothing new starts, and the manifest lists exactly what was written.
+
+mod plan;
+mod produce;
+mod run;
+
+pub mod manifest;
+pub mod report;
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use self::plan::Plan;
+pub use self::run::run;
+use crate::diag::Diagnostic;
+use crate::render::worker::{Limits, WorkerCommand};
+use crate::transcript::Paper;
+
+/// What each student becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Format {
+    /// A PDF/A-3b, PDF/UA-1 transcript with its data attached: `ID.pdf`.
+    Pdf,
+    /// The self-contained, accessible HTML transcript: `ID.html`.
+    Html,
+    /// The transcript data templates read: `ID.json`.
+    Data,
+    /// A signed CLR 2.0 credential: `ID.clr.json`.
+    Clr,
+    /// Signed Open Badges, baked into PNG and SVG images: a folder `ID/`.
+    Ob,
+}
+
+impl Format {
+    /// Whether this format signs credentials (and needs a key).
+    pub fn signs(self) -> bool {
+        matches!(self, Format::Clr | Format::Ob)
+    }
+}
+
+/// Where PDFs are rendered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// In supervised worker processes, one per job, within the limits: a template that loops,
+    /// allocates without end or crashes fails its student only.
+    Processes { worker: WorkerCommand, limits: Limits },
+    /// In the build's own threads, without limits (for trusted templates and measurements).
+    InProcess,
+}
+
+/// What a build is asked to do: plain data, resolved once by [`Plan::new`].
+#[derive(Debug, Clone)]
+pub struct BuildOptions {
+    pub school: PathBuf,
+    pub out: PathBuf,
+    pub format: Format,
+    /// A template folder instead of the built-in one.
+    pub template: Option<PathBuf>,
+    /// Folders of extra fonts.
+    pub font_paths: Vec<PathBuf>,
+    /// The signing key file, for the formats that sign.
+    pub key: Option<PathBuf>,
+    /// A disclosure profile by name; `None` shows everything (`internal`).
+    pub profile: Option<String>,
+    /// The language of the labels: a file `locale/<locale>.json` of the template.
+    pub locale: String,
+    pub paper: Paper,
+    pub hide_in_progress: bool,
+    /// Overrides `transcript.issue_date` of `school.json`.
+    pub issue_date: Option<NaiveDate>,
+    /// Only these students, when not empty.
+    pub only: Vec<String>,
+    /// (K, N): only the students in shard K of N.
+    pub shard: Option<(u32, u32)>,
+    /// How many students are built at once (at least one).
+    pub jobs: usize,
+    /// Rebuild everything, even what the manifest shows is up to date.
+    pub force: bool,
+    /// Stop at the first student that cannot be built.
+    pub fail_fast: bool,
+    pub isolation: Isolation,
+}
+
+impl BuildOptions {
+    /// The options for building `school` into `out` as `format`, with every other choice at
+    /// its default (one job per core, rendering in supervised processes of `worker`).
+    pub fn new(school: PathBuf, out: PathBuf, format: Format, worker: WorkerCommand) -> BuildOptions {
+        BuildOptions {
+            school,
+            out,
+            format,
+            template: None,
+            font_paths: Vec::new(),
+            key: None,
+            profile: None,
+            locale: "en".to_string(),
+            paper: Paper::Letter,
+            hide_in_progress: false,
+            issue_date: None,
+            only: Vec::new(),
+            shard: None,
+            jobs: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            force: false,
+            fail_fast: false,
+            isolation: Isolation::Processes { worker, limits: Limits::default() },
+        }
+    }
+}
+
+/// Why a build cannot start, or stopped.
+#[derive(Debug)]
+pub enum BuildError {
+    /// The data refuses it: `school.json` has errors, or the key is not the school's. The
+    /// diagnostics say where, and how to fix it.
+    Invalid { diagnostics: Vec<Diagnostic>, reason: String },
+    /// What was asked cannot be done: no key for a signed format, a locale without labels, an
+    /// unknown profile.
+    Usage(String),
+    /// A file or folder that cannot be read or written.
+    Io(io::Error),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::Invalid { reason, .. } => write!(f, "nothing built: {reason}"),
+            BuildError::Usage(message) => f.write_str(message),
+            BuildError::Io(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+impl From<io::Error> for BuildError {
+    fn from(error: io::Error) -> Self {
+        BuildError::Io(error)
+    }
+}
+
+/// Asks a running build to stop: the documents in flight finish, no new one starts, and the
+/// manifest stays consistent. Clones share one flag.
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(Arc<AtomicBool>);
+
+impl Cancel {
+    pub fn new() -> Cancel {
+        Cancel::default()
+    }
+
+    /// Stops the build at the next student.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// A student that could not be built, or has nothing to build, for `report.json` and for
+/// people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The student's id, when it is known.
+    pub student: Option<String>,
+    /// The file the record came from.
+    pub source: String,
+    /// `invalid`, `fonts`, `render`, `credential`, `write` or `internal`; for a student with
+    /// nothing to build, `nothing_to_issue`.
+    pub kind: &'static str,
+    pub messages: Vec<String>,
+}
+
+/// What became of one student.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    /// Written: these files of the output folder.
+    Built { files: Vec<String> },
+    /// Left as it was: nothing it depends on changed.
+    Unchanged,
+    /// Not in this shard, or not among the students asked for.
+    NotSelected,
+    /// Valid, but the run stopped before building it: cancelled, or stopped at a fault.
+    Stopped,
+    /// The record has errors (its diagnostics came with [`Event::Checked`]).
+    Invalid(Problem),
+    /// It could not be built.
+    Failed(Problem),
+    /// Its record is fine, but there is nothing to write in this format (a CLR for a student
+    /// with no earned credit).
+    Skipped(Problem),
+}
+
+/// How many students ended each way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Every record read, valid or not.
+    pub records: usize,
+    pub built: usize,
+    pub unchanged: usize,
+    pub invalid: usize,
+    pub failed: usize,
+    pub skipped: usize,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub counts: Counts,
+    pub seconds: f64,
+    /// Stopped by [`Cancel`] before every student was seen.
+    pub cancelled: bool,
+    /// Stopped at the first fault, as asked (`fail_fast`).
+    pub stopped_at_fault: bool,
+    /// Students asked for by id that are in no valid record (nor built before).
+    pub missing: Vec<String>,
+}
+
+/// What a build tells its sink, in order, on the thread that called [`run`].
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// The run begins: the number of records, when it is known without reading them (no CSV
+    /// source), and the problems of `school.json` and the folder (warnings; errors would have
+    /// stopped the plan).
+    Started { records: Option<u64>, diagnostics: Vec<Diagnostic> },
+    /// A record was read and checked: its problems (errors and warnings). Every record gives
+    /// one, before its [`Event::Student`].
+    Checked { student: Option<String>, source: PathBuf, diagnostics: Vec<Diagnostic> },
+    /// What became of a record: one per record.
+    Student { student: Option<String>, source: PathBuf, status: Status },
+    /// The run is over.
+    Finished(Outcome),
+}

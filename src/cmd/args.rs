@@ -1,0 +1,292 @@
+//! Command-line arguments, as clap types. Only the binary sees them: each command turns them
+//! into the library's own option types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use mastery::build::Format;
+use mastery::transcript::Paper;
+
+/// Turn competency records into mastery transcripts.
+///
+/// Exit codes: 0 when all went well, 1 when the data has problems (each is printed with its
+/// file, line:column and JSON pointer), 2 for a usage or I/O failure.
+#[derive(Debug, Parser)]
+#[command(name = "mastery", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+// Each command's arguments are a struct below. They carry no doc comments: clap would show
+// those instead of the command's own.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a school folder: every file against its schema, then the meaning of the records.
+    Validate(ValidateArgs),
+    /// Build one transcript per student into an output folder.
+    Build(BuildArgs),
+    /// Write the files the school publishes on the web so that verifiers can find its key: a
+    /// did:web DID document, or an https issuer's controller document and key document.
+    ///
+    /// The site folder holds one folder per web host, each file at the path of its address:
+    /// upload each host's folder to that host.
+    Publish(PublishArgs),
+    /// Render documents sent on standard input (for `mastery build`, which starts and watches
+    /// these processes).
+    #[command(hide = true)]
+    RenderWorker,
+    /// Write synthetic students for a school (JSON Lines), for benchmarks and load tests.
+    GenFixtures(GenFixturesArgs),
+    /// Write a new Ed25519 signing key for CLR credentials.
+    Keygen(KeygenArgs),
+    /// Check a signed CLR 2.0 or Open Badges 3.0 credential: schema, every proof, dates.
+    Verify(VerifyArgs),
+    /// Import a competency framework from a 1EdTech CASE package (CFPackage JSON, CASE 1.0 or 1.1).
+    ///
+    /// The items at --area-depth below the document become credit areas; the leaves under each
+    /// become its credits, keeping their CASE URIs. A rubric, if any, becomes the scale.
+    ImportCase(ImportCaseArgs),
+    /// Show, step by step, how a student's levels, credits and graduation status were worked out.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// The school folder: school.json and students/.
+    pub school: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+    /// How to print the problems found.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Text)]
+    pub format: DiagnosticFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The school folder: school.json and students/.
+    pub school: PathBuf,
+    /// The folder to write into; created if missing.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// What to write for each student.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Pdf)]
+    pub format: OutputFormat,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// Build only these students (by id); may be repeated.
+    #[arg(long = "student", value_name = "ID")]
+    pub students: Vec<String>,
+    /// How many transcripts to build at once (default: one per core).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// Rebuild everything, even what manifest.json shows is up to date.
+    #[arg(long)]
+    pub force: bool,
+    /// The signing key for --format clr and ob, as written by `mastery keygen`.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub key: Option<PathBuf>,
+    /// Stop at the first student that cannot be built.
+    #[arg(long)]
+    pub fail_fast: bool,
+    /// The longest one transcript may take to render, in seconds; past it, the template is
+    /// stopped and that student fails (a template that never ends cannot hold up a batch).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub doc_timeout: f64,
+    /// The most memory rendering one transcript may use, in MB.
+    #[arg(long, value_name = "MB", default_value_t = 2048)]
+    pub doc_memory: u64,
+    /// Render in the build's own threads, without the time and memory limits (for
+    /// measuring what the isolation costs).
+    #[arg(long, hide = true)]
+    pub render_in_process: bool,
+    /// Build only shard K of N (K from 0 to N-1): the students whose id hashes to K. Run N
+    /// processes, one per shard, to split a district across machines.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard)]
+    pub shard: Option<(u32, u32)>,
+}
+
+#[derive(Debug, Args)]
+pub struct PublishArgs {
+    /// The school folder: school.json and students/.
+    pub school: PathBuf,
+    /// The folder to write the site into; created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub site: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct GenFixturesArgs {
+    /// The school folder whose framework and scale the students follow.
+    pub school: PathBuf,
+    /// How many students.
+    #[arg(long)]
+    pub students: usize,
+    /// The JSON Lines file to write, such as SCHOOL/students/generated.jsonl.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// The seed: the same seed gives the same students.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// The number of the first student (ids are GEN-000001 and up).
+    #[arg(long, default_value_t = 1)]
+    pub first: usize,
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The key file to write; it must not exist yet. Keep it secret.
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The credential (JSON).
+    pub file: PathBuf,
+    /// Check the dates as of this day (YYYY-MM-DD) instead of today.
+    #[arg(long, value_name = "DATE")]
+    pub at: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportCaseArgs {
+    /// The CFPackage JSON file.
+    pub package: PathBuf,
+    /// A school.json whose framework (and scale, when the package has a rubric) to replace;
+    /// without it, only the imported parts are written.
+    #[arg(long, value_name = "SCHOOL_JSON")]
+    pub into: Option<PathBuf>,
+    /// Where to write the result (default: standard output).
+    #[arg(long, short)]
+    pub out: Option<PathBuf>,
+    /// How far below the document the credit areas are: 1 makes its direct children the areas.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub area_depth: u8,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The school folder: school.json and students/.
+    pub school: PathBuf,
+    /// The student's id.
+    #[arg(long)]
+    pub student: String,
+    /// Only this credit.
+    #[arg(long)]
+    pub credit: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+/// Options that change what the data means.
+#[derive(Debug, Args)]
+pub struct DataArgs {
+    /// The date the transcripts are issued (YYYY-MM-DD); overrides transcript.issue_date in
+    /// school.json. Printed on the transcript and written as the PDF's creation date.
+    #[arg(long, value_name = "DATE")]
+    pub issue_date: Option<String>,
+    /// Treat these problems as errors: `--deny warnings` makes any warning fail the run (exit 1).
+    #[arg(long, value_enum, value_name = "WHAT")]
+    pub deny: Vec<Deny>,
+}
+
+impl DataArgs {
+    pub fn deny_warnings(&self) -> bool {
+        self.deny.contains(&Deny::Warnings)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Deny {
+    Warnings,
+}
+
+/// Options that change how transcripts look.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// A template folder to use instead of the built-in one; it must hold transcript.typ.
+    #[arg(long, value_name = "DIR")]
+    pub template: Option<PathBuf>,
+    /// A folder of extra fonts (.ttf, .otf), for scripts the built-in fonts lack; may be repeated.
+    #[arg(long = "font-path", value_name = "DIR")]
+    pub font_paths: Vec<PathBuf>,
+    /// The paper size.
+    #[arg(long, value_enum, default_value_t = PaperArg::Letter)]
+    pub paper: PaperArg,
+    /// The language of the transcript's labels: a file locale/<LOCALE>.json of the template
+    /// ("en" and "es" come with the built-in one).
+    #[arg(long, default_value = "en")]
+    pub locale: String,
+    /// A disclosure profile: what this reader may see. Built in: "college" (no birth date, no
+    /// SIS id, only featured work samples) and "internal" (everything, the default); school.json
+    /// may define more under "disclosure". Applies to every output format.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Leave the list of credits still in progress out of the transcript.
+    #[arg(long)]
+    pub hide_in_progress: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// One line per problem, for people.
+    Text,
+    /// A JSON document, for programs.
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A PDF/A-3b, PDF/UA-1 transcript with its data attached.
+    Pdf,
+    /// The transcript data (JSON) that templates read, for template designers.
+    Data,
+    /// A self-contained, accessible HTML transcript with drill-down.
+    Html,
+    /// A signed 1EdTech CLR 2.0 credential (needs --key and "credentials" in school.json).
+    Clr,
+    /// Signed Open Badges 3.0 credentials, one per earned credit and one for the diploma, each
+    /// also baked into a PNG and an SVG badge image, in a folder per student (needs --key).
+    Ob,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PaperArg {
+    Letter,
+    A4,
+}
+
+impl From<OutputFormat> for Format {
+    fn from(format: OutputFormat) -> Format {
+        match format {
+            OutputFormat::Pdf => Format::Pdf,
+            OutputFormat::Data => Format::Data,
+            OutputFormat::Html => Format::Html,
+            OutputFormat::Clr => Format::Clr,
+            OutputFormat::Ob => Format::Ob,
+        }
+    }
+}
+
+impl From<PaperArg> for Paper {
+    fn from(paper: PaperArg) -> Paper {
+        match paper {
+            PaperArg::Letter => Paper::Letter,
+            PaperArg::A4 => Paper::A4,
+        }
+    }
+}
+
+/// Parses `--shard K/N`.
+fn parse_shard(text: &str) -> Result<(u32, u32), String> {
+    let (k, n) = text.split_once('/').ok_or("write the shard as K/N, such as 0/4")?;
+    let (k, n): (u32, u32) =
+        (k.trim().parse().map_err(|_| "K must be a number")?, n.trim().parse().map_err(|_| "N must be a number")?);
+    if n == 0 || k >= n {
+        return Err(format!("shard {k}/{n} does not exist: K counts from 0 to N-1"));
+    }
+    Ok((k, n))
+}
