@@ -26,9 +26,11 @@ use methods::{Outcome, STEP_DIGITS, Score, fixed};
 /// What the run, rather than the data, decides.
 #[derive(Debug, Clone)]
 pub struct AggregateOptions {
+    /// The date of the transcript: the end of every date window, and "today" for the checks.
     pub issue_date: NaiveDate,
     /// The logo's virtual path in the template's world, when the school has a logo.
     pub logo: Option<String>,
+    /// How the transcript is laid out: paper, locale, what is shown.
     pub layout: Layout,
     /// What the reader may see.
     pub disclosure: DisclosureProfile,
@@ -37,8 +39,11 @@ pub struct AggregateOptions {
 /// The policy that applies to one credit once the overrides are applied.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EffectivePolicy {
+    /// How a credit's level is worked out from its evidence.
     pub method: Method,
+    /// The fewest pieces of evidence a level needs.
     pub min_evidence: u32,
+    /// Whose validation the evidence needs to count.
     pub attestation: AttestationRule,
 }
 
@@ -142,6 +147,7 @@ pub fn method_parameters(method: &Method) -> BTreeMap<String, String> {
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
 }
 
+/// The method's name as `school.json` spells it.
 pub fn method_name(method: &Method) -> &'static str {
     match method {
         Method::MostRecent => "most_recent",

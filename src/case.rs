@@ -31,6 +31,7 @@ impl Default for CaseSchema {
 }
 
 impl CaseSchema {
+    /// The embedded CASE 1.1 package schema, compiled.
     pub fn new() -> CaseSchema {
         let schema: Value = serde_json::from_str(PACKAGE_SCHEMA).expect("embedded schema is JSON");
         let validator = jsonschema::draft201909::options()
@@ -41,6 +42,7 @@ impl CaseSchema {
     }
 }
 
+/// How a CASE package maps onto a framework.
 #[derive(Debug, Clone)]
 pub struct ImportOptions {
     /// How far below the document the credit areas sit: 1 makes the document's direct children
@@ -63,6 +65,7 @@ pub struct Imported {
     pub scale: Option<Value>,
     /// How many areas and credits.
     pub areas: usize,
+    /// How many credits (see `areas`).
     pub credits: usize,
 }
 

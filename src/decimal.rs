@@ -63,6 +63,7 @@ impl Serialize for Fixed {
 pub struct Amount(Decimal);
 
 impl Amount {
+    /// The value, normalized: without trailing zeros.
     pub fn new(value: Decimal) -> Amount {
         Amount(value.normalize())
     }

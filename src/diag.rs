@@ -10,10 +10,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+/// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// The data cannot be used as it is: the run fails (exit 1).
     Error,
+    /// Suspect, but usable; fails the run only under `--deny warnings`.
     Warning,
 }
 
@@ -22,9 +25,13 @@ pub enum Severity {
 /// line, see [`Diagnostic::in_text`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Position {
+    /// The line, from 1.
     pub line: usize,
+    /// The column, from 1, in characters; 0 for the whole line.
     pub column: usize,
+    /// Where the value starts in its line, in bytes.
     pub start: usize,
+    /// Where it ends, in bytes.
     pub end: usize,
 }
 
@@ -58,6 +65,7 @@ fn floor_char_boundary(text: &str, mut index: usize) -> usize {
 /// One problem in the input.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Diagnostic {
+    /// An error or a warning.
     pub severity: Severity,
     /// The file at fault, as the user named it (the school folder joined with the file name).
     pub file: PathBuf,
@@ -79,6 +87,7 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// An error in `file`, not yet placed in it.
     pub fn error(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Diagnostic {
             severity: Severity::Error,
@@ -92,10 +101,12 @@ impl Diagnostic {
         }
     }
 
+    /// A warning in `file`, not yet placed in it.
     pub fn warning(file: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Diagnostic { severity: Severity::Warning, ..Diagnostic::error(file, message) }
     }
 
+    /// Places the problem at a position of the file.
     pub fn at(mut self, position: Position) -> Self {
         self.position = Some(position);
         self
@@ -115,16 +126,19 @@ impl Diagnostic {
         self
     }
 
+    /// Names the CSV column the problem is in.
     pub fn with_column(mut self, column: impl Into<String>) -> Self {
         self.column_name = Some(column.into());
         self
     }
 
+    /// Names the JSON Pointer of the value at fault.
     pub fn pointer(mut self, pointer: impl Into<String>) -> Self {
         self.pointer = Some(pointer.into());
         self
     }
 
+    /// Says how to fix it.
     pub fn hint(mut self, hint: impl Into<String>) -> Self {
         self.hint = Some(hint.into());
         self
@@ -136,6 +150,7 @@ impl Diagnostic {
         self
     }
 
+    /// Whether it is an error.
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -175,15 +190,19 @@ impl fmt::Display for Diagnostic {
 /// A stage's output together with what it found wrong on the way.
 #[derive(Debug)]
 pub struct Checked<T> {
+    /// What the stage made.
     pub value: T,
+    /// What it found wrong.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl<T> Checked<T> {
+    /// A value and its diagnostics.
     pub fn new(value: T, diagnostics: Vec<Diagnostic>) -> Self {
         Checked { value, diagnostics }
     }
 
+    /// Whether any diagnostic is an error.
     pub fn has_errors(&self) -> bool {
         self.diagnostics.iter().any(Diagnostic::is_error)
     }

@@ -17,7 +17,9 @@ pub struct Document {
     /// The file it came from, as the user would type it (the school folder joined with the
     /// file name).
     pub path: PathBuf,
+    /// The record.
     pub value: Value,
+    /// Where its values stand in the file.
     pub origin: Origin,
     /// Warnings found while reading it, such as an evidence row exported twice.
     pub notes: Vec<Diagnostic>,
@@ -27,14 +29,23 @@ pub struct Document {
 #[derive(Debug, Clone)]
 pub enum Origin {
     /// JSON text. For a JSON Lines record, `first_line` is the line of the file it is on.
-    Json { text: String, first_line: usize },
+    Json {
+        /// The text the record was parsed from.
+        text: String,
+        /// The line of the file the text starts on.
+        first_line: usize,
+    },
     /// CSV rows: for each JSON Pointer of the built record, the line and column it came from.
-    Csv { cells: BTreeMap<String, Cell> },
+    Csv {
+        /// By JSON Pointer.
+        cells: BTreeMap<String, Cell>,
+    },
 }
 
 /// A place in a CSV file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
+    /// The line of the file, from 1.
     pub line: usize,
     /// The header of the column, or `None` for the whole row.
     pub column: Option<String>,
@@ -68,10 +79,12 @@ impl Document {
         }
     }
 
+    /// An error at `pointer` of this document, placed in its file.
     pub fn error(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
         self.diagnostic(Severity::Error, pointer, false, message)
     }
 
+    /// A warning at `pointer` of this document, placed in its file.
     pub fn warning(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
         self.diagnostic(Severity::Warning, pointer, false, message)
     }

@@ -1,22 +1,41 @@
-//! `mastery` turns a school's competency records into mastery transcripts.
+//! `mastery` turns a school's competency records into mastery transcripts: PDF, HTML, and
+//! signed credentials a college can check.
 //!
 //! # Stages
 //!
-//! A run goes through four stages, each a module with one entry function, handing plain data
+//! A record goes through five stages, each a module with its entry points, handing plain data
 //! from one to the next:
 //!
-//! 1. [`load::load`] reads a school folder (`school.json`, `students/*.json`, the logo) and
-//!    parses the JSON. It is the only stage that touches the file system.
-//! 2. [`validate::validate`] checks each document against the JSON Schemas in `schemas/`,
-//!    then checks meaning (references, unique ids, scores on the scale, dates), and
-//!    deserializes what passed into the types of [`model`].
-//! 3. [`aggregate::aggregate`] turns one student's evidence into levels, credits, area totals
-//!    and a graduation status, keeping every intermediate value: a [`transcript::Transcript`].
-//! 4. [`render::pdf`] typesets a transcript through an embedded Typst template into PDF bytes.
+//! 1. **Load** ([`load`]): [`load::load`] reads a school folder (`school.json`, the logo, the
+//!    sources in `students/`); [`load::read_source`] streams the records of one JSON, JSON
+//!    Lines or CSV file as [`document::Document`]s, each value with its place in the file.
+//!    The parsers work over bytes (`load::json`, `load::jsonl`, `load::csv`).
+//! 2. **Validate** ([`validate`]): [`validate::school`] and [`validate::StudentChecker`] check
+//!    each document against the JSON Schemas in `schemas/`, then check meaning (references,
+//!    unique ids, scores on the scale, dates), and deserialize what passed into [`model`]
+//!    types. [`pipeline`] runs the first two stages together over a folder.
+//! 3. **Aggregate** ([`aggregate`]): [`aggregate::aggregate`] turns one student's evidence into
+//!    levels, credits, area totals and a graduation status, keeping every intermediate value:
+//!    a [`transcript::Transcript`], which [`explain::explain`] can tell step by step.
+//! 4. **Render** (`render`, `html`): `render::render_pdf` typesets a transcript through an
+//!    embedded Typst template into PDF/A-3b + PDF/UA-1 bytes; `html::html` writes the
+//!    accessible HTML page; `render::data_json` the data templates read.
+//! 5. **Credentials** ([`credential`]): [`credential::clr::clr`] and
+//!    [`credential::badge::badges`] sign CLR 2.0 and Open Badges 3.0 credentials;
+//!    [`credential::verify::verify`] checks one.
+//!
+//! # Building a school
+//!
+//! `build` (with the `render` feature, on by default) runs the stages over every student of a
+//! folder, in parallel: `build::Plan::new` resolves a `build::BuildOptions` once, reading
+//! every input a single time, and `build::run` writes the outputs and `manifest.json`, telling
+//! a sink what happens as `build::Event`s and stopping when asked (`build::Cancel`).
 //!
 //! Problems in the data are [`diag::Diagnostic`]s, collected rather than thrown, so one run
-//! reports all of them. The library never prints and never writes files: the `mastery` binary
-//! does both.
+//! reports all of them. The library never prints; it writes files only through [`output`]
+//! (the build engine's outputs and what the commands ask for).
+
+#![deny(missing_docs)]
 
 pub mod aggregate;
 #[cfg(feature = "render")]

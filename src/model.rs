@@ -16,19 +16,29 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct School {
+    /// The `$schema` the file names, if any (editors use it; `mastery` ignores it).
     #[serde(rename = "$schema", default)]
     pub schema: Option<String>,
+    /// Who the school is.
     pub profile: Profile,
+    /// The issue date and where transcripts can be verified.
     #[serde(default)]
     pub transcript: TranscriptSettings,
+    /// The proficiency scale.
     pub scale: Scale,
+    /// How evidence becomes a level, school-wide, with its overrides.
     pub aggregation: Policy,
+    /// The credit areas and credits.
     pub framework: Framework,
+    /// What a graduate needs.
     pub graduation: Graduation,
+    /// A GPA or percentage equivalent, when the school gives one.
     #[serde(default)]
     pub equivalency: Option<Equivalency>,
+    /// How student files in other formats (CSV) are read.
     #[serde(default)]
     pub sources: Sources,
+    /// Settings of the validator's checks.
     #[serde(default)]
     pub checks: Checks,
     /// Who issues the signed credentials (`mastery build --format clr`).
@@ -39,13 +49,15 @@ pub struct School {
     pub disclosure: BTreeMap<String, DisclosureProfile>,
 }
 
+/// Who signs the school's credentials, and with which key.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CredentialSettings {
     /// The school as issuer: a URL or DID.
     pub issuer_id: String,
-    /// The key that signs: a did:key, or a did:web or https URL with a fragment
-    /// (`https://school.org/issuer#z6Mk...`).
+    /// The key that signs: a did:key or did:web DID with the key as its fragment
+    /// (`did:web:school.org#z6Mk...`), or the https URL of the key's own document
+    /// (`https://school.org/keys/z6Mk...`).
     pub verification_method: String,
 }
 
@@ -53,21 +65,27 @@ pub struct CredentialSettings {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DisclosureProfile {
+    /// Whether the reader sees the student's birth date.
     #[serde(default = "yes")]
     pub birth_date: bool,
-    /// The student information system's id.
+    /// Whether the reader sees the student's id in the student information system.
     #[serde(default = "yes")]
     pub student_id: bool,
+    /// Which work samples the reader sees.
     #[serde(default)]
     pub work_samples: WorkSampleDisclosure,
 }
 
+/// Which of a student's work samples a reader sees.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WorkSampleDisclosure {
+    /// Every one.
     #[default]
     All,
+    /// Those the student or school marked `featured`.
     Featured,
+    /// None.
     None,
 }
 
@@ -107,6 +125,7 @@ impl School {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sources {
+    /// How CSV exports are read.
     #[serde(default)]
     pub csv: CsvSettings,
 }
@@ -119,6 +138,7 @@ pub struct CsvSettings {
     pub delimiter: String,
     /// How dates are written, as a chrono format such as "%m/%d/%Y"; by default YYYY-MM-DD.
     pub date_format: Option<String>,
+    /// Which column holds which field.
     pub columns: CsvColumns,
 }
 
@@ -129,6 +149,7 @@ impl Default for CsvSettings {
 }
 
 impl CsvSettings {
+    /// The separator as a byte (`tab` or `\t` for a tab).
     pub fn delimiter_byte(&self) -> u8 {
         match self.delimiter.as_str() {
             "\\t" | "tab" => b'\t',
@@ -152,22 +173,35 @@ impl CsvSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CsvColumns {
+    /// The student's id.
     pub student_id: String,
     /// The legal name in one column...
     pub legal_name: Option<String>,
     /// ...or in two, joined as "given family".
     pub given_name: Option<String>,
+    /// The family name, with `given_name`.
     pub family_name: Option<String>,
+    /// The name the student goes by.
     pub preferred_name: Option<String>,
+    /// The birth date.
     pub birth_date: String,
+    /// The expected graduation date.
     pub expected_graduation: String,
+    /// The credit a piece of evidence is for.
     pub credit: String,
+    /// Its score.
     pub score: String,
+    /// The date it was assessed.
     pub date: String,
+    /// Who assessed it.
     pub assessor: String,
+    /// A work sample's address.
     pub work_sample_url: Option<String>,
+    /// A work sample's title.
     pub work_sample_title: Option<String>,
+    /// The assessor's note.
     pub note: Option<String>,
+    /// The evidence's weight in a mean.
     pub weight: Option<String>,
     /// A highlight of the student's, on any of their rows. A row with a highlight and none of
     /// the evidence columns carries only the highlight.
@@ -216,10 +250,14 @@ impl Default for Checks {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Profile {
+    /// The school's name.
     pub name: String,
+    /// Its postal address.
     pub address: Address,
+    /// The College Board's CEEB code, which admission offices file transcripts by.
     #[serde(default)]
     pub ceeb_code: Option<String>,
+    /// Whom a reader asks about a transcript.
     pub contact: Contact,
     /// Path of the logo, relative to the school folder (PNG, JPEG or SVG).
     #[serde(default)]
@@ -231,27 +269,38 @@ pub struct Profile {
     pub about: Option<String>,
 }
 
+/// A postal address.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
+    /// The street and number.
     pub street: String,
+    /// The city.
     pub city: String,
+    /// The state, province or region.
     #[serde(default)]
     pub region: Option<String>,
+    /// The postal code.
     #[serde(default)]
     pub postal_code: Option<String>,
+    /// The country.
     pub country: String,
 }
 
+/// Whom to contact at the school (usually the registrar).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
+    /// A person or office.
     #[serde(default)]
     pub name: Option<String>,
+    /// An email address.
     #[serde(default)]
     pub email: Option<String>,
+    /// A telephone number.
     #[serde(default)]
     pub phone: Option<String>,
+    /// The school's web site.
     #[serde(default)]
     pub website: Option<String>,
 }
@@ -284,20 +333,26 @@ pub struct Scale {
     pub step: Decimal,
 }
 
+/// One level of the scale.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScaleLevel {
+    /// Its value: scores and results are numbers on the scale.
     #[serde(deserialize_with = "decimal")]
     pub value: Decimal,
+    /// Its name, such as "Proficient".
     pub label: String,
+    /// What it means, for the reader.
     pub description: String,
 }
 
 impl Scale {
+    /// The lowest level's value.
     pub fn min(&self) -> Decimal {
         self.levels.first().map_or(Decimal::ZERO, |l| l.value)
     }
 
+    /// The highest level's value.
     pub fn max(&self) -> Decimal {
         self.levels.last().map_or(Decimal::ZERO, |l| l.value)
     }
@@ -322,11 +377,14 @@ impl Scale {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
+    /// How a credit's scores become its level.
     pub method: MethodSpec,
     /// Fewer counted pieces of evidence than this give no level at all.
     #[serde(default = "one_u32")]
     pub min_evidence: u32,
+    /// Whether a teacher's approval is needed as well.
     pub attestation: AttestationRule,
+    /// Where areas and credits decide otherwise.
     #[serde(default)]
     pub overrides: Overrides,
 }
@@ -335,19 +393,25 @@ pub struct Policy {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Overrides {
+    /// By area id.
     #[serde(default)]
     pub areas: BTreeMap<String, PolicyOverride>,
+    /// By credit id; a credit's override comes before its area's.
     #[serde(default)]
     pub credits: BTreeMap<String, PolicyOverride>,
 }
 
+/// The parts of the policy an area or a credit changes; the others stay.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyOverride {
+    /// Another method.
     #[serde(default)]
     pub method: Option<MethodSpec>,
+    /// Another least number of pieces of evidence.
     #[serde(default)]
     pub min_evidence: Option<u32>,
+    /// Another attestation rule.
     #[serde(default)]
     pub attestation: Option<AttestationRule>,
     /// Why the school chose a different rule here; printed in "how to read this transcript".
@@ -359,11 +423,14 @@ pub struct PolicyOverride {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum MethodSpec {
+    /// A bare name: the method with its default parameters.
     Name(MethodName),
+    /// An object: the name and parameters.
     Full(Method),
 }
 
 impl MethodSpec {
+    /// The method, with any parameter not written at its default.
     pub fn method(&self) -> Method {
         match self {
             MethodSpec::Full(method) => method.clone(),
@@ -372,16 +439,25 @@ impl MethodSpec {
     }
 }
 
+/// The methods that can be written as a bare name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MethodName {
+    /// See [`Method::MostRecent`].
     MostRecent,
+    /// See [`Method::Highest`].
     Highest,
+    /// See [`Method::Mean`].
     Mean,
+    /// See [`Method::Median`].
     Median,
+    /// See [`Method::Mode`].
     Mode,
+    /// See [`Method::DecayingAverage`].
     DecayingAverage,
+    /// See [`Method::WeightedRecent`].
     WeightedRecent,
+    /// See [`Method::PowerLaw`].
     PowerLaw,
 }
 
@@ -406,53 +482,78 @@ impl MethodName {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "name", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Method {
+    /// The latest score.
     MostRecent,
+    /// The highest score.
     Highest,
+    /// The mean, each score by its evidence's weight.
     Mean,
+    /// The middle score, or the mean of the two middle scores.
     Median,
+    /// The most frequent score.
     Mode {
+        /// What a tie gives.
         #[serde(default)]
         tie: ModeTie,
     },
+    /// Each new score counts `weight`, the average before it the rest: d = (1−w)·d + w·s.
     DecayingAverage {
+        /// w, from 0.50 to 0.99 (default 0.65).
         #[serde(default = "default_weight", deserialize_with = "decimal")]
         weight: Decimal,
     },
+    /// The latest score counts `weight`, the mean of the earlier ones the rest.
     WeightedRecent {
+        /// w, from 0.50 to 0.99 (default 0.65).
         #[serde(default = "default_weight", deserialize_with = "decimal")]
         weight: Decimal,
     },
+    /// Marzano's power law: the least-squares fit of ln s over ln i, read at the last score.
     PowerLaw {
+        /// Fewer scores than this give no level (default 3).
         #[serde(default = "three")]
         min_scores: u32,
     },
+    /// The mean of the scores at mastery, once there are `n` of them.
     NTimes {
+        /// How many scores at mastery a level needs.
         n: u32,
     },
+    /// The mean or the highest of the `k` most recent scores.
     RecentWindow {
+        /// How many recent scores count.
         k: u32,
+        /// Their mean or their highest.
         #[serde(default)]
         of: WindowStat,
     },
 }
 
+/// How a mode breaks a tie between scores as frequent as each other.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ModeTie {
+    /// The higher score.
     #[default]
     Higher,
+    /// The score given most recently.
     MoreRecent,
+    /// No level: a teacher decides.
     None,
 }
 
+/// What `recent_window` takes of its scores.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WindowStat {
+    /// Their mean.
     #[default]
     Mean,
+    /// The highest.
     Highest,
 }
 
+/// Whether a credit needs a teacher's approval besides its level.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttestationRule {
@@ -469,54 +570,76 @@ pub struct Framework {
     /// Where the framework came from, when it was imported.
     #[serde(default)]
     pub source: Option<FrameworkSource>,
+    /// The areas, in the order the transcript shows them.
     pub areas: Vec<Area>,
+    /// The credits, each in one area.
     pub credits: Vec<Credit>,
 }
 
+/// Where an imported framework came from.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FrameworkSource {
     /// "CASE" for a framework imported from a CASE package.
     pub format: String,
+    /// The source document's title.
     #[serde(default)]
     pub title: Option<String>,
+    /// Its URI.
     #[serde(default)]
     pub uri: Option<String>,
+    /// Who publishes it.
     #[serde(default)]
     pub creator: Option<String>,
+    /// Its version.
     #[serde(default)]
     pub version: Option<String>,
 }
 
+/// A credit area, such as "Mathematical Reasoning".
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Area {
+    /// Its id, which credits and requirements name.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// What it covers.
     pub description: String,
     /// The CASE item this area came from, when the framework was imported.
     #[serde(default)]
     pub uri: Option<String>,
 }
 
+/// A mastery credit: a competency a student earns by showing evidence of it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Credit {
+    /// Its id, which evidence names.
     pub id: String,
+    /// The id of its area.
     pub area: String,
+    /// Its title.
     pub title: String,
+    /// What a student shows to earn it.
     pub description: String,
+    /// Foundational or advanced.
     pub level: CreditLevel,
+    /// What it counts towards graduation, in credits.
     #[serde(deserialize_with = "decimal")]
     pub value: Decimal,
+    /// The CASE item it came from, when the framework was imported.
     #[serde(default)]
     pub uri: Option<String>,
 }
 
+/// The tier of a credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditLevel {
+    /// A foundational credit.
     Foundational,
+    /// An advanced credit.
     Advanced,
 }
 
@@ -538,9 +661,11 @@ pub struct Graduation {
     pub required_credits: Vec<String>,
 }
 
+/// What a graduate needs in one area.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AreaRequirement {
+    /// The least credit value earned in the area.
     #[serde(deserialize_with = "decimal")]
     pub credits: Decimal,
     /// No assessed credit in this area may stand below this level.
@@ -554,10 +679,12 @@ pub struct AreaRequirement {
 pub struct Equivalency {
     /// For example "4.0 GPA equivalent".
     pub label: String,
+    /// What the conversion means and how to read it.
     pub explanation: String,
     /// Digits printed after the decimal point.
     #[serde(default = "two_u32")]
     pub digits: u32,
+    /// The conversion, level range by level range.
     pub table: Vec<EquivalencyRow>,
     /// Print the equivalency on page 1 as well as in its own section.
     #[serde(default)]
@@ -568,12 +695,16 @@ pub struct Equivalency {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct EquivalencyRow {
+    /// The lowest level of the range.
     #[serde(deserialize_with = "decimal")]
     pub from: Decimal,
+    /// The highest level of the range.
     #[serde(deserialize_with = "decimal")]
     pub to: Decimal,
+    /// What `from` converts to.
     #[serde(deserialize_with = "decimal")]
     pub value_from: Decimal,
+    /// What `to` converts to; without it, the whole range converts to `value_from`.
     #[serde(default, deserialize_with = "opt_decimal")]
     pub value_to: Option<Decimal>,
 }
@@ -582,24 +713,34 @@ pub struct EquivalencyRow {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Student {
+    /// The `$schema` the file names, if any.
     #[serde(rename = "$schema", default)]
     pub schema: Option<String>,
+    /// The student's id in the school's student information system.
     pub id: String,
+    /// The student's name.
     pub name: Name,
+    /// The birth date.
     #[serde(deserialize_with = "date")]
     pub birth_date: NaiveDate,
+    /// When the student is expected to graduate.
     #[serde(deserialize_with = "date")]
     pub expected_graduation: NaiveDate,
+    /// Every assessment of the student's work.
     #[serde(default)]
     pub evidence: Vec<Evidence>,
+    /// Work the student did, which evidence may point to.
     #[serde(default)]
     pub work_samples: Vec<WorkSample>,
+    /// Teachers' approvals (or exemptions) of credits.
     #[serde(default)]
     pub attestations: Vec<Attestation>,
+    /// A few lines the student or school wants a reader to see.
     #[serde(default)]
     pub highlights: Vec<String>,
 }
 
+/// A student's name.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Name {
@@ -618,17 +759,24 @@ impl Name {
     }
 }
 
+/// One assessment: a score on the scale for one credit, on a day, by a teacher.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
+    /// The id of the credit.
     pub credit: String,
+    /// The score, on the school's scale.
     #[serde(deserialize_with = "decimal")]
     pub score: Decimal,
+    /// When it was assessed.
     #[serde(deserialize_with = "date")]
     pub date: NaiveDate,
+    /// Who assessed it.
     pub assessor: String,
+    /// The id of the work sample it judged.
     #[serde(default)]
     pub work_sample: Option<String>,
+    /// The assessor's note.
     #[serde(default)]
     pub note: Option<String>,
     /// Weight in a mean (default 1); weight 0 keeps the score on record but out of the count.
@@ -636,36 +784,53 @@ pub struct Evidence {
     pub weight: Decimal,
 }
 
+/// A piece of the student's work.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WorkSample {
+    /// Its id, which evidence names.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// What it is.
     pub description: String,
+    /// Where a reader can see it.
     pub url: String,
+    /// When it was made.
     #[serde(deserialize_with = "date")]
     pub date: NaiveDate,
+    /// The credits it shows.
     pub credits: Vec<String>,
+    /// Shown to readers who see featured samples only.
     #[serde(default)]
     pub featured: bool,
 }
 
+/// A teacher's decision on a credit.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Attestation {
+    /// The id of the credit.
     pub credit: String,
+    /// What was decided.
     pub status: AttestationStatus,
+    /// Who approved it (required unless pending).
     #[serde(default)]
     pub approved_by: Option<String>,
+    /// When.
     #[serde(deserialize_with = "date")]
     pub date: NaiveDate,
 }
 
+/// What a teacher decided about a credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AttestationStatus {
+    /// Not decided yet.
     Pending,
+    /// Approved: the level stands.
     Approved,
+    /// Exempt: the credit counts as earned without evidence, with a note.
     Exempt,
 }
 

@@ -14,6 +14,7 @@ use crate::validate::{self, Schemas, StudentChecker, StudentRecord, ValidateOpti
 
 /// A school folder with its `school.json` validated.
 pub struct OpenSchool {
+    /// What was read.
     pub folder: SchoolFolder,
     /// `None` when `school.json` has errors.
     pub school: Option<School>,
@@ -22,6 +23,7 @@ pub struct OpenSchool {
 }
 
 impl OpenSchool {
+    /// The school folder.
     pub fn dir(&self) -> &Path {
         &self.folder.dir
     }
@@ -140,7 +142,9 @@ pub fn students(
 
 /// A whole folder checked and collected in memory: for small folders, `explain` and tests.
 pub struct CheckedFolder {
+    /// The school folder, opened.
     pub open: OpenSchool,
+    /// The records without errors.
     pub students: Vec<StudentRecord>,
     /// Every problem: the school's first, then each record's.
     pub diagnostics: Vec<Diagnostic>,

@@ -15,22 +15,34 @@ use crate::model::{AttestationStatus, CreditLevel};
 /// The name and version of this data format.
 pub const FORMAT: &str = "mastery-transcript/1";
 
+/// Everything printed about one student: what templates read as `/data.json`.
 #[derive(Debug, Clone, Serialize)]
 pub struct Transcript {
+    /// [`FORMAT`].
     pub format: &'static str,
+    /// The run's choices of layout.
     pub layout: Layout,
     /// YYYY-MM-DD.
     pub issue_date: String,
+    /// The school block.
     pub school: SchoolBlock,
+    /// The student block.
     pub student: StudentBlock,
+    /// The proficiency scale, for the key.
     pub scale: ScaleBlock,
+    /// The school's rules, for "how to read this transcript".
     pub policy: PolicyBlock,
+    /// Each area with its credits, in the framework's order.
     pub areas: Vec<AreaResult>,
+    /// Credits earned and offered, over all areas.
     pub totals: Totals,
+    /// Where the student stands against the graduation requirements.
     pub graduation: GraduationResult,
     /// At most three, in the student's order: the ones for page 1.
     pub highlights: Vec<String>,
+    /// The GPA or percentage equivalent, when the school gives one.
     pub equivalency: Option<EquivalencyResult>,
+    /// How a reader checks the transcript.
     pub verification: Verification,
 }
 
@@ -50,6 +62,7 @@ pub struct Verification {
 /// How the document is laid out: choices of the run, not of the record.
 #[derive(Debug, Clone, Serialize)]
 pub struct Layout {
+    /// The paper size.
     pub paper: Paper,
     /// The language of the labels: the name of a file in the template's `locale/` folder.
     pub locale: String,
@@ -77,59 +90,84 @@ pub enum Paper {
     /// US Letter, what US colleges expect.
     #[default]
     Letter,
+    /// ISO A4.
     A4,
 }
 
+/// The school, as the transcript presents it.
 #[derive(Debug, Clone, Serialize)]
 pub struct SchoolBlock {
+    /// Its name.
     pub name: String,
     /// Street, then city with region and postal code, then country.
     pub address_lines: Vec<String>,
+    /// Its CEEB code.
     pub ceeb_code: Option<String>,
+    /// Whom to contact.
     pub contact: ContactBlock,
     /// The virtual path of the logo inside the template's world, such as "/logo.png".
     pub logo: Option<String>,
+    /// What a mastery transcript is, and how to read this one.
     pub how_to_read: String,
+    /// More about the school.
     pub about: Option<String>,
 }
 
+/// Whom a reader contacts at the school.
 #[derive(Debug, Clone, Serialize)]
 pub struct ContactBlock {
+    /// A person or office.
     pub name: Option<String>,
+    /// An email address.
     pub email: Option<String>,
+    /// A telephone number.
     pub phone: Option<String>,
+    /// The school's web site.
     pub website: Option<String>,
 }
 
+/// The student, as the disclosure profile lets the reader see them.
 #[derive(Debug, Clone, Serialize)]
 pub struct StudentBlock {
     /// The school's id for the student; `None` when the disclosure profile withholds it.
     pub id: Option<String>,
+    /// The legal name, in one piece.
     pub legal_name: String,
+    /// The name the student goes by, when it differs.
     pub preferred_name: Option<String>,
     /// The preferred name when there is one, else the legal name.
     pub display_name: String,
     /// `None` when the disclosure profile withholds it.
     pub birth_date: Option<String>,
+    /// YYYY-MM-DD.
     pub expected_graduation: String,
 }
 
+/// The proficiency scale.
 #[derive(Debug, Clone, Serialize)]
 pub struct ScaleBlock {
     /// Lowest first.
     pub levels: Vec<LevelBlock>,
+    /// The mastery threshold.
     pub threshold: Fixed,
     /// The label of the threshold level.
     pub threshold_label: String,
+    /// The step between possible scores.
     pub step: Amount,
+    /// The lowest level's value.
     pub min: Fixed,
+    /// The highest level's value.
     pub max: Fixed,
 }
 
+/// One level of the scale.
 #[derive(Debug, Clone, Serialize)]
 pub struct LevelBlock {
+    /// Its value.
     pub value: Fixed,
+    /// Its name.
     pub label: String,
+    /// What it means.
     pub description: String,
 }
 
@@ -140,7 +178,9 @@ pub struct PolicyBlock {
     pub method: String,
     /// Its name and parameters, for templates in other languages.
     pub method_name: String,
+    /// The method's parameters by name.
     pub parameters: std::collections::BTreeMap<String, String>,
+    /// The fewest pieces of evidence a level needs.
     pub min_evidence: u32,
     /// Whether an approved attestation is needed.
     pub attestation_required: bool,
@@ -148,26 +188,37 @@ pub struct PolicyBlock {
     pub overrides: Vec<PolicyOverrideBlock>,
 }
 
+/// An area or a credit whose rule differs from the school's.
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyOverrideBlock {
     /// "area" or "credit".
     pub scope: &'static str,
+    /// The area's or credit's id.
     pub id: String,
+    /// Its title.
     pub title: String,
     /// The rule in English words.
     pub rule: String,
     /// The same, as data: what the override changes.
     pub method_name: Option<String>,
+    /// The changed method's parameters by name.
     pub parameters: std::collections::BTreeMap<String, String>,
+    /// The changed least number of pieces of evidence.
     pub min_evidence: Option<u32>,
+    /// The changed attestation rule.
     pub attestation_required: Option<bool>,
+    /// Why the school decided so, in its words.
     pub reason: Option<String>,
 }
 
+/// One credit area and the student's credits in it.
 #[derive(Debug, Clone, Serialize)]
 pub struct AreaResult {
+    /// The area's id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// What it covers.
     pub description: String,
     /// Earned (and exempt) credits, by tier.
     pub earned: Tally,
@@ -181,19 +232,26 @@ pub struct AreaResult {
     pub met: bool,
     /// Earned credit value as a fraction of the requirement (0 to 1), for visuals.
     pub progress: Fixed,
+    /// Its credits, in the framework's order.
     pub credits: Vec<CreditResult>,
 }
 
+/// How many credits, and how much credit value, by tier.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct Tally {
+    /// Foundational credits.
     pub foundational: u32,
+    /// Advanced credits.
     pub advanced: u32,
     /// Credit value (foundational and advanced together).
     pub value: Amount,
+    /// Value of the foundational credits.
     pub foundational_value: Amount,
+    /// Value of the advanced credits.
     pub advanced_value: Amount,
 }
 
+/// Where a student stands on a credit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CreditStatus {
@@ -218,18 +276,26 @@ impl CreditStatus {
     }
 }
 
+/// One credit and how the student stands on it.
 #[derive(Debug, Clone, Serialize)]
 pub struct CreditResult {
+    /// The credit's id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// What a student shows to earn it.
     pub description: String,
+    /// Foundational or advanced.
     pub tier: CreditLevel,
+    /// What it counts towards graduation.
     pub value: Amount,
     /// The CASE item the credit came from, if imported.
     pub uri: Option<String>,
+    /// Earned, in progress, and so on.
     pub status: CreditStatus,
     /// The level, rounded to the scale's step; `None` when no level could be given.
     pub level: Option<Fixed>,
+    /// The name of the scale level at or below `level`.
     pub level_label: Option<String>,
     /// YYYY-MM-DD: when the credit was approved, or when its last counted evidence was assessed.
     pub date_earned: Option<String>,
@@ -237,7 +303,9 @@ pub struct CreditResult {
     pub validated_by: Option<String>,
     /// A note for the reader, such as why a credit is exempt or what it still needs.
     pub note: Option<String>,
+    /// The attestation on record, if any.
     pub attestation: Option<AttestationStatus>,
+    /// The working behind the level.
     pub calculation: CalculationBlock,
     /// Work samples that evidence this credit, featured first.
     pub work_samples: Vec<WorkSampleBlock>,
@@ -252,10 +320,13 @@ pub struct CalculationBlock {
     pub parameters: std::collections::BTreeMap<String, String>,
     /// The method and its parameters in words.
     pub description: String,
+    /// The fewest pieces of evidence a level needs.
     pub min_evidence: u32,
+    /// Whether an approved attestation is needed.
     pub attestation_required: bool,
     /// Every piece of evidence, oldest first, counted or not.
     pub evidence: Vec<EvidenceBlock>,
+    /// The method's working, one line each.
     pub steps: Vec<StepBlock>,
     /// The unrounded result, two decimals.
     pub raw: Option<Fixed>,
@@ -271,29 +342,38 @@ pub struct CalculationBlock {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum NoLevel {
+    /// No evidence yet.
     NoEvidence,
     /// All its evidence has weight 0.
     OnlyZeroWeight,
     /// Fewer pieces of evidence than the policy's minimum.
     TooFewEvidence {
+        /// Pieces of evidence counted.
         have: u32,
+        /// Pieces needed.
         need: u32,
     },
     /// The power law needs more scores.
     TooFewScores {
+        /// Scores counted.
         have: u32,
+        /// Scores needed.
         need: u32,
     },
     /// The power law cannot take the logarithm of a score of 0 or below.
     ScoreNotPositive,
     /// `n_times`: fewer scores at or above the threshold than needed.
     NotEnoughAtMastery {
+        /// Scores at or above the threshold.
         have: u32,
+        /// Scores needed there.
         need: u32,
+        /// The mastery threshold.
         threshold: Amount,
     },
     /// `mode` with `tie: none`: these scores are tied; a teacher decides.
     Tie {
+        /// The tied scores, lowest first.
         scores: Vec<Amount>,
     },
 }
@@ -328,60 +408,93 @@ impl std::fmt::Display for NoLevel {
     }
 }
 
+/// One piece of evidence, as the working uses it.
 #[derive(Debug, Clone, Serialize)]
 pub struct EvidenceBlock {
     /// 1-based position among the counted evidence, in assessment order: the i of sᵢ in the
     /// working. `None` for evidence that is not counted (weight 0).
     pub position: Option<usize>,
+    /// When it was assessed, YYYY-MM-DD.
     pub date: String,
+    /// Its score.
     pub score: Fixed,
+    /// Its weight in a mean.
     pub weight: Amount,
+    /// Whether it counts (a weight above 0).
     pub counted: bool,
+    /// Who assessed it.
     pub assessor: String,
+    /// The id of the work sample it judged.
     pub work_sample: Option<String>,
+    /// The assessor's note.
     pub note: Option<String>,
 }
 
+/// One line of the working.
 #[derive(Debug, Clone, Serialize)]
 pub struct StepBlock {
+    /// What was computed, in words.
     pub label: String,
+    /// How, as a formula with the numbers put in.
     pub formula: String,
     /// Four decimals.
     pub value: Fixed,
 }
 
+/// A work sample, as the reader sees it.
 #[derive(Debug, Clone, Serialize)]
 pub struct WorkSampleBlock {
+    /// Its id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// What it is.
     pub description: String,
+    /// Where to see it.
     pub url: String,
+    /// When it was made, YYYY-MM-DD.
     pub date: String,
+    /// Whether the school features it.
     pub featured: bool,
 }
 
+/// The student's credits over all areas.
 #[derive(Debug, Clone, Serialize)]
 pub struct Totals {
+    /// Credits earned (and exempt).
     pub earned: Tally,
+    /// Credits the framework offers.
     pub offered: Tally,
+    /// Credits in progress.
     pub in_progress: u32,
+    /// Credits whose level is reached and whose approval is pending or missing.
     pub awaiting_approval: u32,
 }
 
+/// Where a student stands against the graduation requirements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GraduationStatus {
+    /// Every requirement is met.
     Met,
+    /// Not yet met, but every missing requirement has work under way and graduation is still ahead.
     OnTrack,
+    /// Not met, and not on track.
     NotMet,
 }
 
+/// The graduation requirements against what the student earned.
 #[derive(Debug, Clone, Serialize)]
 pub struct GraduationResult {
+    /// Met, on track, or not met.
     pub status: GraduationStatus,
+    /// The credit value a graduate needs in total.
     pub total_required: Amount,
+    /// What the student earned in total.
     pub total_earned: Amount,
+    /// The advanced credit value a graduate needs.
     pub advanced_required: Amount,
+    /// What the student earned at the advanced level.
     pub advanced_earned: Amount,
     /// Named credits every graduate needs, with whether this student has each.
     pub required_credits: Vec<RequiredCredit>,
@@ -395,11 +508,51 @@ pub struct GraduationResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Shortfall {
-    AreaCredits { area: String, earned: Amount, required: Amount, needed: Amount },
-    AreaMinimum { area: String, credit: String, level: Fixed, minimum: Amount },
-    TotalCredits { earned: Amount, required: Amount, needed: Amount },
-    AdvancedCredits { earned: Amount, required: Amount, needed: Amount },
-    RequiredCredit { credit: String },
+    /// Too little credit value earned in an area.
+    AreaCredits {
+        /// The area's title.
+        area: String,
+        /// The value earned there.
+        earned: Amount,
+        /// The value required there.
+        required: Amount,
+        /// The difference.
+        needed: Amount,
+    },
+    /// A credit of the area stands below the area's minimum level.
+    AreaMinimum {
+        /// The area's title.
+        area: String,
+        /// The credit's title.
+        credit: String,
+        /// The credit's level.
+        level: Fixed,
+        /// The area's minimum level.
+        minimum: Amount,
+    },
+    /// Too little credit value earned in total.
+    TotalCredits {
+        /// The value earned.
+        earned: Amount,
+        /// The value required.
+        required: Amount,
+        /// The difference.
+        needed: Amount,
+    },
+    /// Too little advanced credit value earned.
+    AdvancedCredits {
+        /// The advanced value earned.
+        earned: Amount,
+        /// The advanced value required.
+        required: Amount,
+        /// The difference.
+        needed: Amount,
+    },
+    /// A required credit not yet earned.
+    RequiredCredit {
+        /// The credit's title.
+        credit: String,
+    },
 }
 
 impl std::fmt::Display for Shortfall {
@@ -423,28 +576,43 @@ impl std::fmt::Display for Shortfall {
     }
 }
 
+/// A credit every graduate needs.
 #[derive(Debug, Clone, Serialize)]
 pub struct RequiredCredit {
+    /// Its id.
     pub id: String,
+    /// Its title.
     pub title: String,
+    /// Whether the student earned it.
     pub earned: bool,
 }
 
+/// The GPA or percentage equivalent of the student's levels.
 #[derive(Debug, Clone, Serialize)]
 pub struct EquivalencyResult {
+    /// What it is called, such as "4.0 GPA equivalent".
     pub label: String,
+    /// How it is worked out, for the reader.
     pub explanation: String,
     /// The mean level of the credits that have one, two decimals.
     pub mean_level: Option<Fixed>,
+    /// The mean level converted, with the school's digits.
     pub value: Option<Fixed>,
+    /// Whether page 1 shows it.
     pub on_first_page: bool,
+    /// The conversion table.
     pub table: Vec<EquivalencyRowBlock>,
 }
 
+/// One row of the conversion: levels `from`..`to` onto `value_from`..`value_to`.
 #[derive(Debug, Clone, Serialize)]
 pub struct EquivalencyRowBlock {
+    /// The lowest level of the range.
     pub from: Fixed,
+    /// The highest level of the range.
     pub to: Fixed,
+    /// What `from` converts to.
     pub value_from: Fixed,
+    /// What `to` converts to, when the range is not flat.
     pub value_to: Option<Fixed>,
 }

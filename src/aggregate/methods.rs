@@ -16,6 +16,7 @@ use crate::transcript::NoLevel;
 /// One counted score.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Score {
+    /// The score, on the school's scale.
     pub value: Decimal,
     /// Weight in a mean; always more than zero here.
     pub weight: Decimal,
@@ -24,8 +25,11 @@ pub struct Score {
 /// One line of the working: what was computed, how, and the value.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
+    /// What was computed, in words.
     pub label: String,
+    /// How, as a formula with the numbers put in.
     pub formula: String,
+    /// The result.
     pub value: Decimal,
 }
 
@@ -40,9 +44,12 @@ pub enum Outcome {
     NoValue(NoLevel),
 }
 
+/// A method's outcome with its working.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Calculation {
+    /// The value, or why there is none.
     pub outcome: Outcome,
+    /// Every step, in order.
     pub steps: Vec<Step>,
 }
 

@@ -11,17 +11,22 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// The name and version of the manifest's format.
 pub const FORMAT: &str = "mastery-manifest/1";
 
+/// `manifest.json`: every output file of the folder and what it was made from.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// [`FORMAT`], for a reader to tell versions apart.
     pub format: String,
     /// By output file name.
     pub outputs: BTreeMap<String, Entry>,
 }
 
+/// One output file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Entry {
+    /// The student it belongs to.
     pub student: String,
     /// The file the student's record came from.
     pub source: String,
@@ -29,10 +34,12 @@ pub struct Entry {
     pub inputs: String,
     /// SHA-256 of the output file.
     pub sha256: String,
+    /// Its size.
     pub bytes: u64,
 }
 
 impl Manifest {
+    /// An empty manifest of the current format.
     pub fn new() -> Manifest {
         Manifest { format: FORMAT.to_string(), outputs: BTreeMap::new() }
     }
@@ -53,6 +60,7 @@ impl Manifest {
         }
     }
 
+    /// The manifest as written: pretty JSON, files in name order.
     pub fn to_json(&self) -> Vec<u8> {
         let mut bytes = serde_json::to_vec_pretty(self).expect("a manifest serializes");
         bytes.push(b'\n');
@@ -64,11 +72,14 @@ impl Manifest {
 /// killed still knows, on the next run, what it finished.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct JournalLine {
+    /// The output file, by its path in the output folder.
     pub file: String,
+    /// What the manifest lists for it.
     pub entry: Entry,
 }
 
 impl JournalLine {
+    /// The line as written: compact JSON and a newline.
     pub fn to_line(&self) -> Vec<u8> {
         let mut bytes = serde_json::to_vec(self).expect("a journal line serializes");
         bytes.push(b'\n');
@@ -93,6 +104,7 @@ impl Default for RunInputs {
 }
 
 impl RunInputs {
+    /// A hash that starts with the version of `mastery`: outputs of another version are rebuilt.
     pub fn new() -> RunInputs {
         let mut hasher = Sha256::new();
         hasher.update(concat!("mastery ", env!("CARGO_PKG_VERSION")).as_bytes());

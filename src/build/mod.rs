@@ -10,7 +10,30 @@
 //! terminal's progress bar and summary, `report.json` ([`report::Report`]) and the console are
 //! all consumers of the same events. A caller can [`Cancel`] a run: the documents in flight
 //! finish, nothing new starts, and the manifest lists exactly what was written.
+//!
+//! ```no_run
+//! use mastery::build::{self, BuildOptions, Cancel, Event, Format, Plan, Status};
+//! use mastery::render::worker::WorkerCommand;
+//!
+//! // PDFs are rendered by `mastery render-worker` processes, which the build supervises.
+//! let worker = WorkerCommand { program: "mastery".into(), args: vec!["render-worker".into()] };
+//! let options = BuildOptions::new("school".into(), "out".into(), Format::Pdf, worker);
+//! let plan = Plan::new(options)?;
+//! let cancel = Cancel::new();
+//! let outcome = build::run(
+//!     &plan,
+//!     |event| {
+//!         if let Event::Student { student, status: Status::Failed(problem), .. } = event {
+//!             eprintln!("{student:?}: {:?}", problem.messages);
+//!         }
+//!     },
+//!     &cancel,
+//! )?;
+//! println!("{} built, {} failed", outcome.counts.built, outcome.counts.failed);
+//! # Ok::<(), mastery::build::BuildError>(())
+//! ```
 
+mod books;
 mod plan;
 mod produce;
 mod run;
@@ -61,7 +84,12 @@ impl Format {
 pub enum Isolation {
     /// In supervised worker processes, one per job, within the limits: a template that loops,
     /// allocates without end or crashes fails its student only.
-    Processes { worker: WorkerCommand, limits: Limits },
+    Processes {
+        /// How to start a worker process: `mastery render-worker`.
+        worker: WorkerCommand,
+        /// The time and memory one document may take.
+        limits: Limits,
+    },
     /// In the build's own threads, without limits (for trusted templates and measurements).
     InProcess,
 }
@@ -69,8 +97,11 @@ pub enum Isolation {
 /// What a build is asked to do: plain data, resolved once by [`Plan::new`].
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
+    /// The school folder.
     pub school: PathBuf,
+    /// The folder to write into; created if missing.
     pub out: PathBuf,
+    /// What each student becomes.
     pub format: Format,
     /// A template folder instead of the built-in one.
     pub template: Option<PathBuf>,
@@ -82,7 +113,9 @@ pub struct BuildOptions {
     pub profile: Option<String>,
     /// The language of the labels: a file `locale/<locale>.json` of the template.
     pub locale: String,
+    /// The paper size of PDFs.
     pub paper: Paper,
+    /// Leave the credits still in progress off the transcript.
     pub hide_in_progress: bool,
     /// Overrides `transcript.issue_date` of `school.json`.
     pub issue_date: Option<NaiveDate>,
@@ -96,6 +129,7 @@ pub struct BuildOptions {
     pub force: bool,
     /// Stop at the first student that cannot be built.
     pub fail_fast: bool,
+    /// Where PDFs are rendered.
     pub isolation: Isolation,
 }
 
@@ -130,7 +164,12 @@ impl BuildOptions {
 pub enum BuildError {
     /// The data refuses it: `school.json` has errors, or the key is not the school's. The
     /// diagnostics say where, and how to fix it.
-    Invalid { diagnostics: Vec<Diagnostic>, reason: String },
+    Invalid {
+        /// The problems, each with its place.
+        diagnostics: Vec<Diagnostic>,
+        /// Why nothing can be built, in a few words.
+        reason: String,
+    },
     /// What was asked cannot be done: no key for a signed format, a locale without labels, an
     /// unknown profile.
     Usage(String),
@@ -162,6 +201,7 @@ impl From<io::Error> for BuildError {
 pub struct Cancel(Arc<AtomicBool>);
 
 impl Cancel {
+    /// A flag not yet set.
     pub fn new() -> Cancel {
         Cancel::default()
     }
@@ -171,6 +211,7 @@ impl Cancel {
         self.0.store(true, Ordering::Relaxed);
     }
 
+    /// Whether [`Cancel::cancel`] was called.
     pub fn is_cancelled(&self) -> bool {
         self.0.load(Ordering::Relaxed)
     }
@@ -187,6 +228,7 @@ pub struct Problem {
     /// `invalid`, `fonts`, `render`, `credential`, `write` or `internal`; for a student with
     /// nothing to build, `nothing_to_issue`.
     pub kind: &'static str,
+    /// What went wrong, for people: each a located diagnostic or a sentence.
     pub messages: Vec<String>,
 }
 
@@ -194,7 +236,10 @@ pub struct Problem {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Status {
     /// Written: these files of the output folder.
-    Built { files: Vec<String> },
+    Built {
+        /// The files, by their paths in the output folder.
+        files: Vec<String>,
+    },
     /// Left as it was: nothing it depends on changed.
     Unchanged,
     /// Not in this shard, or not among the students asked for.
@@ -215,17 +260,24 @@ pub enum Status {
 pub struct Counts {
     /// Every record read, valid or not.
     pub records: usize,
+    /// Students written.
     pub built: usize,
+    /// Students left as they were: nothing they depend on changed.
     pub unchanged: usize,
+    /// Records with errors.
     pub invalid: usize,
+    /// Students that could not be built.
     pub failed: usize,
+    /// Students with nothing to build in this format.
     pub skipped: usize,
 }
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
+    /// How many students ended each way.
     pub counts: Counts,
+    /// How long the run took, from start to finish (wall time).
     pub seconds: f64,
     /// Stopped by [`Cancel`] before every student was seen.
     pub cancelled: bool,
@@ -241,12 +293,31 @@ pub enum Event {
     /// The run begins: the number of records, when it is known without reading them (no CSV
     /// source), and the problems of `school.json` and the folder (warnings; errors would have
     /// stopped the plan).
-    Started { records: Option<u64>, diagnostics: Vec<Diagnostic> },
+    Started {
+        /// How many records there are, when it is known without reading them.
+        records: Option<u64>,
+        /// The warnings of `school.json` and the folder.
+        diagnostics: Vec<Diagnostic>,
+    },
     /// A record was read and checked: its problems (errors and warnings). Every record gives
     /// one, before its [`Event::Student`].
-    Checked { student: Option<String>, source: PathBuf, diagnostics: Vec<Diagnostic> },
+    Checked {
+        /// The student's id, when the record has one.
+        student: Option<String>,
+        /// The file the record is in.
+        source: PathBuf,
+        /// Its errors and warnings.
+        diagnostics: Vec<Diagnostic>,
+    },
     /// What became of a record: one per record.
-    Student { student: Option<String>, source: PathBuf, status: Status },
+    Student {
+        /// The student's id, when the record has one.
+        student: Option<String>,
+        /// The file the record is in.
+        source: PathBuf,
+        /// What became of it.
+        status: Status,
+    },
     /// The run is over.
     Finished(Outcome),
 }

@@ -30,6 +30,7 @@ struct Written<'a> {
 }
 
 impl Report {
+    /// An empty report.
     pub fn new() -> Report {
         Report::default()
     }

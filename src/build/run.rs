@@ -1,7 +1,7 @@
 //! Running a plan: one thread reads and checks the records, `jobs` threads build them, and the
 //! calling thread keeps the books (the manifest and its journal) and tells the sink.
 
-use std::io::Write;
+use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
@@ -10,8 +10,9 @@ use std::sync::mpsc::{self, Sender, SyncSender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
-use super::manifest::{Entry, JournalLine, Manifest, shard_of};
-use super::produce::{Built, Context, Job, Renderer, build_student, internal_error, outputs_named, up_to_date};
+use super::books::Books;
+use super::manifest::{Entry, Manifest, shard_of};
+use super::produce::{Built, Context, Job, Renderer, build_student, internal_error, up_to_date};
 use super::{BuildError, Cancel, Counts, Event, Format, Outcome, Plan, Problem, Status};
 use crate::load;
 use crate::output;
@@ -54,26 +55,7 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
     {
         output::write_atomic(&out.join(logo.path.trim_start_matches('/')), &logo.bytes)?;
     }
-    let manifest_path = out.join("manifest.json");
-    let journal_path = out.join(".manifest-journal.jsonl");
-    let old_manifest = if options.force {
-        Manifest::new()
-    } else {
-        let mut manifest =
-            load::optional_file(&manifest_path)?.map(|bytes| Manifest::parse(&bytes)).unwrap_or_default();
-        // The outputs a killed run finished after its manifest was last saved.
-        if let Some(journal) = load::optional_file(&journal_path)? {
-            manifest.apply_journal(&journal);
-        }
-        manifest
-    };
-    // Outputs of earlier runs stay listed until this run rebuilds or confirms them. The
-    // journal is appended to as outputs are written, so a run killed at any moment leaves a
-    // record of what it finished, each line written only after its file is complete and in
-    // place.
-    let mut manifest = Manifest { outputs: old_manifest.outputs.clone(), ..Manifest::new() };
-    output::write_atomic(&manifest_path, &manifest.to_json())?;
-    let mut journal = output::journal(&journal_path)?;
+    let (mut books, old_manifest) = Books::open(out, options.force)?;
 
     sink(Event::Started {
         records: load::count_records(&plan.open.folder.sources)?,
@@ -93,7 +75,8 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
     let (message_sender, messages) = mpsc::channel::<Message>();
 
     let mut counts = Counts::default();
-    let mut found: Vec<String> = Vec::new();
+    // The students asked for by id that have a valid record.
+    let mut found = BTreeSet::new();
     let mut failure: Option<BuildError> = None;
     let mut faults = false;
     let context = Context {
@@ -136,30 +119,12 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
                     stop.store(true, Ordering::Relaxed);
                 }
                 Message::Built { student, source, output, files } => {
-                    // A student's folder may have held more files before: drop those.
-                    let stale: Vec<String> = outputs_named(&manifest, &output)
-                        .map(|(file, _)| file.clone())
-                        .filter(|file| !files.iter().any(|(written, _)| written == file))
-                        .collect();
-                    for file in stale {
-                        manifest.outputs.remove(&file);
-                        output::remove(&out.join(&file))?;
-                    }
-                    let mut names = Vec::with_capacity(files.len());
-                    for (file, entry) in files {
-                        let line = JournalLine { file, entry };
-                        journal.write_all(&line.to_line()).map_err(|e| {
-                            BuildError::Io(std::io::Error::new(
-                                e.kind(),
-                                format!("cannot write {}: {e}", journal_path.display()),
-                            ))
-                        })?;
-                        names.push(line.file.clone());
-                        manifest.outputs.insert(line.file, line.entry);
-                    }
+                    let files = books.written(&output, files)?;
                     counts.built += 1;
-                    found.push(student.clone());
-                    sink(Event::Student { student: Some(student), source, status: Status::Built { files: names } });
+                    if options.only.contains(&student) {
+                        found.insert(student.clone());
+                    }
+                    sink(Event::Student { student: Some(student), source, status: Status::Built { files } });
                 }
                 Message::Status { student, source, status } => {
                     match &status {
@@ -169,8 +134,10 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
                         Status::Skipped(_) => counts.skipped += 1,
                         Status::NotSelected | Status::Stopped | Status::Built { .. } => {}
                     }
-                    if let Status::Skipped(Problem { student: Some(id), .. }) = &status {
-                        found.push(id.clone());
+                    if let Some(id) = student.as_ref().filter(|id| options.only.contains(id))
+                        && !matches!(status, Status::Invalid(_))
+                    {
+                        found.insert(id.clone());
                     }
                     if matches!(status, Status::Invalid(_) | Status::Failed(_)) {
                         faults = true;
@@ -187,16 +154,8 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
     if let Some(error) = failure {
         return Err(error);
     }
-    output::write_atomic(&manifest_path, &manifest.to_json())?;
-    drop(journal);
-    output::remove(&journal_path)?;
-
-    let missing = options
-        .only
-        .iter()
-        .filter(|id| !found.contains(id) && !manifest.outputs.values().any(|entry| &entry.student == *id))
-        .cloned()
-        .collect();
+    books.close()?;
+    let missing = options.only.iter().filter(|id| !found.contains(*id)).cloned().collect();
     let outcome = Outcome {
         counts,
         seconds: started.elapsed().as_secs_f64(),

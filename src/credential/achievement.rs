@@ -10,19 +10,26 @@ use super::issuer::Signer;
 use crate::model::{CreditLevel, School};
 use crate::transcript::{CreditResult, CreditStatus, GraduationStatus, Transcript};
 
+/// The CLR 2.0 JSON-LD context.
 pub const CLR_CONTEXT: &str = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json";
+/// The Open Badges 3.0 JSON-LD context.
 pub const OB_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json";
+/// The W3C Verifiable Credentials 2.0 context.
 pub const VC_CONTEXT: &str = "https://www.w3.org/ns/credentials/v2";
 /// Defines `1EdTechJsonSchemaValidator2019`, the type of every `credentialSchema` entry: without
 /// it a verifier in safe mode refuses the credential.
 pub const EXTENSIONS_CONTEXT: &str = "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json";
+/// The JSON Schema a ClrCredential names in `credentialSchema`.
 pub const CLR_SCHEMA: &str = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json";
+/// The JSON Schema an AchievementCredential or OpenBadgeCredential names.
 pub const OB_SCHEMA: &str =
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_achievementcredential_schema.json";
 
 /// What a student's credentials are made from besides the transcript.
 pub struct CredentialInput<'a> {
+    /// The school: the issuer's profile and the framework.
     pub school: &'a School,
+    /// Who signs.
     pub signer: &'a Signer,
     /// The student's id in the school's records, when the disclosure profile allows it; it is
     /// only ever written hashed.
@@ -182,14 +189,18 @@ pub(super) fn diploma_achievement(transcript: &Transcript, issuer: &str) -> Valu
 pub struct Award {
     /// The credit's id, or "diploma".
     pub key: String,
+    /// The credit's title, or the diploma's name.
     pub name: String,
     /// The credit's area and tier; none for the diploma.
     pub area: Option<String>,
+    /// The level earned, for a credit with tiers.
     pub tier: Option<CreditLevel>,
+    /// The 1EdTech Achievement: what the award is, and its criteria.
     pub achievement: Value,
     /// What the subject says besides its identity and the achievement: credits earned, the
     /// result.
     pub subject: Value,
+    /// The work samples behind it, as Evidence objects.
     pub evidence: Vec<Value>,
     /// YYYY-MM-DD.
     pub awarded: Option<String>,

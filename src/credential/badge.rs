@@ -22,6 +22,7 @@ const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
 pub struct Badge {
     /// The credit's id, or "diploma": the badge's file name.
     pub key: String,
+    /// The signed OpenBadgeCredential.
     pub credential: Value,
     /// What the badge image shows, for `templates/badge/badge.typ`.
     pub image: Value,

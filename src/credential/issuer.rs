@@ -29,23 +29,29 @@ const MULTIKEY_CONTEXT: &str = "https://w3id.org/security/multikey/v1";
 pub struct SettingsProblem {
     /// The field at fault: `issuer_id` or `verification_method`.
     pub field: &'static str,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it.
     pub hint: String,
 }
 
 /// How a verification method is published.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MethodKind {
+    /// A `did:key`: the key is its own document.
     DidKey,
     /// The DID (without fragment) whose document lists the key.
     DidWeb(String),
+    /// An https URL that serves the key's document.
     Https,
 }
 
 /// A verification method, read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Method {
+    /// The method's id, as `school.json` names it.
     pub id: String,
+    /// How it is published.
     pub kind: MethodKind,
     /// The Ed25519 public key it names, as a Multikey (`z6Mk…`).
     pub public_key: String,
@@ -156,7 +162,12 @@ pub enum SignerError {
     /// The settings themselves are wrong.
     Settings(SettingsProblem),
     /// The key is not the one the verification method names.
-    OtherKey { held: String, named: String },
+    OtherKey {
+        /// The public key of the key file.
+        held: String,
+        /// The public key the verification method names.
+        named: String,
+    },
 }
 
 /// `https://host` of an https address (the scheme and authority).
@@ -207,10 +218,12 @@ impl Signer {
         Ok(Signer { key, settings: settings.clone() })
     }
 
+    /// The issuer's id, as credentials name it.
     pub fn issuer_id(&self) -> &str {
         &self.settings.issuer_id
     }
 
+    /// The signing key.
     pub fn key(&self) -> &Key {
         &self.key
     }

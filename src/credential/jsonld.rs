@@ -52,6 +52,7 @@ const I18N: &str = "https://www.w3.org/ns/i18n#";
 pub struct JsonLdError {
     /// The JSON Pointer of the value at fault ("" for the whole document).
     pub pointer: String,
+    /// What is wrong there.
     pub message: String,
 }
 

@@ -17,6 +17,7 @@ use sha2::{Digest, Sha256};
 
 use super::{jsonld, rdfc};
 
+/// The Data Integrity cryptosuite of every proof: Ed25519 over RDFC-1.0 canonical N-Quads.
 pub const CRYPTOSUITE: &str = "eddsa-rdfc-2022";
 
 /// Why a proof could not be made or does not hold.
@@ -75,6 +76,7 @@ impl Key {
         Ok(Key::from_seed(seed))
     }
 
+    /// The key of a 32-byte Ed25519 seed.
     pub fn from_seed(seed: [u8; 32]) -> Key {
         Key { signing: SigningKey::from_bytes(&seed) }
     }
@@ -84,6 +86,7 @@ impl Key {
         multibase(&ED25519_PUBLIC, self.signing.verifying_key().as_bytes())
     }
 
+    /// The secret key as a multibase Multikey value: `z3u2...`. Keep it secret.
     pub fn secret_multibase(&self) -> String {
         multibase(&ED25519_SECRET, self.signing.as_bytes())
     }

@@ -4,31 +4,55 @@
 
 use std::fmt::{self, Write};
 
+/// `rdf:type`.
 pub const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
+/// `rdf:first`, the head of a list.
 pub const RDF_FIRST: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#first";
+/// `rdf:rest`, the rest of a list.
 pub const RDF_REST: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest";
+/// `rdf:nil`, the empty list.
 pub const RDF_NIL: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#nil";
+/// `rdf:langString`, the type of a string with a language.
 pub const RDF_LANGSTRING: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString";
+/// `rdf:JSON`, the type of a JSON literal.
 pub const RDF_JSON: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON";
+/// `xsd:string`, the type of a plain string.
 pub const XSD_STRING: &str = "http://www.w3.org/2001/XMLSchema#string";
+/// `xsd:boolean`.
 pub const XSD_BOOLEAN: &str = "http://www.w3.org/2001/XMLSchema#boolean";
+/// `xsd:integer`.
 pub const XSD_INTEGER: &str = "http://www.w3.org/2001/XMLSchema#integer";
+/// `xsd:double`.
 pub const XSD_DOUBLE: &str = "http://www.w3.org/2001/XMLSchema#double";
 
 /// An RDF term. Blank nodes carry the label they were given while reading the document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Term {
+    /// An IRI.
     Iri(String),
+    /// A blank node, by its label.
     Blank(String),
-    Literal { value: String, datatype: String, language: Option<String> },
+    /// A value with its datatype (an IRI), and its language for a `rdf:langString`.
+    Literal {
+        /// The value as text.
+        value: String,
+        /// Its datatype, an IRI.
+        datatype: String,
+        /// Its language tag.
+        language: Option<String>,
+    },
 }
 
 /// One statement of the dataset; `graph` is `None` for the default graph.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Quad {
+    /// What the statement is about.
     pub subject: Term,
+    /// The property, an IRI.
     pub predicate: String,
+    /// Its value.
     pub object: Term,
+    /// The named graph, or `None` for the default graph.
     pub graph: Option<Term>,
 }
 

@@ -52,6 +52,7 @@ pub fn schema_text(name: &str) -> Option<&'static str> {
 }
 
 impl CredentialSchemas {
+    /// The schemas, compiled when first needed.
     pub fn new() -> CredentialSchemas {
         CredentialSchemas::default()
     }
@@ -95,11 +96,14 @@ fn list(value: &Value) -> Vec<&Value> {
 /// What verification found: what holds, and what does not.
 #[derive(Debug, Default)]
 pub struct Verification {
+    /// What holds, one line each.
     pub checked: Vec<String>,
+    /// What does not, one line each.
     pub problems: Vec<String>,
 }
 
 impl Verification {
+    /// Whether nothing failed.
     pub fn is_valid(&self) -> bool {
         self.problems.is_empty()
     }

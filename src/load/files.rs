@@ -12,14 +12,18 @@ use crate::document::Document;
 /// `/` separators) and its bytes.
 #[derive(Debug, Clone)]
 pub struct TemplateFile {
+    /// Its path inside the template, with `/` separators.
     pub path: String,
+    /// Its content.
     pub bytes: Vec<u8>,
 }
 
 /// A file that is not JSON, such as the school's logo.
 #[derive(Debug, Clone)]
 pub struct Asset {
+    /// Where it was read from.
     pub path: PathBuf,
+    /// Its content.
     pub bytes: Vec<u8>,
 }
 

@@ -82,24 +82,37 @@ pub fn parse_json(path: &Path, bytes: Vec<u8>, first_line: usize) -> Result<Docu
                 notes: Vec::new(),
             })
         }
-        Err(error) if error.to_string().starts_with(DUPLICATE) => Err(duplicate_keys(path, &text, first_line)),
         Err(error) => {
+            let duplicate = error.to_string().starts_with(DUPLICATE);
+            if duplicate {
+                let found = duplicate_keys(path, &text, first_line);
+                // The syntax tree names both places; when it cannot be built (text after the
+                // object, say), the parser's own place, the end of the object, still says where.
+                if !found.is_empty() {
+                    return Err(found);
+                }
+            }
             // serde_json counts columns in bytes; turn that into a character column.
             let line_start: usize = text.split_inclusive('\n').take(error.line().saturating_sub(1)).map(str::len).sum();
             let offset = line_start + error.column().saturating_sub(1);
             let message = error.to_string();
             let cause = message.split(" at line ").next().unwrap_or(&message);
-            Err(vec![
+            let diagnostic = if duplicate {
+                Diagnostic::error(path, "a key appears twice in the object that ends here").hint(KEEP_ONE)
+            } else {
                 Diagnostic::error(path, format!("failed to parse JSON ({cause})"))
-                    .in_text(&text, Position::of_range(&text, offset, offset + 1), first_line)
-                    .hint("fix the JSON syntax here; a JSON linter or editor shows the same spot"),
-            ])
+                    .hint("fix the JSON syntax here; a JSON linter or editor shows the same spot")
+            };
+            Err(vec![diagnostic.in_text(&text, Position::of_range(&text, offset, offset + 1), first_line)])
         }
     }
 }
 
 /// The start of the parser error for a repeated key.
 const DUPLICATE: &str = "duplicate key";
+
+/// The fix for a repeated key.
+const KEEP_ONE: &str = "keep one of the two: programs disagree on which one counts";
 
 /// Every repeated key of the text, at its second (and later) place, with the first named.
 fn duplicate_keys(path: &Path, text: &str, first_line: usize) -> Vec<Diagnostic> {
@@ -124,7 +137,7 @@ fn duplicate_keys(path: &Path, text: &str, first_line: usize) -> Vec<Diagnostic>
             )
             .in_text(text, again, first_line)
             .pointer(pointer)
-            .hint("keep one of the two: programs disagree on which one counts")
+            .hint(KEEP_ONE)
         })
         .collect()
 }
@@ -345,6 +358,19 @@ mod tests {
             problems("{\n  \"a\": ,\n}"),
             [
                 "x.json:2:8: failed to parse JSON (expected value)\n  hint: fix the JSON syntax here; a JSON linter or editor shows the same spot"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_before_trailing_text_is_refused_with_a_place() {
+        // The parser stops at the repeated key; the syntax tree, which would name both places,
+        // cannot be built over the trailing text, and the parser's own place is used (found by
+        // the fuzz target).
+        assert_eq!(
+            problems("{\"a\": 1, \"a\": 2} x"),
+            [
+                "x.json:1:16: a key appears twice in the object that ends here\n  hint: keep one of the two: programs disagree on which one counts"
             ]
         );
     }

@@ -36,26 +36,34 @@ pub const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
 /// The largest CSV export accepted: its rows are grouped by student in memory.
 pub const MAX_CSV_BYTES: u64 = 1024 * 1024 * 1024;
 
+/// The kinds of student files, by extension.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SourceKind {
+    /// `.json`: one record.
     Json,
+    /// `.jsonl`: one record per line.
     JsonLines,
+    /// `.csv`: an export from a student information system, rows grouped by student.
     Csv,
 }
 
 /// A file of student records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
+    /// The file.
     pub path: PathBuf,
+    /// How to read it.
     pub kind: SourceKind,
 }
 
 /// A school folder: `school.json` parsed, its logo read, and its student files listed.
 #[derive(Debug, Clone)]
 pub struct SchoolFolder {
+    /// The folder, as given.
     pub dir: PathBuf,
     /// `None` when `school.json` could not be parsed (a diagnostic says why).
     pub school: Option<Document>,
+    /// The logo, when `profile.logo` names one.
     pub logo: Option<Asset>,
     /// Student files in name order, so every run reads them in the same order.
     pub sources: Vec<Source>,

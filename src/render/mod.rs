@@ -97,6 +97,7 @@ static EMBEDDED_FONTS: LazyLock<Vec<Font>> =
 /// receives to build the same template.
 #[derive(Debug, Clone)]
 pub struct TemplateSource {
+    /// The template's own files.
     pub files: Vec<TemplateFile>,
     /// Font files from outside the template (`--font-path`).
     pub fonts: Vec<Vec<u8>>,
@@ -246,6 +247,7 @@ impl Template {
 /// A character of a transcript that no font can show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MissingGlyph {
+    /// The character.
     pub character: char,
     /// Where it first occurs in the transcript data, such as "/student/legal_name".
     pub pointer: String,
@@ -271,6 +273,7 @@ fn invisible(c: char) -> bool {
 pub struct Attachment {
     /// Its virtual path, such as "/school-logo.png".
     pub path: String,
+    /// Its content.
     pub bytes: Vec<u8>,
 }
 
@@ -412,6 +415,7 @@ pub struct PdfJob {
     pub ident: String,
     /// YYYY-MM-DD: the document's date, and what the template's clock reads.
     pub date: String,
+    /// The logo, if any.
     pub attachments: Vec<Attachment>,
 }
 
@@ -455,7 +459,9 @@ pub fn render_pdf(template: &Template, job: &PdfJob) -> Result<Vec<u8>, RenderEr
 /// same without any font) and as a PNG `pixels` wide.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Image {
+    /// The SVG text.
     pub svg: String,
+    /// The PNG bytes.
     pub png: Vec<u8>,
 }
 

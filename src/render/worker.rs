@@ -31,7 +31,9 @@ use crate::load::TemplateFile;
 /// hidden `render-worker` command).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkerCommand {
+    /// The program: `mastery` itself.
     pub program: PathBuf,
+    /// Its arguments: `render-worker`.
     pub args: Vec<String>,
 }
 

@@ -23,7 +23,9 @@ use crate::document::Document;
 use crate::hint::{closest, quoted};
 use crate::model::{School, Student};
 
+/// The JSON Schema of `school.json`.
 pub const SCHOOL_SCHEMA: &str = include_str!("../../schemas/school.schema.json");
+/// The JSON Schema of a student record.
 pub const STUDENT_SCHEMA: &str = include_str!("../../schemas/student.schema.json");
 
 /// The most steps a scale may have between its lowest and highest level. Far above any real
@@ -59,6 +61,7 @@ impl Default for Schemas {
 }
 
 impl Schemas {
+    /// Both schemas, compiled.
     pub fn new() -> Schemas {
         Schemas { school: Schema::new(SCHOOL_SCHEMA), student: Schema::new(STUDENT_SCHEMA) }
     }
@@ -74,7 +77,9 @@ pub struct ValidateOptions {
 /// A student record that passed, with the file it came from.
 #[derive(Debug, Clone)]
 pub struct StudentRecord {
+    /// The student.
     pub student: Student,
+    /// The file the record came from.
     pub source: PathBuf,
 }
 
@@ -129,6 +134,7 @@ pub struct StudentChecker<'a> {
 }
 
 impl<'a> StudentChecker<'a> {
+    /// A checker of the students of `school`.
     pub fn new(school: &'a School, schemas: &'a Schemas, options: &ValidateOptions) -> Self {
         StudentChecker {
             schemas,

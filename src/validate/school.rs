@@ -109,24 +109,17 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
     }
 
     // Overrides name real areas and credits.
-    for id in school.aggregation.overrides.areas.keys() {
-        if !area_ids.contains(id.as_str()) {
+    let overrides = &school.aggregation.overrides;
+    for (what, overridden, known) in
+        [("area", &overrides.areas, &area_ids), ("credit", &overrides.credits, &credit_ids)]
+    {
+        for id in overridden.keys().filter(|id| !known.contains(id.as_str())) {
             found
                 .key_error(
-                    format!("/aggregation/overrides/areas/{}", escape(id)),
-                    format!("override for unknown area \"{id}\""),
+                    format!("/aggregation/overrides/{what}s/{}", escape(id)),
+                    format!("override for unknown {what} \"{id}\""),
                 )
-                .set_hint(unknown_hint("area", id, area_ids.iter().copied()));
-        }
-    }
-    for id in school.aggregation.overrides.credits.keys() {
-        if !credit_ids.contains(id.as_str()) {
-            found
-                .key_error(
-                    format!("/aggregation/overrides/credits/{}", escape(id)),
-                    format!("override for unknown credit \"{id}\""),
-                )
-                .set_hint(unknown_hint("credit", id, credit_ids.iter().copied()));
+                .set_hint(unknown_hint(what, id, known.iter().copied()));
         }
     }
 

@@ -14,7 +14,16 @@ impl StudentChecker<'_> {
         let school = self.school;
         let issue_date = self.issue_date;
         let scale = &school.scale;
-        let credit_ids = || self.credits.keys().copied();
+        // Every credit a record names is one of the framework's.
+        let check_credit = |found: &mut Findings, pointer: &dyn Fn() -> String, what: &str, credit: &str| {
+            if !self.credits.contains_key(credit) {
+                found.error(pointer(), format!("{what} names unknown credit \"{credit}\"")).set_hint(unknown_hint(
+                    "credit",
+                    credit,
+                    self.credits.keys().copied(),
+                ));
+            }
+        };
         // Pointers are made only when there is something to report: most records have none.
         let check_date = |found: &mut Findings, pointer: &dyn Fn() -> String, date: NaiveDate, what: &str| {
             if let Some(issued) = issue_date
@@ -57,14 +66,7 @@ impl StudentChecker<'_> {
         let sample_ids: BTreeSet<&str> = student.work_samples.iter().map(|w| w.id.as_str()).collect();
         for (i, evidence) in student.evidence.iter().enumerate() {
             let base = || format!("/evidence/{i}");
-            if !self.credits.contains_key(evidence.credit.as_str()) {
-                found
-                    .error(
-                        format!("{}/credit", base()),
-                        format!("evidence names unknown credit \"{}\"", evidence.credit),
-                    )
-                    .set_hint(unknown_hint("credit", &evidence.credit, credit_ids()));
-            }
+            check_credit(found, &|| format!("{}/credit", base()), "evidence", &evidence.credit);
             if !scale.contains(evidence.score) {
                 found
                     .error(format!("{}/score", base()), format!("score {} is not on the scale", evidence.score))
@@ -112,14 +114,7 @@ impl StudentChecker<'_> {
                     .set_hint("give every work sample a different id");
             }
             for (j, credit) in sample.credits.iter().enumerate() {
-                if !self.credits.contains_key(credit.as_str()) {
-                    found
-                        .error(
-                            format!("{}/credits/{j}", base()),
-                            format!("work sample names unknown credit \"{credit}\""),
-                        )
-                        .set_hint(unknown_hint("credit", credit, credit_ids()));
-                }
+                check_credit(found, &|| format!("{}/credits/{j}", base()), "work sample", credit);
             }
             check_date(found, &|| format!("{}/date", base()), sample.date, "work sample date");
             if !sample.url.starts_with("https://") {
@@ -132,14 +127,7 @@ impl StudentChecker<'_> {
         let mut attested = BTreeMap::new();
         for (i, attestation) in student.attestations.iter().enumerate() {
             let base = || format!("/attestations/{i}");
-            if !self.credits.contains_key(attestation.credit.as_str()) {
-                found
-                    .error(
-                        format!("{}/credit", base()),
-                        format!("attestation names unknown credit \"{}\"", attestation.credit),
-                    )
-                    .set_hint(unknown_hint("credit", &attestation.credit, credit_ids()));
-            }
+            check_credit(found, &|| format!("{}/credit", base()), "attestation", &attestation.credit);
             if let Some(first) = attested.insert(attestation.credit.as_str(), i) {
                 found
                     .error(
