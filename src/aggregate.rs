@@ -287,14 +287,15 @@ pub fn credential_id(school: &School, student: &Student, issue_date: NaiveDate) 
     format!("urn:uuid:{}", uuid::Uuid::new_v5(&uuid::Uuid::NAMESPACE_URL, name.as_bytes()))
 }
 
+/// A preview's verification: no address, no QR code (only an issued transcript has them).
 fn verification(school: &School, student: &Student, issue_date: NaiveDate) -> Verification {
-    let credential_id = credential_id(school, student, issue_date);
-    let url =
-        school.transcript.verification_url_base.as_ref().map(|base| {
-            format!("{}/{}.json", base.trim_end_matches('/'), credential_id.trim_start_matches("urn:uuid:"))
-        });
-    let qr_code_svg = url.as_deref().map(qr_code_svg);
-    Verification { credential_id, url, qr_code_svg }
+    Verification {
+        official: false,
+        credential_id: credential_id(school, student, issue_date),
+        url: None,
+        qr_code_svg: None,
+        credential_attachment: None,
+    }
 }
 
 /// A QR code of `text` as an SVG image, black on white with its quiet zone.

@@ -200,6 +200,9 @@ pub fn html(transcript: &Transcript, logo: Option<&Attachment>) -> Vec<u8> {
             }
             body {
                 a.skip href="#main" { (t.get("document_title")) }
+                @if !d.verification.official {
+                    p.unofficial role="note" { strong { (t.get("unofficial_banner")) } }
+                }
                 header {
                     @if let Some(logo) = logo {
                         img.logo src=(data_uri(logo_mime(&logo.path), &logo.bytes)) alt=(format!("{} {}", d.school.name, t.get("logo_alt")));
@@ -254,10 +257,14 @@ pub fn html(transcript: &Transcript, logo: Option<&Attachment>) -> Vec<u8> {
                 }
                 footer {
                     h2 { (t.get("verification")) }
-                    @if let Some(url) = &d.verification.url {
-                        p { (t.get("verification_line")) " " a href=(url) { (url) } }
+                    @if !d.verification.official {
+                        p { strong { (t.get("unofficial_title")) "." } " " (t.get("unofficial_notice")) }
+                    } @else {
+                        @if let Some(url) = &d.verification.url {
+                            p { (t.get("verification_line")) " " a href=(url) { (url) } }
+                        }
+                        p.muted { (t.get("credential")) ": " (d.verification.credential_id) }
                     }
-                    p.muted { (t.get("credential")) ": " (d.verification.credential_id) }
                     @if let (Some(svg), Some(url)) = (&d.verification.qr_code_svg, &d.verification.url) {
                         img.qr src=(data_uri("image/svg+xml", svg.as_bytes())) alt=(format!("{} {url}", t.get("qr_alt")));
                     }
@@ -448,6 +455,7 @@ a { color: var(--accent); }
 a:focus, summary:focus { outline: 3px solid #b35900; outline-offset: 2px; }
 .skip { position: absolute; left: -999px; }
 .skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 1; }
+.unofficial { margin: 0 0 1rem; padding: .4rem .75rem; border: 2px solid #7a3b12; color: #7a3b12; text-align: center; letter-spacing: .04em; }
 header { display: flex; gap: 1rem; align-items: center; border-bottom: 3px solid var(--accent); padding-bottom: .75rem; }
 header .school { flex: 1; }
 header p { margin: 0; }

@@ -49,6 +49,7 @@ pub mod explain;
 pub mod hint;
 #[cfg(feature = "render")]
 pub mod html;
+pub mod issue;
 pub mod load;
 pub mod model;
 pub mod output;

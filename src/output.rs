@@ -77,3 +77,44 @@ pub fn write_secret(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = options.open(path).map_err(|e| failed(e, "create", path))?;
     file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| failed(e, "write", path))
 }
+
+/// Opens a file to append records to, keeping what it holds (created if missing).
+pub fn append_to(path: &Path) -> io::Result<fs::File> {
+    fs::OpenOptions::new().create(true).append(true).open(path).map_err(|e| failed(e, "write", path))
+}
+
+/// Appends one record to a file opened with [`append_to`] and flushes it to the disk.
+pub fn append(file: &mut fs::File, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    file.write_all(bytes).and_then(|()| file.sync_data()).map_err(|e| failed(e, "write", path))
+}
+
+/// Cuts a file to its first `length` bytes (an append a crash left unfinished).
+pub fn truncate(path: &Path, length: u64) -> io::Result<()> {
+    let file = fs::OpenOptions::new().write(true).open(path).map_err(|e| failed(e, "write", path))?;
+    file.set_len(length).and_then(|()| file.sync_all()).map_err(|e| failed(e, "write", path))
+}
+
+/// Takes the exclusive lock on `path` (created if missing) for as long as the returned file
+/// is open: `None` when another process holds it. The system releases it when the process
+/// ends, however it ends.
+pub fn try_lock(path: &Path) -> io::Result<Option<fs::File>> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| failed(e, "create", path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(fs::TryLockError::WouldBlock) => Ok(None),
+        Err(fs::TryLockError::Error(error)) => Err(failed(error, "lock", path)),
+    }
+}
+
+/// Removes a folder and everything in it, if it is there.
+pub fn remove_folder(path: &Path) -> io::Result<()> {
+    match fs::remove_dir_all(path) {
+        Err(error) if error.kind() != io::ErrorKind::NotFound => Err(failed(error, "remove", path)),
+        _ => Ok(()),
+    }
+}

@@ -49,14 +49,39 @@ pub struct Transcript {
 /// How a reader checks that the school issued this transcript.
 #[derive(Debug, Clone, Serialize)]
 pub struct Verification {
-    /// A stable id for this student's transcript of this issue date: `urn:uuid:...`. The signed
-    /// credential exported for the same student and date carries the same id.
+    /// Whether this is an official transcript, issued by `mastery issue` and recorded in the
+    /// school's ledger. A preview (`mastery build`) is not: a template marks it as an
+    /// unofficial copy on every page and shows no verification line or QR code.
+    pub official: bool,
+    /// The credential id: for an issued transcript, the id of its signed credential, fresh
+    /// for every version; for a preview, a stable id of the student and issue date
+    /// (`urn:uuid:...`), which the credentials `mastery build` exports carry too.
     pub credential_id: String,
-    /// Where the school publishes the verifiable record, when `school.json` says.
+    /// Where the school publishes the record of an issued transcript.
     pub url: Option<String>,
     /// A QR code of `url` as SVG text, when there is a URL. A template shows it with
     /// `image(bytes(v.qr_code_svg), format: "svg", alt: ...)`.
     pub qr_code_svg: Option<String>,
+    /// The path at which the template finds the signed credential of an issued transcript,
+    /// to attach it to the PDF (`/credential.clr.json`).
+    pub credential_attachment: Option<String>,
+}
+
+/// Where the signed credential of an issued transcript is, for its template.
+pub const CREDENTIAL_ATTACHMENT: &str = "/credential.clr.json";
+
+impl Verification {
+    /// The verification of an issued transcript: its credential, the record's address and a
+    /// QR code of it.
+    pub fn official(credential_id: &str, url: String, qr_code_svg: String) -> Verification {
+        Verification {
+            official: true,
+            credential_id: credential_id.to_string(),
+            url: Some(url),
+            qr_code_svg: Some(qr_code_svg),
+            credential_attachment: Some(CREDENTIAL_ATTACHMENT.to_string()),
+        }
+    }
 }
 
 /// How the document is laid out: choices of the run, not of the record.

@@ -272,3 +272,51 @@ fn the_1edtech_test_vectors_verify_in_both_stacks() {
         assert_eq!(report["dcc"]["verified"], true, "{report:#}");
     }
 }
+
+#[test]
+fn issued_credentials_carry_a_status_both_stacks_check_before_and_after_a_revocation() {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let (out, site) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let dir = |d: &Path| d.to_str().unwrap().to_string();
+    let key = "fixtures/keys/example-school.key.json";
+    let issued = run(&[
+        "issue",
+        &dir(school.path()),
+        "--out",
+        &dir(out.path()),
+        "--key",
+        key,
+        "--student",
+        "HV-2026-001",
+        "--student",
+        "HV-2026-002",
+    ]);
+    assert_eq!(issued.status.code(), Some(0), "{}", stderr(&issued));
+    let publish = || {
+        let output = run(&["publish", &dir(school.path()), "--site", &dir(site.path())]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    };
+    publish();
+    let clrs: Vec<PathBuf> =
+        ["HV-2026-001", "HV-2026-002"].iter().map(|s| out.path().join(format!("{s}/v1/transcript.clr.json"))).collect();
+    let revoked = |reports: &[Value]| -> Vec<(Value, Value)> {
+        reports.iter().map(|r| (r["digitalbazaar"]["revoked"].clone(), r["dcc"]["revoked"].clone())).collect()
+    };
+    let reports = verify_in_js(&clrs, &documents(Some(site.path())));
+    assert_all_verify(&reports);
+    assert_eq!(revoked(&reports), vec![(json!(false), json!(false)); 2], "{:#}", json!(reports));
+
+    let credential = read_json(&clrs[0])["id"].as_str().unwrap().to_string();
+    let output =
+        run(&["revoke", &credential, "--reason", "issued in error", "--key", key, "--school", &dir(school.path())]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    publish();
+    let reports = verify_in_js(&clrs, &documents(Some(site.path())));
+    assert_eq!(
+        revoked(&reports),
+        vec![(json!(true), json!(true)), (json!(false), json!(false))],
+        "{:#}",
+        json!(reports)
+    );
+}

@@ -24,6 +24,8 @@ mod hostile;
 mod html;
 /// Our credentials in the verifiers colleges and wallets use (Digital Bazaar's, the DCC's).
 mod interop;
+/// Issuing: versions, the ledger, revocation, the site, self-verifying PDFs, faults.
+mod issuing;
 /// The PDF against outside checkers: PDF/A, PDF/UA, margins, QR code, locales, stock typst.
 mod pdf;
 /// Validation never panics on arbitrary JSON or bytes.

@@ -34,6 +34,7 @@
 //! ```
 
 mod books;
+mod issuing;
 mod plan;
 mod produce;
 mod run;
@@ -70,12 +71,16 @@ pub enum Format {
     Clr,
     /// Signed Open Badges, baked into PNG and SVG images: a folder `ID/`.
     Ob,
+    /// An official issue (`mastery issue`): the student's next version, in a folder `ID/vN/`,
+    /// as the PDF (with its signed credential and data attached), the signed CLR and the HTML,
+    /// each recorded in the school's ledger once it is in place.
+    Issue,
 }
 
 impl Format {
     /// Whether this format signs credentials (and needs a key).
     pub fn signs(self) -> bool {
-        matches!(self, Format::Clr | Format::Ob)
+        matches!(self, Format::Clr | Format::Ob | Format::Issue)
     }
 }
 
@@ -131,6 +136,13 @@ pub struct BuildOptions {
     pub fail_fast: bool,
     /// Where PDFs are rendered.
     pub isolation: Isolation,
+    /// Who issues (for [`Format::Issue`]; the ledger records it): by default the user the
+    /// program runs as.
+    pub by: Option<String>,
+    /// To whom the issued transcripts are sent (for [`Format::Issue`]), as the registrar
+    /// writes it: a student whose transcript is unchanged is then disclosed again rather
+    /// than issued.
+    pub recipient: Option<String>,
 }
 
 impl BuildOptions {
@@ -155,6 +167,8 @@ impl BuildOptions {
             force: false,
             fail_fast: false,
             isolation: Isolation::Processes { worker, limits: Limits::default() },
+            by: None,
+            recipient: None,
         }
     }
 }
@@ -175,6 +189,8 @@ pub enum BuildError {
     Usage(String),
     /// A file or folder that cannot be read or written.
     Io(io::Error),
+    /// The school's ledger cannot be used: locked by another run, or its chain broken.
+    Ledger(crate::issue::ledger::LedgerError),
 }
 
 impl fmt::Display for BuildError {
@@ -183,6 +199,7 @@ impl fmt::Display for BuildError {
             BuildError::Invalid { reason, .. } => write!(f, "nothing built: {reason}"),
             BuildError::Usage(message) => f.write_str(message),
             BuildError::Io(error) => write!(f, "{error}"),
+            BuildError::Ledger(error) => write!(f, "{error}"),
         }
     }
 }
@@ -192,6 +209,25 @@ impl std::error::Error for BuildError {}
 impl From<io::Error> for BuildError {
     fn from(error: io::Error) -> Self {
         BuildError::Io(error)
+    }
+}
+
+impl From<crate::issue::ledger::LedgerError> for BuildError {
+    fn from(error: crate::issue::ledger::LedgerError) -> Self {
+        BuildError::Ledger(error)
+    }
+}
+
+impl From<crate::issue::KeyRefusal> for BuildError {
+    fn from(refusal: crate::issue::KeyRefusal) -> Self {
+        match refusal {
+            crate::issue::KeyRefusal::Usage(message) => BuildError::Usage(message),
+            crate::issue::KeyRefusal::Invalid(diagnostic) => BuildError::Invalid {
+                diagnostics: vec![*diagnostic],
+                reason: "the signing key is not the one school.json names".to_string(),
+            },
+            crate::issue::KeyRefusal::Io(error) => BuildError::Io(error),
+        }
     }
 }
 

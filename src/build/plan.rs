@@ -1,5 +1,6 @@
 //! Resolving a build's options once, before anything is written.
 
+use super::issuing::Issuing;
 use super::manifest::RunInputs;
 use super::produce::Producer;
 use super::{BuildError, BuildOptions, Format};
@@ -24,12 +25,16 @@ pub struct Plan {
     pub(super) logo: Option<Attachment>,
     pub(super) producer: Producer,
     pub(super) inputs: RunInputs,
+    /// For an issue: the ledger (locked) and what it says.
+    pub(super) issuing: Option<Issuing>,
 }
 
 impl Plan {
     /// Opens and checks the school and reads what the format needs. Refuses, before anything
     /// is written, a school whose `school.json` has errors, a key that is not the school's,
-    /// and options that cannot be met.
+    /// and options that cannot be met. For an issue, it also takes the school's ledger: its
+    /// lock (`ledger.lock`) is held until the plan is dropped, and a ledger whose chain breaks
+    /// is refused.
     pub fn new(options: BuildOptions) -> Result<Plan, BuildError> {
         let schemas = Schemas::new();
         let open = pipeline::open(&options.school, &schemas)?;
@@ -75,7 +80,17 @@ impl Plan {
             Err(error) => return Err(error),
         };
         let inputs = run_inputs(&open, &options, &aggregate, logo.as_ref(), &producer);
-        Ok(Plan { options, schemas, open, school, validate, aggregate, logo, producer, inputs })
+        let issuing = match producer.official() {
+            Some(official) => Some(Issuing::open(
+                open.dir(),
+                &official.base,
+                options.by.clone().unwrap_or_else(crate::issue::default_actor),
+                options.recipient.clone(),
+                aggregate.layout.profile.clone(),
+            )?),
+            None => None,
+        };
+        Ok(Plan { options, schemas, open, school, validate, aggregate, logo, producer, inputs, issuing })
     }
 
     /// What the plan was made from.

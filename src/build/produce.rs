@@ -5,20 +5,22 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use super::issuing::Ticket;
 use super::manifest::{Entry, Manifest, sha256_hex};
 use super::{BuildError, BuildOptions, Format, Isolation, Problem};
-use crate::aggregate::{AggregateOptions, aggregate};
+use crate::aggregate::{AggregateOptions, aggregate, qr_code_svg};
 use crate::credential::achievement::CredentialInput;
-use crate::credential::issuer::{Signer, SignerError};
-use crate::credential::proof::Key;
-use crate::credential::{badge, clr};
-use crate::diag::Diagnostic;
+use crate::credential::clr::Bound;
+use crate::credential::issuer::Signer;
+use crate::credential::{badge, clr, status};
+use crate::issue::site;
 use crate::load;
 use crate::model::School;
 use crate::output;
 use crate::pipeline::OpenSchool;
 use crate::render::worker::Supervised;
 use crate::render::{self, Attachment, Image, PdfJob, RenderError, Template};
+use crate::transcript::{CREDENTIAL_ATTACHMENT, Transcript, Verification};
 use crate::validate::StudentRecord;
 
 /// The width of a badge PNG, in pixels.
@@ -31,6 +33,15 @@ pub(super) enum Producer {
     Html,
     Clr(Signer),
     Badges(Box<Badges>),
+    Issue(Box<Official>),
+}
+
+/// An official issue: the transcript template, the school's signer, and the address the
+/// school publishes its records under.
+pub(super) struct Official {
+    template: Template,
+    pub(super) signer: Signer,
+    pub(super) base: String,
 }
 
 /// Open Badges: the signer, the badge design, and each badge's image, drawn once.
@@ -66,24 +77,16 @@ impl Producer {
         let fonts = load::font_files(&options.font_paths)?;
         let locale = &options.locale;
         let producer = match options.format {
-            Format::Pdf => {
-                let template = match &options.template {
-                    Some(dir) => Template::new(load::template_dir(dir)?, fonts)
-                        .map_err(|e| usage(format!("cannot use the template in {}: {e}", dir.display())))?,
-                    None if fonts.is_empty() => Template::embedded(),
-                    None => Template::new(render::embedded_template(), fonts).map_err(|e| usage(e.to_string()))?,
-                };
-                if template.has_folder("locale") && !template.has_file(&format!("locale/{locale}.json")) {
-                    return Err(usage(format!(
-                        "the template has no labels for --locale {locale}: add locale/{locale}.json to it"
-                    )));
-                }
-                Producer::Pdf(template)
+            Format::Pdf => Producer::Pdf(transcript_template(options, fonts)?),
+            Format::Issue => {
+                let base = crate::issue::verification_base(school).map_err(usage)?.to_string();
+                let signer = crate::issue::school_signer(open, school, options.key.as_deref())?;
+                Producer::Issue(Box::new(Official { template: transcript_template(options, fonts)?, signer, base }))
             }
             Format::Data => Producer::Data,
             Format::Html => Producer::Html,
             Format::Clr | Format::Ob => {
-                let signer = signer(options, open, school)?;
+                let signer = crate::issue::school_signer(open, school, options.key.as_deref())?;
                 match options.format {
                     Format::Clr => Producer::Clr(signer),
                     _ => Producer::Badges(Box::new(Badges {
@@ -96,7 +99,7 @@ impl Producer {
             }
         };
         // The HTML and the badges use the default template's labels.
-        if let Producer::Html | Producer::Badges(_) = &producer
+        if let Producer::Html | Producer::Badges(_) | Producer::Issue(_) = &producer
             && !render::embedded_template().iter().any(|f| f.path == format!("locale/{locale}.json"))
         {
             return Err(usage(format!(
@@ -111,6 +114,15 @@ impl Producer {
         match self {
             Producer::Clr(signer) => Some(signer.key().public_multibase()),
             Producer::Badges(badges) => Some(badges.signer.key().public_multibase()),
+            Producer::Issue(official) => Some(official.signer.key().public_multibase()),
+            _ => None,
+        }
+    }
+
+    /// The school's signer, for an issue.
+    pub(super) fn official(&self) -> Option<&Official> {
+        match self {
+            Producer::Issue(official) => Some(official),
             _ => None,
         }
     }
@@ -119,6 +131,7 @@ impl Producer {
     pub(super) fn template(&self) -> Option<&Template> {
         match self {
             Producer::Pdf(template) => Some(template),
+            Producer::Issue(official) => Some(&official.template),
             _ => None,
         }
     }
@@ -131,50 +144,26 @@ impl Producer {
             Producer::Html => format!("{id}.html"),
             Producer::Clr(_) => format!("{id}.clr.json"),
             Producer::Badges(_) => format!("{id}/"),
+            // An issue's folder depends on the version: the ledger decides it.
+            Producer::Issue(_) => format!("{id}/"),
         }
     }
 }
 
-/// The school's signer: the key file read, and checked against `school.json`.
-fn signer(options: &BuildOptions, open: &OpenSchool, school: &School) -> Result<Signer, BuildError> {
-    let settings = school.credentials.clone().ok_or_else(|| {
-        usage(
-            "school.json has no \"credentials\": {\"issuer_id\": ..., \"verification_method\": ...}; signed credentials need them"
-                .to_string(),
-        )
-    })?;
-    let path = options
-        .key
-        .as_deref()
-        .ok_or_else(|| usage("signed credentials need --key KEY_FILE (make one with `mastery keygen`)".to_string()))?;
-    let not_a_key = |cause: String| usage(format!("{} is not a key file ({cause})", path.display()));
-    let value: serde_json::Value = serde_json::from_slice(&load::file(path)?).map_err(|e| not_a_key(e.to_string()))?;
-    let key = Key::from_json(&value).map_err(|e| not_a_key(e.to_string()))?;
-    Signer::new(&settings, key).map_err(|error| BuildError::Invalid {
-        diagnostics: vec![signer_problem(open, path, error)],
-        reason: "the signing key is not the one school.json names".to_string(),
-    })
-}
-
-/// The diagnostic for a key that cannot sign for the school, placed at the setting it
-/// contradicts.
-fn signer_problem(open: &OpenSchool, key_file: &Path, error: SignerError) -> Diagnostic {
-    let (field, message, hint) = match error {
-        SignerError::Settings(problem) => (problem.field, problem.message, problem.hint),
-        SignerError::OtherKey { held, named } => (
-            "verification_method",
-            format!(
-                "--key {} holds the key {held}, but the verification method names {named}: credentials signed with it would not verify",
-                key_file.display()
-            ),
-            "sign with the key the school publishes, or, for a new key, set verification_method to the one `mastery keygen` printed for it".to_string(),
-        ),
+/// The transcript template: the one asked for or the built-in one, with the extra fonts, and
+/// with labels for the locale.
+fn transcript_template(options: &BuildOptions, fonts: Vec<Vec<u8>>) -> Result<Template, BuildError> {
+    let locale = &options.locale;
+    let template = match &options.template {
+        Some(dir) => Template::new(load::template_dir(dir)?, fonts)
+            .map_err(|e| usage(format!("cannot use the template in {}: {e}", dir.display())))?,
+        None if fonts.is_empty() => Template::embedded(),
+        None => Template::new(render::embedded_template(), fonts).map_err(|e| usage(e.to_string()))?,
     };
-    let pointer = format!("/credentials/{field}");
-    match &open.folder.school {
-        Some(document) => document.error(&pointer, message).hint(hint),
-        None => Diagnostic::error(open.dir().join("school.json"), message).pointer(pointer).hint(hint),
+    if template.has_folder("locale") && !template.has_file(&format!("locale/{locale}.json")) {
+        return Err(usage(format!("the template has no labels for --locale {locale}: add locale/{locale}.json to it")));
     }
+    Ok(template)
 }
 
 /// Where a worker renders its PDFs.
@@ -189,10 +178,13 @@ impl<'a> Renderer<'a> {
     /// The renderer of one worker thread.
     pub(super) fn new(producer: &'a Producer, isolation: &Isolation, template_name: &str) -> Renderer<'a> {
         match (producer, isolation) {
-            (Producer::Pdf(template), Isolation::Processes { worker, limits }) => {
+            (producer, Isolation::Processes { worker, limits }) if producer.template().is_some() => {
+                let template = producer.template().expect("just checked");
                 Renderer::Supervised(Box::new(Supervised::new(worker.clone(), template, *limits, template_name)))
             }
-            (Producer::Pdf(template), Isolation::InProcess) => Renderer::InProcess(template),
+            (producer, Isolation::InProcess) if producer.template().is_some() => {
+                Renderer::InProcess(producer.template().expect("just checked"))
+            }
             _ => Renderer::Nothing,
         }
     }
@@ -213,11 +205,13 @@ pub(super) struct Job {
     pub(super) output: String,
     /// The hash of all its inputs.
     pub(super) inputs: String,
+    /// For an issue: the version and credential to write.
+    pub(super) ticket: Option<Ticket>,
 }
 
 /// What building one student gave.
 pub(super) enum Built {
-    Files { output: String, files: Vec<(String, Entry)> },
+    Files { output: String, files: Vec<(String, Entry)>, ticket: Option<Ticket> },
     Failed(Problem),
     Skipped(Problem),
 }
@@ -237,24 +231,34 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
     let source = job.record.source.display().to_string();
     let problem =
         |kind, messages| Problem { student: Some(student.id.clone()), source: source.clone(), kind, messages };
-    let transcript = aggregate(context.school, student, context.options);
+    let mut ticket = job.ticket;
+    let transcript = match &ticket {
+        // An issue carries its own date: a reprint keeps the one it was issued with.
+        Some(ticket) => {
+            let options = AggregateOptions { issue_date: ticket.issue_date, ..context.options.clone() };
+            aggregate(context.school, student, &options)
+        }
+        None => aggregate(context.school, student, context.options),
+    };
     let pretty = |value: &serde_json::Value| {
         let mut bytes = serde_json::to_vec_pretty(value).expect("a credential serializes");
         bytes.push(b'\n');
         bytes
     };
+    let name = transcript.student.display_name.clone();
     let nothing_to_issue = |why: &str| {
-        Built::Skipped(problem(
-            "nothing_to_issue",
-            vec![format!("{} has earned no credit yet, {why}", transcript.student.display_name)],
-        ))
+        Built::Skipped(problem("nothing_to_issue", vec![format!("{name} has earned no credit yet, {why}")]))
     };
     let files: Vec<(String, Vec<u8>)> = match context.producer {
         Producer::Data => vec![(job.output.clone(), render::data_json(&transcript))],
         Producer::Html => vec![(job.output.clone(), crate::html::html(&transcript, context.logo))],
         Producer::Clr(signer) => {
-            let input =
-                CredentialInput { school: context.school, signer, student_id: transcript.student.id.as_deref() };
+            let input = CredentialInput {
+                school: context.school,
+                signer,
+                student_id: transcript.student.id.as_deref(),
+                status: None,
+            };
             match clr::clr(&transcript, &input) {
                 Ok(Some(credential)) => vec![(job.output.clone(), pretty(&credential))],
                 Ok(None) => return nothing_to_issue("and a CLR must hold at least one credential"),
@@ -266,6 +270,7 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
                 school: context.school,
                 signer: &badges.signer,
                 student_id: transcript.student.id.as_deref(),
+                status: None,
             };
             let list = match badge::badges(&transcript, &input, &badges.locale) {
                 Ok(list) if list.is_empty() => return nothing_to_issue("so there is no badge to issue"),
@@ -293,20 +298,30 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
             files
         }
         Producer::Pdf(template) => {
-            let missing = template.missing_glyphs(&transcript);
-            if !missing.is_empty() {
-                let list = missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
-                return Built::Failed(problem(
-                    "fonts",
-                    vec![format!(
-                        "warning: the transcript of {} ({}) is not built: no font can show {list}\n  hint: add a font that covers them with --font-path, for example a Noto font for the script",
-                        student.id, transcript.student.display_name
-                    )],
-                ));
+            if let Some(messages) = missing_glyphs(template, &transcript, &student.id) {
+                return Built::Failed(problem("fonts", messages));
             }
             match renderer.pdf(&PdfJob::of(&transcript, context.logo.map(std::slice::from_ref).unwrap_or_default())) {
                 Ok(bytes) => vec![(job.output.clone(), bytes)],
                 Err(error) => return Built::Failed(problem("render", error.messages)),
+            }
+        }
+        Producer::Issue(official) => {
+            let Some(ticket) = ticket.as_mut() else {
+                return Built::Failed(problem(
+                    "internal",
+                    vec!["an issue was asked for without its version".to_string()],
+                ));
+            };
+            if let Some(messages) = missing_glyphs(&official.template, &transcript, &student.id) {
+                return Built::Failed(problem("fonts", messages));
+            }
+            match issue_files(&job.output, transcript, ticket, official, context, renderer) {
+                Ok(Some(files)) => files,
+                Ok(None) => {
+                    return nothing_to_issue("and an official transcript is a signed credential of what was earned");
+                }
+                Err((kind, messages)) => return Built::Failed(problem(kind, messages)),
             }
         }
     };
@@ -324,7 +339,83 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
         };
         written.push((file, entry));
     }
-    Built::Files { output: job.output, files: written }
+    Built::Files { output: job.output, files: written, ticket }
+}
+
+/// Why a transcript cannot be drawn with the template's fonts, if it cannot.
+fn missing_glyphs(template: &Template, transcript: &Transcript, student: &str) -> Option<Vec<String>> {
+    let missing = template.missing_glyphs(transcript);
+    if missing.is_empty() {
+        return None;
+    }
+    let list = missing.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    Some(vec![format!(
+        "warning: the transcript of {student} ({}) is not built: no font can show {list}\n  hint: add a font that covers them with --font-path, for example a Noto font for the script",
+        transcript.student.display_name
+    )])
+}
+
+/// Files to write: each one's path in the output folder, and its bytes.
+type Files = Vec<(String, Vec<u8>)>;
+
+/// The files of an official issue, in the version's folder: the PDF with the signed CLR and
+/// the data attached, the CLR (bound to that data by its digest), the HTML. `None` for a
+/// student with nothing to sign. A reprint must come out as the files issued, byte for byte.
+fn issue_files(
+    folder: &str,
+    mut transcript: Transcript,
+    ticket: &mut Ticket,
+    official: &Official,
+    context: &Context,
+    renderer: &mut Renderer,
+) -> Result<Option<Files>, (&'static str, Vec<String>)> {
+    let url = site::record_url(&official.base, &ticket.credential_id);
+    let qr = qr_code_svg(&url);
+    transcript.verification = Verification::official(&ticket.credential_id, url, qr);
+    let data = render::data_json(&transcript);
+    let input = CredentialInput {
+        school: context.school,
+        signer: &official.signer,
+        student_id: transcript.student.id.as_deref(),
+        status: Some(status::entry(&official.base, ticket.status.list, ticket.status.index)),
+    };
+    let bound =
+        Bound { id: format!("{}#transcript.json", ticket.credential_id), media_type: "application/json", bytes: &data };
+    let credential = match clr::clr_binding(&transcript, &input, Some(&bound)) {
+        Ok(Some(credential)) => credential,
+        Ok(None) => return Ok(None),
+        Err(error) => return Err(("credential", vec![error.to_string()])),
+    };
+    let mut credential_bytes = serde_json::to_vec_pretty(&credential).expect("a credential serializes");
+    credential_bytes.push(b'\n');
+    ticket.credential_sha256 = sha256_hex(&credential_bytes);
+    let mut attachments: Vec<Attachment> = context.logo.cloned().into_iter().collect();
+    attachments.push(Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() });
+    let pdf = renderer.pdf(&PdfJob::of(&transcript, &attachments)).map_err(|error| ("render", error.messages))?;
+    let html = crate::html::html(&transcript, context.logo);
+    let files = vec![
+        (format!("{folder}transcript.pdf"), pdf),
+        (format!("{folder}transcript.clr.json"), credential_bytes),
+        (format!("{folder}transcript.html"), html),
+    ];
+    if let Some(issued) = &ticket.reprint {
+        let differs: Vec<&str> = files
+            .iter()
+            .filter(|(name, bytes)| issued.get(name) != Some(&sha256_hex(bytes)))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        if !differs.is_empty() {
+            return Err((
+                "write",
+                vec![format!(
+                    "version {} was issued with other files than these options make ({}): the template, fonts, locale, paper or profile differ from the issue's, so it is not reprinted\n  hint: reprint with the options it was issued with (the ledger records the profile), or issue a new version",
+                    ticket.version,
+                    differs.join(", ")
+                )],
+            ));
+        }
+    }
+    Ok(Some(files))
 }
 
 /// A student that failed on a fault of `mastery`'s own: a panic, caught.

@@ -11,6 +11,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use super::books::Books;
+use super::issuing::Ticket;
 use super::manifest::{Entry, Manifest, shard_of};
 use super::produce::{Built, Context, Job, Renderer, build_student, internal_error, up_to_date};
 use super::{BuildError, Cancel, Counts, Event, Format, Outcome, Plan, Problem, Status};
@@ -35,6 +36,7 @@ enum Message {
         source: PathBuf,
         output: String,
         files: Vec<(String, Entry)>,
+        ticket: Option<Ticket>,
     },
     /// The reader could not go on (a file that cannot be read, or a fault of its own).
     Stopped(BuildError),
@@ -56,6 +58,9 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
         output::write_atomic(&out.join(logo.path.trim_start_matches('/')), &logo.bytes)?;
     }
     let (mut books, old_manifest) = Books::open(out, options.force)?;
+    if let Some(issuing) = &plan.issuing {
+        issuing.recover()?;
+    }
 
     sink(Event::Started {
         records: load::count_records(&plan.open.folder.sources)?,
@@ -118,8 +123,14 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
                     failure.get_or_insert(error);
                     stop.store(true, Ordering::Relaxed);
                 }
-                Message::Built { student, source, output, files } => {
+                Message::Built { student, source, output, files, ticket } => {
+                    let written = files.clone();
                     let files = books.written(&output, files)?;
+                    if let (Some(issuing), Some(ticket), Some(official)) =
+                        (&plan.issuing, &ticket, plan.producer.official())
+                    {
+                        issuing.record(&student, ticket, &written, &official.signer)?;
+                    }
                     counts.built += 1;
                     if options.only.contains(&student) {
                         found.insert(student.clone());
@@ -155,6 +166,9 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
         return Err(error);
     }
     books.close()?;
+    if let (Some(issuing), Some(official)) = (&plan.issuing, plan.producer.official()) {
+        issuing.finish(&official.signer)?;
+    }
     let missing = options.only.iter().filter(|id| !found.contains(*id)).cloned().collect();
     let outcome = Outcome {
         counts,
@@ -227,12 +241,17 @@ fn decide(plan: &Plan, old_manifest: &Manifest, outcome: StudentOutcome) -> Resu
     if !wanted {
         return Err(Status::NotSelected);
     }
-    let output = plan.producer.output_name(id);
     let inputs = plan.inputs.student(&outcome.value);
+    if let Some(issuing) = &plan.issuing {
+        let source = outcome.source.display().to_string();
+        let (output, ticket) = issuing.decide(&options.out, id, &outcome.value, plan.aggregate.issue_date, &source)?;
+        return Ok(Job { record, output, inputs, ticket: Some(ticket) });
+    }
+    let output = plan.producer.output_name(id);
     if up_to_date(&options.out, &output, &inputs, old_manifest) {
         return Err(Status::Unchanged);
     }
-    Ok(Job { record, output, inputs })
+    Ok(Job { record, output, inputs, ticket: None })
 }
 
 /// A worker: builds the jobs it takes off the queue until the queue closes, each student's
@@ -260,7 +279,7 @@ fn work(
                 Built::Failed(internal_error(Some(student.clone()), source.display().to_string(), &*panic))
             });
         let message = match built {
-            Built::Files { output, files } => Message::Built { student, source, output, files },
+            Built::Files { output, files, ticket } => Message::Built { student, source, output, files, ticket },
             Built::Failed(problem) => {
                 Message::Status { student: Some(student), source, status: Status::Failed(problem) }
             }

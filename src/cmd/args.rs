@@ -24,10 +24,23 @@ pub struct Cli {
 pub enum Command {
     /// Check a school folder: every file against its schema, then the meaning of the records.
     Validate(ValidateArgs),
-    /// Build one transcript per student into an output folder.
+    /// Build one transcript per student into an output folder: previews, marked as unofficial
+    /// copies (`mastery issue` makes the official ones).
     Build(BuildArgs),
-    /// Write the files the school publishes on the web so that verifiers can find its key: a
-    /// did:web DID document, or an https issuer's controller document and key document.
+    /// Issue official transcripts: each selected student's next version (PDF with its signed
+    /// credential attached, signed CLR, HTML) in OUT/ID/vN/, recorded in the school's ledger.
+    ///
+    /// A student whose record is unchanged since their last issue is not issued again (with
+    /// --to, that version is recorded as disclosed to the recipient); a changed record gets a
+    /// new version, and the one it replaces is revoked as superseded.
+    Issue(IssueArgs),
+    /// Revoke an issued credential: record it in the ledger and sign the status list again.
+    Revoke(RevokeArgs),
+    /// What the school issued, revoked and disclosed, from its ledger.
+    Log(LogArgs),
+    /// Write the verification site: what the school publishes on the web so that verifiers can
+    /// check its transcripts (each issued credential's record, the status lists, the key
+    /// documents of a did:web or https issuer, older keys included).
     ///
     /// The site folder holds one folder per web host, each file at the path of its address:
     /// upload each host's folder to that host.
@@ -115,6 +128,75 @@ pub struct PublishArgs {
     /// The folder to write the site into; created if missing.
     #[arg(long, value_name = "DIR")]
     pub site: PathBuf,
+    /// The school's signing key: only needed to sign a status list again that an interrupted
+    /// run left behind the ledger.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub key: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// The school folder: school.json, students/, and the ledger (ledger.jsonl).
+    pub school: PathBuf,
+    /// The folder to write the official transcripts into; created if missing.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// The school's signing key, as written by `mastery keygen`.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub key: PathBuf,
+    /// Issue only these students (by id); may be repeated.
+    #[arg(long = "student", value_name = "ID")]
+    pub students: Vec<String>,
+    /// To whom the transcripts are sent (a college, an employer, the student), for the
+    /// ledger's record of disclosures.
+    #[arg(long = "to", value_name = "RECIPIENT")]
+    pub recipient: Option<String>,
+    /// Who issues them, for the ledger (default: the user running the command).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+    #[command(flatten)]
+    pub render: RenderArgs,
+    /// How many transcripts to issue at once (default: one per core).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    /// The longest one transcript may take to render, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub doc_timeout: f64,
+    /// The most memory rendering one transcript may use, in MB.
+    #[arg(long, value_name = "MB", default_value_t = 2048)]
+    pub doc_memory: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The credential to revoke (urn:uuid:..., as `mastery log` lists it).
+    pub credential: String,
+    /// Why, in the registrar's words: the ledger records it and the site shows it.
+    #[arg(long)]
+    pub reason: String,
+    /// The school's signing key, to sign the status list again.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub key: PathBuf,
+    /// The school folder whose ledger holds the credential.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub school: PathBuf,
+    /// Who revokes it, for the ledger (default: the user running the command).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LogArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// Only the entries of this student.
+    #[arg(long, value_name = "ID")]
+    pub student: Option<String>,
+    /// Print the entries as JSON Lines, as the ledger holds them.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -144,11 +226,22 @@ pub struct KeygenArgs {
 
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
-    /// The credential (JSON).
+    /// The official transcript (PDF), a CLR or an Open Badge (JSON, or a baked PNG or SVG).
     pub file: PathBuf,
     /// Check the dates as of this day (YYYY-MM-DD) instead of today.
     #[arg(long, value_name = "DATE")]
     pub at: Option<String>,
+    /// The school's verification site, as `mastery publish` wrote it: check the credential's
+    /// status (revoked, superseded) in its status list.
+    #[arg(long, value_name = "DIR", conflicts_with = "status_list")]
+    pub site: Option<PathBuf>,
+    /// The signed status list credential the credential names, as a file.
+    #[arg(long, value_name = "FILE")]
+    pub status_list: Option<PathBuf>,
+    /// Fail when the status cannot be checked (no --site or --status-list, or the list is not
+    /// there).
+    #[arg(long)]
+    pub require_status: bool,
 }
 
 #[derive(Debug, Args)]

@@ -15,18 +15,43 @@ use mastery::hint::plural;
 use mastery::output;
 use mastery::render::worker::{Limits, WorkerCommand};
 
-use super::args::BuildArgs;
+use super::args::{BuildArgs, DataArgs, RenderArgs};
 use super::report::Reporter;
 use super::{DATA_ERROR, summary, validate_options, verdict};
 
 pub fn run(args: &BuildArgs) -> Result<ExitCode> {
-    let options = options(args)?;
+    let mut options = BuildOptions::new(args.school.clone(), args.out.clone(), args.format.into(), worker()?);
+    let (render, data) = (&args.render, &args.data);
+    render_options(&mut options, render, data)?;
+    options.key = args.key.clone();
+    options.only = args.students.clone();
+    options.shard = args.shard;
+    if let Some(jobs) = args.jobs {
+        options.jobs = jobs.max(1);
+    }
+    options.force = args.force;
+    options.fail_fast = args.fail_fast;
+    if args.render_in_process {
+        options.isolation = Isolation::InProcess;
+    } else {
+        set_limits(&mut options, args.doc_timeout, args.doc_memory);
+    }
+    execute(options, data, "built")
+}
+
+/// Runs a build or an issue planned from `options`, following it on the terminal; `done` is
+/// the closing line's verb ("built", "issued").
+pub fn execute(options: BuildOptions, data: &DataArgs, done: &str) -> Result<ExitCode> {
     let mut reporter = Reporter::new(false, false);
     let plan = match Plan::new(options) {
         Ok(plan) => plan,
         Err(BuildError::Invalid { diagnostics, reason }) => {
             reporter.report(diagnostics);
-            reporter.line(&format!("nothing built: {reason}\n"));
+            reporter.line(&format!("nothing {done}: {reason}\n"));
+            return Ok(ExitCode::from(DATA_ERROR));
+        }
+        Err(BuildError::Ledger(error)) => {
+            reporter.line(&format!("nothing {done}: {error}\n"));
             return Ok(ExitCode::from(DATA_ERROR));
         }
         Err(error) => return Err(error.into()),
@@ -51,40 +76,36 @@ pub fn run(args: &BuildArgs) -> Result<ExitCode> {
         bail!("no valid student with id \"{missing}\" in {}", plan.options().school.display());
     }
     reporter.finish(summary(plan.open(), &reporter, outcome.counts.records));
-    reporter.line(&format!("{}\n", closing_line(&outcome, &out.display().to_string())));
-    Ok(verdict(&reporter, &args.data, outcome.counts.failed + outcome.counts.invalid))
+    reporter.line(&format!("{}\n", closing_line(&outcome, &out.display().to_string(), done)));
+    Ok(verdict(&reporter, data, outcome.counts.failed + outcome.counts.invalid))
 }
 
-/// The library's options for the arguments.
-fn options(args: &BuildArgs) -> Result<BuildOptions> {
+/// How to start a render worker: this program, `mastery render-worker`.
+pub fn worker() -> Result<WorkerCommand> {
     let program = std::env::current_exe().context("cannot find the mastery program to start its render workers")?;
-    let worker = WorkerCommand { program, args: vec!["render-worker".to_string()] };
-    let mut options = BuildOptions::new(args.school.clone(), args.out.clone(), args.format.into(), worker);
-    let (render, data) = (&args.render, &args.data);
+    Ok(WorkerCommand { program, args: vec!["render-worker".to_string()] })
+}
+
+/// The options of how transcripts look, and the issue date.
+pub fn render_options(options: &mut BuildOptions, render: &RenderArgs, data: &DataArgs) -> Result<()> {
     options.template = render.template.clone();
     options.font_paths = render.font_paths.clone();
-    options.key = args.key.clone();
     options.profile = render.profile.clone();
     options.locale = render.locale.clone();
     options.paper = render.paper.into();
     options.hide_in_progress = render.hide_in_progress;
     options.issue_date = validate_options(data)?.issue_date;
-    options.only = args.students.clone();
-    options.shard = args.shard;
-    if let Some(jobs) = args.jobs {
-        options.jobs = jobs.max(1);
-    }
-    options.force = args.force;
-    options.fail_fast = args.fail_fast;
-    if args.render_in_process {
-        options.isolation = Isolation::InProcess;
-    } else if let Isolation::Processes { limits, .. } = &mut options.isolation {
+    Ok(())
+}
+
+/// The time and memory one document may take.
+pub fn set_limits(options: &mut BuildOptions, seconds: f64, megabytes: u64) {
+    if let Isolation::Processes { limits, .. } = &mut options.isolation {
         *limits = Limits {
-            timeout: Duration::from_secs_f64(args.doc_timeout.max(0.1)),
-            memory: args.doc_memory.max(64).saturating_mul(1024 * 1024),
+            timeout: Duration::from_secs_f64(seconds.max(0.1)),
+            memory: megabytes.max(64).saturating_mul(1024 * 1024),
         };
     }
-    Ok(options)
 }
 
 /// Shows one event of the run on the terminal.
@@ -142,11 +163,12 @@ fn progress_bar(records: Option<u64>) -> ProgressBar {
 }
 
 /// "built 10 transcripts in out; 2 unchanged; … (1.2 s)".
-fn closing_line(outcome: &Outcome, out: &str) -> String {
+fn closing_line(outcome: &Outcome, out: &str, done: &str) -> String {
     let counts = &outcome.counts;
-    let mut line = format!("built {} in {out}", plural(counts.built, "transcript"));
+    let mut line = format!("{done} {} in {out}", plural(counts.built, "transcript"));
     if counts.unchanged > 0 {
-        line.push_str(&format!("; {} unchanged", counts.unchanged));
+        let unchanged = if done == "issued" { "unchanged since their last issue" } else { "unchanged" };
+        line.push_str(&format!("; {} {unchanged}", counts.unchanged));
     }
     if counts.invalid > 0 {
         line.push_str(&format!("; skipped {} with invalid records", plural(counts.invalid, "student")));

@@ -6,10 +6,13 @@ mod build;
 mod explain;
 mod gen_fixtures;
 mod import_case;
+mod issue;
 mod keygen;
+mod log;
 mod publish;
 mod render_worker;
 mod report;
+mod revoke;
 mod validate;
 mod verify;
 
@@ -34,6 +37,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Validate(args) => validate::run(&args),
         Command::Build(args) => build::run(&args),
+        Command::Issue(args) => issue::run(&args),
+        Command::Revoke(args) => revoke::run(&args),
+        Command::Log(args) => log::run(&args),
         Command::RenderWorker => render_worker::run(),
         Command::Keygen(args) => keygen::run(&args),
         Command::Publish(args) => publish::run(&args),
@@ -84,6 +90,27 @@ fn valid_school<'a>(open: &'a OpenSchool, not_done: &str) -> Result<&'a School, 
         reporter.line(&format!("{not_done}: school.json has errors\n"));
         ExitCode::from(DATA_ERROR)
     })
+}
+
+/// The school's signer from a key file; a key that is not the school's is printed, with the
+/// line saying what was not done, and gives the exit code instead.
+fn school_signer(
+    open: &OpenSchool,
+    school: &School,
+    key: &std::path::Path,
+    not_done: &str,
+) -> Result<Result<mastery::credential::issuer::Signer, ExitCode>> {
+    match mastery::issue::school_signer(open, school, Some(key)) {
+        Ok(signer) => Ok(Ok(signer)),
+        Err(mastery::issue::KeyRefusal::Invalid(diagnostic)) => {
+            let mut reporter = Reporter::new(false, false);
+            reporter.report([*diagnostic]);
+            reporter.line(&format!("{not_done}: the signing key is not the one school.json names\n"));
+            Ok(Err(ExitCode::from(DATA_ERROR)))
+        }
+        Err(mastery::issue::KeyRefusal::Usage(message)) => anyhow::bail!(message),
+        Err(mastery::issue::KeyRefusal::Io(error)) => Err(error.into()),
+    }
 }
 
 /// Pretty JSON with a final newline, as every JSON file `mastery` writes.

@@ -1,16 +1,22 @@
-//! `mastery verify FILE`: a signed CLR or Open Badge (JSON, or baked into a PNG or SVG badge)
-//! checked against its schema, every proof and its dates.
+//! `mastery verify FILE`: an issued transcript (PDF), a signed CLR or an Open Badge (JSON, or
+//! baked into a PNG or SVG badge) checked against its schema, every proof, its dates, the data
+//! it binds and, with `--site` or `--status-list`, its status.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mastery::credential::badge;
-use mastery::credential::verify::{CredentialSchemas, verify};
+use mastery::credential::verify::{CredentialSchemas, check_binding, check_status, verify};
+use mastery::credential::{badge, issuer};
 use mastery::hint::plural;
 use mastery::load;
+use serde_json::Value;
 
 use super::args::VerifyArgs;
 use super::{DATA_ERROR, date_argument};
+
+/// The name of the signed credential an issued PDF carries.
+const CREDENTIAL_FILE: &str = "credential.clr.json";
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     let file = &args.file;
@@ -19,24 +25,45 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         None => chrono::Utc::now().date_naive(),
     };
     let bytes = load::file(file)?;
-    // A badge image carries its credential baked in.
-    let baked = if bytes.starts_with(b"\x89PNG") {
-        Some(badge::unbake_png(&bytes))
-    } else if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
-        Some(badge::unbake_svg(&String::from_utf8_lossy(&bytes)))
-    } else {
-        None
+    let invalid = |why: String| {
+        println!("invalid: {}: {why}", file.display());
+        Ok(ExitCode::from(DATA_ERROR))
     };
-    let bytes = match baked {
-        None => bytes,
-        Some(Ok(text)) => {
-            println!("ok: {} holds a baked credential", file.display());
-            text.into_bytes()
+    // A PDF carries its credential and data attached; a badge image carries its credential
+    // baked in.
+    let mut attached = Vec::new();
+    let bytes = if bytes.starts_with(b"%PDF-") {
+        attached = match load::pdf::attachments(&bytes) {
+            Ok(files) => files,
+            Err(error) => return invalid(error),
+        };
+        match attached.iter().find(|(name, _)| name == CREDENTIAL_FILE) {
+            Some((_, credential)) => {
+                println!("ok: {} carries a signed credential ({CREDENTIAL_FILE})", file.display());
+                credential.clone()
+            }
+            None => {
+                return invalid(
+                    "the PDF carries no signed credential: it is a preview (an unofficial copy) or not an issued mastery transcript"
+                        .to_string(),
+                );
+            }
         }
-        Some(Err(error)) => {
-            println!("invalid: {}: {error}", file.display());
-            return Ok(ExitCode::from(DATA_ERROR));
+    } else if bytes.starts_with(b"\x89PNG") || file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+        let baked = if bytes.starts_with(b"\x89PNG") {
+            badge::unbake_png(&bytes)
+        } else {
+            badge::unbake_svg(&String::from_utf8_lossy(&bytes))
+        };
+        match baked {
+            Ok(text) => {
+                println!("ok: {} holds a baked credential", file.display());
+                text.into_bytes()
+            }
+            Err(error) => return invalid(error.to_string()),
         }
+    } else {
+        bytes
     };
     let credential = match load::parse_json(file, bytes, 1) {
         Ok(document) => document.value,
@@ -45,18 +72,54 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
             return Ok(ExitCode::from(DATA_ERROR));
         }
     };
-    let report = verify(&credential, &CredentialSchemas::new(), today);
+    let mut report = verify(&credential, &CredentialSchemas::new(), today);
+    if !attached.is_empty() {
+        check_binding(&credential, &attached, &mut report);
+    }
+    let status_list = match &args.status_list {
+        Some(path) => Some(load::parse_json(path, load::file(path)?, 1).map(|d| d.value).map_err(|problems| {
+            anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+        })?),
+        None => None,
+    };
+    let lookup = |url: &str| -> Option<Value> {
+        if let Some(list) = &status_list {
+            return (list["id"].as_str() == Some(url)).then(|| list.clone());
+        }
+        let site = args.site.as_deref()?;
+        from_site(site, url)
+    };
+    check_status(&credential, &lookup, &mut report);
+    if args.require_status {
+        report.problems.extend(report.not_checked.drain(..).map(|line| format!("{line} (--require-status)")));
+    }
     for line in &report.checked {
         println!("ok: {line}");
+    }
+    for line in &report.not_checked {
+        println!("not checked: {line}");
     }
     for problem in &report.problems {
         println!("invalid: {problem}");
     }
-    if report.is_valid() {
+    if !report.is_valid() {
+        println!("{}: not valid ({})", file.display(), plural(report.problems.len(), "problem"));
+        Ok(ExitCode::from(DATA_ERROR))
+    } else if report.not_checked.is_empty() {
         println!("{}: valid", file.display());
         Ok(ExitCode::SUCCESS)
     } else {
-        println!("{}: not valid ({})", file.display(), plural(report.problems.len(), "problem"));
-        Ok(ExitCode::from(DATA_ERROR))
+        println!(
+            "{}: valid signature and content; status not checked (give --site DIR or --status-list FILE, or --require-status to fail)",
+            file.display()
+        );
+        Ok(ExitCode::SUCCESS)
     }
+}
+
+/// A document of a published site folder, by its address.
+fn from_site(site: &Path, url: &str) -> Option<Value> {
+    let path = site.join(issuer::site_path(url)?);
+    let bytes = load::optional_file(&path).ok()??;
+    serde_json::from_slice(&bytes).ok()
 }

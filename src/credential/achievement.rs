@@ -34,6 +34,9 @@ pub struct CredentialInput<'a> {
     /// The student's id in the school's records, when the disclosure profile allows it; it is
     /// only ever written hashed.
     pub student_id: Option<&'a str>,
+    /// For an issued transcript: the revocation entry (`credentialStatus`) every credential of
+    /// it carries. Previews have none.
+    pub status: Option<Value>,
 }
 
 /// A stable URN for a named thing of this issuer.
@@ -288,6 +291,9 @@ pub fn credential(transcript: &Transcript, input: &CredentialInput, award: &Awar
     }
     if !award.evidence.is_empty() {
         credential["evidence"] = Value::Array(award.evidence.clone());
+    }
+    if let Some(status) = &input.status {
+        credential["credentialStatus"] = status.clone();
     }
     credential
 }

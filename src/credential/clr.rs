@@ -24,6 +24,17 @@ use crate::transcript::{GraduationStatus, Transcript};
 /// The student's CLR, signed. `None` for a student who has earned nothing yet: a CLR must hold
 /// at least one credential, and there is none to issue.
 pub fn clr(transcript: &Transcript, input: &CredentialInput) -> Result<Option<Value>, ProofError> {
+    clr_binding(transcript, input, None)
+}
+
+/// The student's CLR, signed, bound to a file that travels with it (the transcript data
+/// attached to the official PDF) by that file's digest: a `relatedResource` whose
+/// `digestSRI` any verifier can check against the file.
+pub fn clr_binding(
+    transcript: &Transcript,
+    input: &CredentialInput,
+    bound: Option<&Bound>,
+) -> Result<Option<Value>, ProofError> {
     let issuer = input.signer.issuer_id();
     let created = timestamp(&transcript.issue_date);
     let mut achievements = Vec::new();
@@ -71,5 +82,32 @@ pub fn clr(transcript: &Transcript, input: &CredentialInput) -> Result<Option<Va
     if transcript.graduation.status != GraduationStatus::Met {
         clr["partial"] = json!(true);
     }
+    if let Some(status) = &input.status {
+        clr["credentialStatus"] = status.clone();
+    }
+    if let Some(bound) = bound {
+        clr["relatedResource"] = json!([{
+            "id": bound.id,
+            "mediaType": bound.media_type,
+            "digestSRI": sri_sha256(bound.bytes),
+        }]);
+    }
     input.signer.sign(&clr, &created).map(Some)
+}
+
+/// A file a credential binds by its digest.
+pub struct Bound<'a> {
+    /// The file's id: a URN naming it within the transcript.
+    pub id: String,
+    /// Its media type.
+    pub media_type: &'static str,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+}
+
+/// The Subresource Integrity digest of some bytes with SHA-256: `sha256-<base64>`.
+pub fn sri_sha256(bytes: &[u8]) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes)))
 }

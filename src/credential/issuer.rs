@@ -223,6 +223,11 @@ impl Signer {
         &self.settings.issuer_id
     }
 
+    /// The verification method that names the key, as proofs name it.
+    pub fn verification_method(&self) -> &str {
+        &self.settings.verification_method
+    }
+
     /// The signing key.
     pub fn key(&self) -> &Key {
         &self.key
@@ -237,33 +242,44 @@ impl Signer {
 /// The documents a verifier fetches to find the key, by their URL: a did:web DID document, or
 /// an https issuer's controller document and the key's own document. None for a did:key.
 pub fn key_documents(settings: &CredentialSettings) -> Result<Vec<(String, Value)>, SettingsProblem> {
-    let method = check(settings)?;
-    let key = &method.public_key;
-    Ok(match &method.kind {
-        MethodKind::DidKey => Vec::new(),
-        MethodKind::DidWeb(did) => {
-            let document = json!({
-                "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
-                "id": did,
-                "verificationMethod": [{"id": method.id, "type": "Multikey", "controller": did, "publicKeyMultibase": key}],
-                "assertionMethod": [method.id],
-            });
-            vec![(did_web_url(did), document)]
+    key_documents_for(&settings.issuer_id, std::slice::from_ref(&settings.verification_method))
+}
+
+/// The documents a verifier fetches to find any of several keys of one issuer (the current
+/// one and those it signed with before a rotation), each method checked as
+/// [`key_documents`] checks one.
+pub fn key_documents_for(issuer: &str, methods: &[String]) -> Result<Vec<(String, Value)>, SettingsProblem> {
+    let methods = methods
+        .iter()
+        .map(|id| check(&CredentialSettings { issuer_id: issuer.to_string(), verification_method: id.clone() }))
+        .collect::<Result<Vec<Method>, _>>()?;
+    let ids = |kind: fn(&MethodKind) -> bool| methods.iter().filter(|m| kind(&m.kind)).collect::<Vec<_>>();
+    let mut documents = Vec::new();
+    let web = ids(|kind| matches!(kind, MethodKind::DidWeb(_)));
+    if !web.is_empty() {
+        let document = json!({
+            "@context": [DID_CONTEXT, MULTIKEY_CONTEXT],
+            "id": issuer,
+            "verificationMethod": web.iter().map(|m| json!({"id": m.id, "type": "Multikey", "controller": issuer, "publicKeyMultibase": m.public_key})).collect::<Vec<_>>(),
+            "assertionMethod": web.iter().map(|m| &m.id).collect::<Vec<_>>(),
+        });
+        documents.push((did_web_url(issuer), document));
+    }
+    let https = ids(|kind| matches!(kind, MethodKind::Https));
+    if !https.is_empty() {
+        let assertion: Vec<&String> = https.iter().map(|m| &m.id).collect();
+        documents.push((
+            issuer.to_string(),
+            json!({"@context": [DID_CONTEXT, MULTIKEY_CONTEXT], "id": issuer, "assertionMethod": assertion}),
+        ));
+        for method in https {
+            documents.push((
+                method.id.clone(),
+                json!({"@context": MULTIKEY_CONTEXT, "id": method.id, "type": "Multikey", "controller": issuer, "publicKeyMultibase": method.public_key}),
+            ));
         }
-        MethodKind::Https => {
-            let issuer = &settings.issuer_id;
-            vec![
-                (
-                    issuer.clone(),
-                    json!({"@context": [DID_CONTEXT, MULTIKEY_CONTEXT], "id": issuer, "assertionMethod": [method.id]}),
-                ),
-                (
-                    method.id.clone(),
-                    json!({"@context": MULTIKEY_CONTEXT, "id": method.id, "type": "Multikey", "controller": issuer, "publicKeyMultibase": key}),
-                ),
-            ]
-        }
-    })
+    }
+    Ok(documents)
 }
 
 /// Where a did:web DID document is published: `did:web:host` at
@@ -319,6 +335,26 @@ mod tests {
         ] {
             assert!(check(&settings(&issuer, &method)).is_ok(), "{issuer} {method}");
         }
+    }
+
+    #[test]
+    fn a_rotated_key_stays_in_the_published_documents() {
+        let old = Key::from_seed([3; 32]).public_multibase();
+        let methods = |host: &str, make: &dyn Fn(&str) -> String| {
+            vec![make(&old), make(KEY)].into_iter().map(|m| m.replace("HOST", host)).collect::<Vec<_>>()
+        };
+        // https: the controller lists both keys, and each key has its document.
+        let https = methods("school.example.org", &|key| format!("https://HOST/keys/{key}"));
+        let documents = key_documents_for("https://school.example.org/issuer", &https).unwrap();
+        assert_eq!(documents.len(), 3);
+        assert_eq!(documents[0].1["assertionMethod"], json!(https));
+        assert_eq!(documents[1].1["publicKeyMultibase"], json!(old));
+        // did:web: one document with both methods.
+        let web = methods("school.example.org", &|key| format!("did:web:HOST#{key}"));
+        let documents = key_documents_for("did:web:school.example.org", &web).unwrap();
+        assert_eq!(documents.len(), 1);
+        assert_eq!(documents[0].0, "https://school.example.org/.well-known/did.json");
+        assert_eq!(documents[0].1["verificationMethod"].as_array().map(Vec::len), Some(2));
     }
 
     #[test]

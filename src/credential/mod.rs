@@ -18,4 +18,5 @@ pub mod jsonld;
 pub mod proof;
 pub mod rdf;
 pub mod rdfc;
+pub mod status;
 pub mod verify;

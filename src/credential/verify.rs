@@ -100,6 +100,9 @@ pub struct Verification {
     pub checked: Vec<String>,
     /// What does not, one line each.
     pub problems: Vec<String>,
+    /// What could not be checked (a status list that was not at hand), one line each: never
+    /// reported as valid.
+    pub not_checked: Vec<String>,
 }
 
 impl Verification {
@@ -233,6 +236,108 @@ fn check_references(clr: &Value, report: &mut Verification) {
             {
                 report.problems.push(format!("an association's {end} {id} is not an achievement of this record"));
             }
+        }
+    }
+}
+
+/// Checks the revocation status of a credential in the status lists it names, each found by
+/// its address through `lookup` (a published site, or a list given as a file). A list that
+/// cannot be found is "not checked"; a list whose proof fails or that another issuer signed is
+/// a problem; a set bit is a problem, with the reason the school's record of the credential
+/// gives, when it can be found too.
+pub fn check_status(credential: &Value, lookup: &dyn Fn(&str) -> Option<Value>, report: &mut Verification) {
+    let entries = list(&credential["credentialStatus"]);
+    if entries.is_empty() {
+        report
+            .not_checked
+            .push("status: the credential names no status list, so it cannot be shown to be current".to_string());
+        return;
+    }
+    for entry in entries {
+        let url = entry["statusListCredential"].as_str().unwrap_or("");
+        let index = entry["statusListIndex"].as_str().and_then(|i| i.parse::<u64>().ok());
+        let (Some(index), true) = (index, entry["type"] == "BitstringStatusListEntry") else {
+            report
+                .problems
+                .push(format!("status: an entry that is not a BitstringStatusListEntry with an index: {entry}"));
+            continue;
+        };
+        let purpose = entry["statusPurpose"].as_str().unwrap_or("revocation");
+        let Some(status_list) = lookup(url) else {
+            report
+                .not_checked
+                .push(format!("status: the status list {url} was not at hand, so {purpose} is not checked"));
+            continue;
+        };
+        match list_bit(&status_list, url, issuer_id(credential), index) {
+            Err(problem) => report.problems.push(format!("status: the status list {url}: {problem}")),
+            Ok(false) => {
+                report.checked.push(format!("status: not revoked (bit {index} of {url}, signed by the issuer)"))
+            }
+            Ok(true) => {
+                let record = url.rsplit_once("/status/").and_then(|(base, _)| {
+                    let id = credential["id"].as_str()?.trim_start_matches("urn:uuid:");
+                    lookup(&format!("{base}/{id}.json"))
+                });
+                let line = match record.as_ref() {
+                    Some(record) if record["status"] == "superseded" => format!(
+                        "status: no longer current: {} (a corrected version replaces it)",
+                        record["reason"].as_str().unwrap_or("superseded")
+                    ),
+                    Some(record) if record["reason"].is_string() => {
+                        format!("status: revoked by its issuer: {}", record["reason"].as_str().unwrap_or(""))
+                    }
+                    _ => "status: revoked by its issuer".to_string(),
+                };
+                report.problems.push(line);
+            }
+        }
+    }
+}
+
+/// The bit `index` of a status list credential, once its proof, type, address and issuer are
+/// checked.
+fn list_bit(status_list: &Value, url: &str, issuer: Option<&str>, index: u64) -> Result<bool, String> {
+    if status_list["id"].as_str() != Some(url) {
+        return Err(format!("it names itself {}", status_list["id"]));
+    }
+    if !has_type(status_list, "BitstringStatusListCredential") {
+        return Err("it is not a BitstringStatusListCredential".to_string());
+    }
+    let proofs = list(&status_list["proof"]);
+    if proofs.is_empty() {
+        return Err("it has no proof".to_string());
+    }
+    for proof in proofs {
+        verify_proof(status_list, proof).map_err(|e| e.to_string())?;
+        if let (Some(method), Some(list_issuer)) = (proof["verificationMethod"].as_str(), issuer_id(status_list)) {
+            super::issuer::controls(list_issuer, method)?;
+        }
+    }
+    if issuer_id(status_list) != issuer {
+        return Err(format!("it was issued by {}, not by the credential's issuer", status_list["issuer"]));
+    }
+    super::status::bit(status_list["credentialSubject"]["encodedList"].as_str().unwrap_or(""), index)
+}
+
+/// Checks that the files a credential binds (`relatedResource` with a `digestSRI`) are the
+/// ones at hand, by the part of their id after `#`: the data attached to an issued PDF.
+pub fn check_binding(credential: &Value, files: &[(String, Vec<u8>)], report: &mut Verification) {
+    let resources = list(&credential["relatedResource"]);
+    if resources.is_empty() {
+        report.problems.push("the credential binds no attached file (no relatedResource)".to_string());
+    }
+    for resource in resources {
+        let id = resource["id"].as_str().unwrap_or("");
+        let name = id.rsplit_once('#').map_or(id, |(_, name)| name);
+        let Some((_, bytes)) = files.iter().find(|(file, _)| file == name) else {
+            report.problems.push(format!("the credential binds {name}, which is not attached"));
+            continue;
+        };
+        if resource["digestSRI"].as_str() == Some(super::clr::sri_sha256(bytes).as_str()) {
+            report.checked.push(format!("the attached {name} is the one the credential binds (SHA-256)"));
+        } else {
+            report.problems.push(format!("the attached {name} is not the one the credential binds: it was changed"));
         }
     }
 }

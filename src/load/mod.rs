@@ -18,6 +18,7 @@ pub mod csv;
 pub mod files;
 pub mod json;
 pub mod jsonl;
+pub mod pdf;
 
 use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
