@@ -224,3 +224,28 @@ fn the_cycle_check_finds_a_cycle() {
     acyclic.remove(&vec!["c".to_string()]);
     assert_eq!(cycle(&acyclic), None);
 }
+
+/// Every crate and its features as `cargo tree` resolves them over the given kinds of edges.
+fn resolved(edges: &str) -> BTreeSet<String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let output = std::process::Command::new(cargo)
+        .args(["tree", "--offline", "--locked", "-e", edges, "-f", "{p} {f}", "--prefix", "none"])
+        .current_dir(root())
+        .output()
+        .expect("cargo runs");
+    assert!(output.status.success(), "cargo tree failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).lines().map(|line| line.trim_end_matches(" (*)").to_string()).collect()
+}
+
+#[test]
+fn the_tests_reuse_the_release_build_of_the_binary() {
+    // A crate whose features differ between `cargo build` and `cargo test` is compiled twice,
+    // with everything that depends on it: for typst's graph, 13 more minutes on two cores.
+    let build = resolved("normal,build");
+    let test = resolved("normal,build,dev");
+    let differ: Vec<&String> = build.difference(&test).collect();
+    assert!(
+        differ.is_empty(),
+        "these crates get other features when the tests are built than when the binary is, so `cargo test --release` compiles them and all that depends on them again: {differ:?}\nask for the same features in [dependencies] (see `either` in Cargo.toml)"
+    );
+}
