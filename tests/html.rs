@@ -37,7 +37,30 @@ fn the_html_transcript_passes_axe_in_chromium() {
         out.path(),
         &["--student", "HV-2026-006", "--student", "HV-2027-009"],
     );
-    for name in ["HV-2026-006", "HV-2027-009"] {
+    // And an issued one, with its verification address and QR code instead of the preview's
+    // unofficial-copy notes.
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let issued = run(&[
+        "issue",
+        school.path().to_str().unwrap(),
+        "--out",
+        out.path().join("issued").to_str().unwrap(),
+        "--key",
+        "fixtures/keys/example-school.key.json",
+        "--student",
+        "HV-2026-006",
+    ]);
+    assert_eq!(issued.status.code(), Some(0), "{}", stderr(&issued));
+    std::fs::copy(out.path().join("issued/HV-2026-006/v1/transcript.html"), out.path().join("issued.html")).unwrap();
+    let preview = std::fs::read_to_string(out.path().join("HV-2026-006.html")).unwrap();
+    let official = std::fs::read_to_string(out.path().join("issued.html")).unwrap();
+    assert!(preview.contains("UNOFFICIAL COPY") && !preview.contains("records.harborview.example.org"));
+    assert!(
+        !official.contains("UNOFFICIAL COPY")
+            && official.contains("https://records.harborview.example.org/transcripts/")
+    );
+    for name in ["HV-2026-006", "HV-2027-009", "issued"] {
         let page = out.path().join(format!("{name}.html"));
         let screenshot = out.path().join(format!("{name}.png"));
         let report = axe(&page, &screenshot);
