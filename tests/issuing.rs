@@ -394,3 +394,31 @@ fn an_issue_killed_with_sigkill_leaves_a_consistent_ledger_and_the_rerun_complet
     let sample = out.path().join(format!("{}/v1/transcript.pdf", issued[students / 2]));
     assert_eq!(verify(&sample, &["--site", path(site.path()), "--require-status"]).status.code(), Some(0));
 }
+
+#[test]
+fn each_disclosure_profile_has_its_own_versions() {
+    let (school, out) = (school(), tempfile::tempdir().unwrap());
+    ok(issue(school.path(), out.path(), &["--student", "HV-2026-001"]));
+    ok(issue(
+        school.path(),
+        out.path(),
+        &["--student", "HV-2026-001", "--profile", "college", "--to", "Admissions, Colby College"],
+    ));
+    let entries = ledger(school.path());
+    assert_eq!(entries.len(), 2, "{entries:#?}");
+    assert!(entries.iter().all(|e| e["action"] == "issue" && e["version"] == 1), "nothing superseded");
+    assert_eq!(
+        (entries[1]["profile"].as_str(), entries[1]["recipient"].as_str()),
+        (Some("college"), Some("Admissions, Colby College"))
+    );
+    let college = out.path().join("HV-2026-001/college-v1/transcript.pdf");
+    assert!(!pdf_text(&college).contains("2008-03-14"), "the college profile shows no birth date");
+    assert_eq!(verify(&college, &[]).status.code(), Some(0));
+    // A correction supersedes within the profile it is issued under.
+    change_evidence(school.path());
+    ok(issue(school.path(), out.path(), &["--student", "HV-2026-001", "--profile", "college"]));
+    let entries = ledger(school.path());
+    assert_eq!(entries.len(), 4);
+    assert_eq!(entries[3]["credential_id"], entries[1]["credential_id"], "the college version 1 is revoked");
+    assert!(out.path().join("HV-2026-001/college-v2/transcript.pdf").is_file());
+}

@@ -58,7 +58,7 @@ pub(super) struct Issuing {
     recipient: Option<String>,
     profile: String,
     ledger: Mutex<Ledger>,
-    latest: BTreeMap<String, Entry>,
+    latest: BTreeMap<(String, String), Entry>,
     issued: BTreeMap<String, Issued>,
     lists: Mutex<Lists>,
     pending: Mutex<Option<File>>,
@@ -121,13 +121,13 @@ impl Issuing {
         source: &str,
     ) -> Result<(String, Ticket), Status> {
         let record_sha256 = sha256_hex(&serde_json::to_vec(record).unwrap_or_default());
-        let last = self.latest.get(student);
+        let last = self.latest.get(&(student.to_string(), self.profile.clone()));
         let current = last.filter(|last| {
             last.record_sha256.as_deref() == Some(record_sha256.as_str())
                 && self.issued.get(&last.credential_id).is_some_and(|i| i.revoked.is_none())
         });
         if let Some(last) = current {
-            let folder = folder_of(student, last.version);
+            let folder = self.folder_of(student, last.version);
             if intact(out, &last.files) {
                 if let Some(recipient) = &self.recipient {
                     self.disclose(last, recipient).map_err(|e| self.failed(student, source, e.to_string()))?;
@@ -148,7 +148,7 @@ impl Issuing {
             return Ok((folder, ticket));
         }
         let version = last.map_or(1, |last| last.version + 1);
-        let folder = folder_of(student, version);
+        let folder = self.folder_of(student, version);
         if out.join(&folder).exists() {
             return Err(self.failed(
                 student,
@@ -178,6 +178,17 @@ impl Issuing {
             credential_sha256: String::new(),
         };
         Ok((folder, ticket))
+    }
+
+    /// A student's folder of one version: `ID/vN/` under the `internal` profile,
+    /// `ID/<profile>-vN/` under another.
+    fn folder_of(&self, student: &str, version: u32) -> String {
+        if self.profile == "internal" {
+            return format!("{student}/v{version}/");
+        }
+        let profile: String =
+            self.profile.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        format!("{student}/{profile}-v{version}/")
     }
 
     fn failed(&self, student: &str, source: &str, message: String) -> Status {
@@ -224,7 +235,8 @@ impl Issuing {
         let mut ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
         if ticket.reprint.is_some() {
             drop(ledger);
-            if let (Some(recipient), Some(last)) = (&self.recipient, self.latest.get(student)) {
+            let key = (student.to_string(), self.profile.clone());
+            if let (Some(recipient), Some(last)) = (&self.recipient, self.latest.get(&key)) {
                 self.disclose(last, recipient)?;
             }
             return Ok(());
@@ -243,7 +255,8 @@ impl Issuing {
         entry.supersedes = ticket.supersedes.as_ref().map(|(id, _)| id.clone());
         ledger.append(entry)?;
         if let Some((old, status)) = &ticket.supersedes {
-            let version = self.latest.get(student).map_or(0, |e| e.version);
+            let key = (student.to_string(), self.profile.clone());
+            let version = self.latest.get(&key).map_or(0, |e| e.version);
             let mut revoke = Entry::new(Action::Revoke, student, version, old, ledger::now(), &self.by);
             revoke.status = status.clone();
             revoke.reason = Some(format!("superseded by {}", ticket.credential_id));
@@ -263,11 +276,6 @@ impl Issuing {
         *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(output::journal(&school.join(PENDING))?);
         Ok(())
     }
-}
-
-/// A student's folder of one version: `ID/vN/`.
-fn folder_of(student: &str, version: u32) -> String {
-    format!("{student}/v{version}/")
 }
 
 /// Whether every file an entry names is in `out`, unchanged.

@@ -293,12 +293,14 @@ pub fn issued(entries: &[Entry]) -> BTreeMap<String, Issued> {
     issued
 }
 
-/// The latest version issued to each student, by student id.
-pub fn latest(entries: &[Entry]) -> BTreeMap<String, Entry> {
-    let mut latest: BTreeMap<String, Entry> = BTreeMap::new();
+/// The latest version issued to each student under each disclosure profile, by (student id,
+/// profile): a college's transcript and the family's are separate lines of versions.
+pub fn latest(entries: &[Entry]) -> BTreeMap<(String, String), Entry> {
+    let mut latest: BTreeMap<(String, String), Entry> = BTreeMap::new();
     for entry in entries.iter().filter(|e| e.action == Action::Issue) {
-        if latest.get(&entry.student).is_none_or(|e| e.version < entry.version) {
-            latest.insert(entry.student.clone(), entry.clone());
+        let key = (entry.student.clone(), entry.profile.clone().unwrap_or_default());
+        if latest.get(&key).is_none_or(|e| e.version < entry.version) {
+            latest.insert(key, entry.clone());
         }
     }
     latest
