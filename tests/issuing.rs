@@ -422,3 +422,27 @@ fn each_disclosure_profile_has_its_own_versions() {
     assert_eq!(entries[3]["credential_id"], entries[1]["credential_id"], "the college version 1 is revoked");
     assert!(out.path().join("HV-2026-001/college-v2/transcript.pdf").is_file());
 }
+
+#[test]
+fn a_supersession_cut_short_is_completed_by_the_next_run() {
+    let (school, out, site) = (school(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    ok(issue(school.path(), out.path(), &["--student", "HV-2026-001"]));
+    change_evidence(school.path());
+    ok(issue(school.path(), out.path(), &["--student", "HV-2026-001"]));
+    // As if the run had been killed between recording version 2 and revoking version 1.
+    let file = school.path().join("ledger.jsonl");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 3);
+    std::fs::write(&file, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+    ok(issue(school.path(), out.path(), &["--student", "HV-2026-001"]));
+    let entries = ledger(school.path());
+    assert_eq!(entries.len(), 3);
+    assert_eq!(
+        (entries[2]["action"].as_str(), &entries[2]["credential_id"]),
+        (Some("revoke"), &entries[0]["credential_id"])
+    );
+    publish(school.path(), site.path());
+    let old = verify(&out.path().join("HV-2026-001/v1/transcript.pdf"), &["--site", path(site.path())]);
+    assert_eq!(old.status.code(), Some(1), "{}", stdout(&old));
+}

@@ -43,7 +43,7 @@ pub(super) struct Ticket {
     pub(super) issue_date: NaiveDate,
     pub(super) record_sha256: String,
     /// The version this one replaces, when it is not revoked yet.
-    pub(super) supersedes: Option<(String, Option<StatusRef>)>,
+    pub(super) supersedes: Option<String>,
     /// For a version issued before and reprinted: the files as they were issued.
     pub(super) reprint: Option<BTreeMap<String, String>>,
     /// The SHA-256 of the signed credential, once made.
@@ -94,9 +94,16 @@ impl Issuing {
         self.ledger.lock().map(|ledger| ledger.school().to_path_buf()).unwrap_or_default()
     }
 
-    /// Removes what a killed run wrote without recording it, and starts the pending notes
-    /// afresh.
+    /// Removes what a killed run wrote without recording it, completes a supersession it
+    /// recorded only half of (the new version, not yet the old one's revocation), and starts
+    /// the pending notes afresh.
     pub(super) fn recover(&self) -> std::io::Result<()> {
+        for issued in self.issued.values() {
+            let Some(old) = issued.entry.supersedes.as_ref().and_then(|old| self.issued.get(old)) else { continue };
+            if old.revoked.is_none() {
+                self.revoke_superseded(&old.entry, &issued.entry.credential_id)?;
+            }
+        }
         let path = self.school_dir().join(PENDING);
         if let Some(bytes) = load::optional_file(&path)? {
             for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
@@ -163,9 +170,10 @@ impl Issuing {
         let status = self.lists.lock().unwrap_or_else(|e| e.into_inner()).allocate();
         let supersedes = last.and_then(|last| {
             let revoked = self.issued.get(&last.credential_id).is_some_and(|i| i.revoked.is_some());
-            (!revoked).then(|| (last.credential_id.clone(), last.status.clone()))
+            (!revoked).then(|| last.credential_id.clone())
         });
-        let note = Pending { out: out.to_path_buf(), folder: folder.clone(), credential_id: credential_id.clone() };
+        let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
+        let note = Pending { out, folder: folder.clone(), credential_id: credential_id.clone() };
         self.note(&note).map_err(|e| self.failed(student, source, e.to_string()))?;
         let ticket = Ticket {
             version,
@@ -252,18 +260,27 @@ impl Issuing {
         entry.credential_sha256 = Some(ticket.credential_sha256.clone());
         entry.verification_method = Some(signer.verification_method().to_string());
         entry.public_key = Some(signer.key().public_multibase());
-        entry.supersedes = ticket.supersedes.as_ref().map(|(id, _)| id.clone());
+        entry.supersedes = ticket.supersedes.clone();
         ledger.append(entry)?;
-        if let Some((old, status)) = &ticket.supersedes {
+        drop(ledger);
+        if ticket.supersedes.is_some() {
             let key = (student.to_string(), self.profile.clone());
-            let version = self.latest.get(&key).map_or(0, |e| e.version);
-            let mut revoke = Entry::new(Action::Revoke, student, version, old, ledger::now(), &self.by);
-            revoke.status = status.clone();
-            revoke.reason = Some(format!("superseded by {}", ticket.credential_id));
-            ledger.append(revoke)?;
-            if let Some(status) = status {
-                self.lists.lock().unwrap_or_else(|e| e.into_inner()).revoke(status);
+            if let Some(old) = self.latest.get(&key) {
+                self.revoke_superseded(old, &ticket.credential_id)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Revokes a version as superseded by a newer one, and sets its bit.
+    fn revoke_superseded(&self, old: &Entry, newer: &str) -> std::io::Result<()> {
+        let mut revoke =
+            Entry::new(Action::Revoke, &old.student, old.version, &old.credential_id, ledger::now(), &self.by);
+        revoke.status = old.status.clone();
+        revoke.reason = Some(format!("superseded by {newer}"));
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner()).append(revoke)?;
+        if let Some(status) = &old.status {
+            self.lists.lock().unwrap_or_else(|e| e.into_inner()).revoke(status);
         }
         Ok(())
     }
