@@ -31,6 +31,14 @@
 //! every input a single time, and `build::run` writes the outputs and `manifest.json`, telling
 //! a sink what happens as `build::Event`s and stopping when asked (`build::Cancel`).
 //!
+//! # Issuing
+//!
+//! An official issue is a build of `build::Format::Issue`: each student's next version,
+//! recorded in the school's hash-chained ledger ([`issue::ledger`]) once its files are in
+//! place. [`issue`] also holds what the other commands share: [`issue::revoke`], the status
+//! lists ([`issue::lists`], in the W3C Bitstring Status List format of
+//! [`credential::status`]), and the verification site ([`issue::site`]).
+//!
 //! Problems in the data are [`diag::Diagnostic`]s, collected rather than thrown, so one run
 //! reports all of them. The library never prints; it writes files only through [`output`]
 //! (the build engine's outputs and what the commands ask for).
