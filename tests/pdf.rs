@@ -258,3 +258,33 @@ fn the_stock_typst_compiler_renders_the_same_template_from_the_data() {
     let text = squash(&pdf_text(&pdf));
     assert!(text.contains(&squash("Björn Þórsson")) && text.contains(&squash("Habits of Mind")), "{text}");
 }
+
+#[test]
+fn names_in_the_built_in_scripts_pass_the_pdf_checkers_with_no_flag() {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let students = school.path().join("students");
+    let record = read_json(&students.join("hv-2026-001.json"));
+    for file in std::fs::read_dir(&students).unwrap() {
+        std::fs::remove_file(file.unwrap().path()).unwrap();
+    }
+    let wanted = ["arabic", "hebrew", "devanagari", "tamil", "thai", "amharic"];
+    let names: Vec<String> =
+        shared_names().into_iter().filter(|(script, _)| wanted.contains(&script.as_str())).map(|(_, n)| n).collect();
+    assert!(names.len() >= wanted.len());
+    for (i, name) in names.iter().enumerate() {
+        let mut student = record.clone();
+        student["id"] = format!("N{i}").into();
+        student["name"]["legal"] = name.as_str().into();
+        write_json(&students.join(format!("n{i}.json")), &student);
+    }
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&["build", school.path().to_str().unwrap(), "--out", out.path().to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("font"), "no warning about fonts: {}", stderr(&output));
+    for i in 0..names.len() {
+        let pdf = out.path().join(format!("N{i}.pdf"));
+        check_standards(&pdf, "en");
+        qpdf_check(&pdf);
+    }
+}

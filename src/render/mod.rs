@@ -89,9 +89,28 @@ fn project_id(path: &str) -> Option<FileId> {
 
 const COMMON_CODE_POINTS: u32 = 8192;
 
-/// The font files typst ships, parsed once per process.
-static EMBEDDED_FONTS: LazyLock<Vec<Font>> =
-    LazyLock::new(|| typst_kit::fonts::embedded().map(|(font, _)| font).collect());
+/// The Noto faces `mastery` ships for the scripts typst's own fonts lack (fonts/noto/, with
+/// their licence and sources).
+const NOTO_FONTS: &[&[u8]] = &[
+    include_bytes!("../../fonts/noto/NotoSansArabic-Regular.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansArabic-Bold.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansHebrew-Regular.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansHebrew-Bold.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansDevanagari-Regular.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansDevanagari-Bold.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansTamil-Regular.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansTamil-Bold.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansThai-Regular.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansThai-Bold.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansEthiopic-Regular.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansEthiopic-Bold.ttf"),
+];
+
+/// The built-in fonts: typst's own, then the Noto faces, parsed once per process.
+static EMBEDDED_FONTS: LazyLock<Vec<Font>> = LazyLock::new(|| {
+    let noto = NOTO_FONTS.iter().flat_map(|bytes| Font::iter(Bytes::new(*bytes)));
+    typst_kit::fonts::embedded().map(|(font, _)| font).chain(noto).collect()
+});
 
 /// The files a template was built from, as they were read: what a render worker process
 /// receives to build the same template.
