@@ -52,6 +52,7 @@ pub mod case;
 pub mod credential;
 pub mod decimal;
 pub mod diag;
+pub mod digest;
 pub mod document;
 pub mod explain;
 pub mod hint;

@@ -16,7 +16,7 @@ use std::sync::Mutex;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::manifest::{Entry as FileEntry, sha256_hex};
+use super::manifest::{Entry as FileEntry, file_has_digest, sha256_hex};
 use super::{BuildError, Problem, Status};
 use crate::credential::issuer::Signer;
 use crate::issue::ledger::{self, Action, Entry, Issued, Ledger, StatusRef};
@@ -54,6 +54,8 @@ pub(super) struct Ticket {
 /// (recording).
 pub(super) struct Issuing {
     pub(super) base: String,
+    /// The school folder, where the ledger, the pending notes and the status lists are.
+    school: PathBuf,
     by: String,
     recipient: Option<String>,
     profile: String,
@@ -79,6 +81,7 @@ impl Issuing {
         let lists = Lists::of(ledger.entries());
         Ok(Issuing {
             base: base.to_string(),
+            school: school_dir.to_path_buf(),
             by,
             recipient,
             profile,
@@ -88,10 +91,6 @@ impl Issuing {
             lists: Mutex::new(lists),
             pending: Mutex::new(None),
         })
-    }
-
-    fn school_dir(&self) -> PathBuf {
-        self.ledger.lock().map(|ledger| ledger.school().to_path_buf()).unwrap_or_default()
     }
 
     /// Removes what a killed run wrote without recording it, completes a supersession it
@@ -104,7 +103,7 @@ impl Issuing {
                 self.revoke_superseded(&old.entry, &issued.entry.credential_id)?;
             }
         }
-        let path = self.school_dir().join(PENDING);
+        let path = self.school.join(PENDING);
         if let Some(bytes) = load::optional_file(&path)? {
             for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
                 let Ok(note) = serde_json::from_slice::<Pending>(line) else { continue };
@@ -209,7 +208,7 @@ impl Issuing {
     }
 
     fn note(&self, note: &Pending) -> std::io::Result<()> {
-        let path = self.school_dir().join(PENDING);
+        let path = self.school.join(PENDING);
         let mut guard = self.pending.lock().unwrap_or_else(|e| e.into_inner());
         let file = guard.as_mut().ok_or_else(|| std::io::Error::other("the pending notes are not open"))?;
         let mut line = serde_json::to_vec(note).expect("a note serializes");
@@ -274,10 +273,7 @@ impl Issuing {
 
     /// Revokes a version as superseded by a newer one, and sets its bit.
     fn revoke_superseded(&self, old: &Entry, newer: &str) -> std::io::Result<()> {
-        let mut revoke =
-            Entry::new(Action::Revoke, &old.student, old.version, &old.credential_id, ledger::now(), &self.by);
-        revoke.status = old.status.clone();
-        revoke.reason = Some(format!("superseded by {newer}"));
+        let revoke = old.revocation(format!("superseded by {newer}"), &self.by);
         self.ledger.lock().unwrap_or_else(|e| e.into_inner()).append(revoke)?;
         if let Some(status) = &old.status {
             self.lists.lock().unwrap_or_else(|e| e.into_inner()).revoke(status);
@@ -287,9 +283,9 @@ impl Issuing {
 
     /// Signs the status lists the ledger now calls for, and clears the pending notes.
     pub(super) fn finish(&self, signer: &Signer) -> std::io::Result<()> {
-        let school = self.school_dir();
+        let school = &self.school;
         let lists = self.lists.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        crate::issue::sign_lists(&school, &self.base, signer, &lists)?;
+        crate::issue::sign_lists(school, &self.base, signer, &lists)?;
         *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(output::journal(&school.join(PENDING))?);
         Ok(())
     }
@@ -297,10 +293,7 @@ impl Issuing {
 
 /// Whether every file an entry names is in `out`, unchanged.
 fn intact(out: &Path, files: &BTreeMap<String, String>) -> bool {
-    !files.is_empty()
-        && files.iter().all(|(name, sha256)| {
-            matches!(load::optional_file(&out.join(name)), Ok(Some(bytes)) if sha256_hex(&bytes) == *sha256)
-        })
+    !files.is_empty() && files.iter().all(|(name, sha256)| file_has_digest(&out.join(name), sha256))
 }
 
 /// A credential id never used before: a random (version 4) UUID.

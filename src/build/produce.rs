@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use super::issuing::Ticket;
-use super::manifest::{Entry, Manifest, sha256_hex};
+use super::manifest::{Entry, Manifest, file_has_digest, sha256_hex};
 use super::{BuildError, BuildOptions, Format, Isolation, Problem};
 use crate::aggregate::{AggregateOptions, aggregate, qr_code_svg};
 use crate::credential::achievement::CredentialInput;
@@ -177,15 +177,12 @@ pub(super) enum Renderer<'a> {
 impl<'a> Renderer<'a> {
     /// The renderer of one worker thread.
     pub(super) fn new(producer: &'a Producer, isolation: &Isolation, template_name: &str) -> Renderer<'a> {
-        match (producer, isolation) {
-            (producer, Isolation::Processes { worker, limits }) if producer.template().is_some() => {
-                let template = producer.template().expect("just checked");
+        match (producer.template(), isolation) {
+            (Some(template), Isolation::Processes { worker, limits }) => {
                 Renderer::Supervised(Box::new(Supervised::new(worker.clone(), template, *limits, template_name)))
             }
-            (producer, Isolation::InProcess) if producer.template().is_some() => {
-                Renderer::InProcess(producer.template().expect("just checked"))
-            }
-            _ => Renderer::Nothing,
+            (Some(template), Isolation::InProcess) => Renderer::InProcess(template),
+            (None, _) => Renderer::Nothing,
         }
     }
 
@@ -451,8 +448,5 @@ pub(super) fn outputs_named<'a>(
 pub(super) fn up_to_date(out: &Path, output: &str, inputs: &str, manifest: &Manifest) -> bool {
     let mut files = outputs_named(manifest, output).peekable();
     files.peek().is_some()
-        && files.all(|(file, entry)| {
-            entry.inputs == inputs
-                && matches!(load::optional_file(&out.join(file)), Ok(Some(bytes)) if sha256_hex(&bytes) == entry.sha256)
-        })
+        && files.all(|(file, entry)| entry.inputs == inputs && file_has_digest(&out.join(file), &entry.sha256))
 }

@@ -10,7 +10,7 @@ use mastery::issue::ledger::{self, LedgerError};
 use mastery::issue::lists::Lists;
 use mastery::issue::site::{self, Published};
 use mastery::validate::Schemas;
-use mastery::{load, output, pipeline};
+use mastery::{output, pipeline};
 
 use super::args::PublishArgs;
 use super::{DATA_ERROR, pretty_json, school_signer, valid_school};
@@ -41,9 +41,7 @@ pub fn run(args: &PublishArgs) -> Result<ExitCode> {
     }
     let mut signed = Vec::new();
     for list in lists.numbers() {
-        let document = load::optional_file(&issue::list_path(open.dir(), list))?
-            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
-        signed.push((list, document));
+        signed.push((list, issue::signed_list(open.dir(), list)?));
     }
     let published = match site::site(school, &entries, &signed) {
         Ok(published) => published,

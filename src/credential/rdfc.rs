@@ -9,9 +9,6 @@
 //! dataset that needs more is refused: a credential we sign must be one they can check.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write;
-
-use sha2::{Digest, Sha256};
 
 use super::rdf::{Quad, Term, nquad};
 
@@ -47,11 +44,7 @@ pub fn canonical_nquads(quads: &[Quad]) -> Result<String, CanonError> {
 }
 
 fn sha256_hex(text: &str) -> String {
-    let mut out = String::with_capacity(64);
-    for byte in Sha256::digest(text.as_bytes()) {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
+    crate::digest::sha256_hex(text.as_bytes())
 }
 
 /// Issues identifiers (`prefix` and a counter) in order of first request.

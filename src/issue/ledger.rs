@@ -120,11 +120,17 @@ impl Entry {
         }
     }
 
+    /// The revocation of the credential this issue entry records, for `reason`.
+    pub fn revocation(&self, reason: String, by: &str) -> Entry {
+        let mut entry = Entry::new(Action::Revoke, &self.student, self.version, &self.credential_id, now(), by);
+        entry.status = self.status.clone();
+        entry.reason = Some(reason);
+        entry
+    }
+
     fn digest(&self) -> String {
         let unsealed = Entry { hash: String::new(), ..self.clone() };
-        let digest =
-            <sha2::Sha256 as sha2::Digest>::digest(serde_json::to_vec(&unsealed).expect("an entry serializes"));
-        digest.iter().map(|byte| format!("{byte:02x}")).collect()
+        crate::digest::sha256_hex(&serde_json::to_vec(&unsealed).expect("an entry serializes"))
     }
 }
 
@@ -236,11 +242,6 @@ impl Ledger {
     /// Every entry, oldest first.
     pub fn entries(&self) -> &[Entry] {
         &self.entries
-    }
-
-    /// The school folder the ledger is in.
-    pub fn school(&self) -> &Path {
-        self.path.parent().unwrap_or(Path::new("."))
     }
 
     /// Numbers, chains and appends an entry, flushed to the disk before it returns.

@@ -69,6 +69,11 @@ impl Lists {
         self.used.keys().copied().collect()
     }
 
+    /// Whether a signed status list credential shows exactly the set bits of list `list`.
+    pub fn shown_by(&self, list: u32, signed: &serde_json::Value) -> bool {
+        signed["credentialSubject"]["encodedList"] == crate::credential::status::encode(&self.revoked(list)).as_str()
+    }
+
     /// The set bits of a list.
     pub fn revoked(&self, list: u32) -> BTreeSet<u64> {
         self.revoked.get(&list).cloned().unwrap_or_default()

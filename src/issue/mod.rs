@@ -13,7 +13,7 @@ pub mod site;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use self::ledger::{Action, Entry, Ledger, LedgerError};
+use self::ledger::{Entry, Ledger, LedgerError};
 use self::lists::Lists;
 use crate::credential::issuer::{Signer, SignerError};
 use crate::credential::proof::Key;
@@ -86,20 +86,21 @@ pub fn list_path(school_dir: &Path, list: u32) -> PathBuf {
     school_dir.join("status").join(format!("{list}.json"))
 }
 
+/// The signed status list `list` as the school folder keeps it, when it is there and is JSON.
+pub fn signed_list(school_dir: &Path, list: u32) -> io::Result<Option<serde_json::Value>> {
+    Ok(load::optional_file(&list_path(school_dir, list))?.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+}
+
 /// Signs again every status list whose signed copy in the school folder does not show the
 /// bits the ledger sets (or that has none yet). Gives the files written.
 pub fn sign_lists(school_dir: &Path, base: &str, signer: &Signer, lists: &Lists) -> io::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     for list in lists.numbers() {
-        let path = list_path(school_dir, list);
-        let revoked = lists.revoked(list);
-        let encoded = status::encode(&revoked);
-        let current = load::optional_file(&path)?
-            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
-            .is_some_and(|signed| signed["credentialSubject"]["encodedList"] == encoded.as_str());
-        if current {
+        if signed_list(school_dir, list)?.is_some_and(|signed| lists.shown_by(list, &signed)) {
             continue;
         }
+        let path = list_path(school_dir, list);
+        let revoked = lists.revoked(list);
         let now = ledger::now();
         let unsigned = status::list_credential(base, list, signer.issuer_id(), &now, &revoked);
         let signed = signer.sign(&unsigned, &now).map_err(|e| io::Error::other(e.to_string()))?;
@@ -174,10 +175,7 @@ pub fn revoke(
         return Err(RevokeError::AlreadyRevoked { id: credential_id.to_string(), reason: reason.clone() });
     }
     let issue = &credential.entry;
-    let mut entry = Entry::new(Action::Revoke, &issue.student, issue.version, credential_id, ledger::now(), by);
-    entry.status = issue.status.clone();
-    entry.reason = Some(reason.to_string());
-    let entry = ledger.append(entry)?.clone();
+    let entry = ledger.append(issue.revocation(reason.to_string(), by))?.clone();
     sign_lists(school_dir, base, signer, &Lists::of(ledger.entries()))?;
     Ok(entry)
 }

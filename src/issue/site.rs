@@ -100,9 +100,8 @@ pub fn site(
     let lists = Lists::of(entries);
     for list in lists.numbers() {
         let signed = signed_lists.iter().find(|(n, _)| *n == list).and_then(|(_, signed)| signed.as_ref());
-        let encoded = status::encode(&lists.revoked(list));
         match signed {
-            Some(document) if document["credentialSubject"]["encodedList"] == encoded.as_str() => {
+            Some(document) if lists.shown_by(list, document) => {
                 published.push(Published { url: status::list_url(base, list), document: document.clone() });
             }
             _ => {
