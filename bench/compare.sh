@@ -22,9 +22,8 @@ cp target/release/mastery "$work/before"
 cargo build --release --quiet --bin mastery
 cp target/release/mastery "$work/after"
 
-cp -r fixtures/example-school "$work/school"
-rm -f "$work"/school/students/*
-"$work/after" gen-fixtures "$work/school" --students "$students" --out "$work/school/students/generated.jsonl" 2>/dev/null
+source bench/district.sh
+district "$work/after" "$work" "$students"
 
 python3 - "$work" "$rounds" "$students" "$revision" <<'PY'
 import resource, statistics, subprocess, sys, shutil

@@ -12,9 +12,8 @@ cargo build --release --quiet
 mastery="$PWD/target/release/mastery"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-cp -r fixtures/example-school "$work/school"
-rm -f "$work"/school/students/*
-"$mastery" gen-fixtures "$work/school" --students "$students" --out "$work/school/students/generated.jsonl" 2>/dev/null
+source bench/district.sh
+district "$mastery" "$work" "$students"
 
 python3 - "$mastery" "$work" "$students" <<'PY'
 import json, resource, subprocess, sys, time
