@@ -6,7 +6,9 @@
 //! before printing). The styles are inline, the logo and QR code are data URIs: the file makes
 //! no request of its own. Every value from the records goes through maud, which escapes it,
 //! so a name like `<script>alert(1)</script>` prints as text. Labels come from the default
-//! template's locale files, so the HTML and the PDF say the same things.
+//! template's locale files, so the HTML and the PDF say the same things. The page runs in its
+//! locale's direction (`dir="rtl"` for Arabic); every text from the records is isolated in its
+//! own (`<bdi>`, or `dir="auto"` on a paragraph of its own), as the PDF does.
 
 use base64::Engine;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
@@ -57,20 +59,71 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
     out
 }
 
-struct Labels(Value);
+/// Whether a locale's language is written right to left.
+pub fn right_to_left(locale: &str) -> bool {
+    matches!(locale, "ar" | "he" | "fa" | "ur")
+}
+
+/// A text from the records among labels, isolated so that its direction neither takes nor
+/// gives the direction of the words around it. The direction is its first strong letter's;
+/// a text with none (a date, a phone number) runs left to right, as the PDF has it, where
+/// `dir="auto"` would give it the page's.
+fn bdi(text: &str) -> Markup {
+    let dir = match unicode_bidi::get_base_direction(text) {
+        unicode_bidi::Direction::Rtl => "rtl",
+        _ => "ltr",
+    };
+    html! { bdi dir=(dir) { (text) } }
+}
+
+/// The CLDR plural category of a number of credits: Arabic tells zero, one, two, few (3 to 10)
+/// and many (11 to 99) apart; the other built-in languages one and other. A fraction is
+/// "other" in every one of them.
+fn plural_category(locale: &str, n: &Amount) -> &'static str {
+    use rust_decimal::prelude::ToPrimitive;
+    let value = n.value();
+    let Some(i) = value.fract().is_zero().then(|| value.to_u64()).flatten() else { return "other" };
+    if locale != "ar" {
+        return if i == 1 { "one" } else { "other" };
+    }
+    match (i, i % 100) {
+        (0, _) => "zero",
+        (1, _) => "one",
+        (2, _) => "two",
+        (_, 3..=10) => "few",
+        (_, 11..=99) => "many",
+        _ => "other",
+    }
+}
+
+struct Labels {
+    labels: Value,
+    locale: String,
+}
 
 impl Labels {
     /// A label; a missing one shows as its key, which a test of every label would catch.
     fn get<'a>(&'a self, key: &'a str) -> &'a str {
-        self.0.get(key).and_then(Value::as_str).unwrap_or(key)
+        self.labels.get(key).and_then(Value::as_str).unwrap_or(key)
     }
 
     fn nested<'a>(&'a self, group: &str, key: &'a str) -> &'a str {
-        self.0.get(group).and_then(|g| g.get(key)).and_then(Value::as_str).unwrap_or(key)
+        self.labels.get(group).and_then(|g| g.get(key)).and_then(Value::as_str).unwrap_or(key)
     }
 
+    /// A number of credits with the word in its grammatical number: from the locale's
+    /// `credit_forms` when it lists them, else `credit_word` for one and `credits_word`.
     fn credits(&self, n: &Amount) -> String {
-        format!("{n} {}", if n.is_one() { self.get("credit_word") } else { self.get("credits_word") })
+        let word = match self.labels.get("credit_forms") {
+            Some(_) => {
+                let category = plural_category(&self.locale, n);
+                let form = self.nested("credit_forms", category);
+                if form == category { self.nested("credit_forms", "other") } else { form }
+            }
+            None if n.is_one() => self.get("credit_word"),
+            None => self.get("credits_word"),
+        };
+        format!("{n} {word}")
     }
 
     fn status(&self, status: GraduationStatus) -> &str {
@@ -183,12 +236,13 @@ fn logo_mime(path: &str) -> &'static str {
 
 /// The transcript as a complete HTML document.
 pub fn html(transcript: &Transcript, logo: Option<&Attachment>) -> Vec<u8> {
-    let t = Labels(labels(&transcript.layout.locale));
+    let locale = &transcript.layout.locale;
+    let t = Labels { labels: labels(locale), locale: locale.clone() };
     let d = transcript;
     let student = &d.student;
     let page = html! {
         (DOCTYPE)
-        html lang=(d.layout.locale) {
+        html lang=(locale) dir=(if right_to_left(locale) { "rtl" } else { "ltr" }) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -208,27 +262,27 @@ pub fn html(transcript: &Transcript, logo: Option<&Attachment>) -> Vec<u8> {
                         img.logo src=(data_uri(logo_mime(&logo.path), &logo.bytes)) alt=(format!("{} {}", d.school.name, t.get("logo_alt")));
                     }
                     div.school {
-                        p.school-name { (d.school.name) }
+                        p.school-name { (bdi(&d.school.name)) }
                         p.muted {
-                            (d.school.address_lines.join(" · "))
-                            @if let Some(ceeb) = &d.school.ceeb_code { " · " (t.get("ceeb")) " " (ceeb) }
+                            @for (i, line) in d.school.address_lines.iter().enumerate() { @if i > 0 { " · " } (bdi(line)) }
+                            @if let Some(ceeb) = &d.school.ceeb_code { " · " (t.get("ceeb")) " " (bdi(ceeb)) }
                         }
                         p.muted {
                             @let contact = [&d.school.contact.name, &d.school.contact.email, &d.school.contact.phone, &d.school.contact.website];
-                            (contact.iter().filter_map(|c| c.as_deref()).collect::<Vec<_>>().join(" · "))
+                            @for (i, item) in contact.iter().filter_map(|c| c.as_deref()).enumerate() { @if i > 0 { " · " } (bdi(item)) }
                         }
                     }
-                    p.kind { (t.get("document_title")) br; span.muted { (t.get("issued")) " " (d.issue_date) } }
+                    p.kind { (t.get("document_title")) br; span.muted { (t.get("issued")) " " (bdi(&d.issue_date)) } }
                 }
                 main id="main" {
-                    h1 { (student.display_name) }
+                    h1 { (bdi(&student.display_name)) }
                     dl.facts {
                         @if student.preferred_name.as_ref().is_some_and(|p| p != &student.legal_name) {
-                            div { dt { (t.get("legal_name")) } dd { (student.legal_name) } }
+                            div { dt { (t.get("legal_name")) } dd { (bdi(&student.legal_name)) } }
                         }
-                        @if let Some(id) = &student.id { div { dt { (t.get("student_id")) } dd { (id) } } }
-                        @if let Some(birth) = &student.birth_date { div { dt { (t.get("birth_date")) } dd { (birth) } } }
-                        div { dt { (t.get("expected_graduation")) } dd { (student.expected_graduation) } }
+                        @if let Some(id) = &student.id { div { dt { (t.get("student_id")) } dd { (bdi(id)) } } }
+                        @if let Some(birth) = &student.birth_date { div { dt { (t.get("birth_date")) } dd { (bdi(birth)) } } }
+                        div { dt { (t.get("expected_graduation")) } dd { (bdi(&student.expected_graduation)) } }
                         div { dt { (t.get("graduation_status")) } dd.status { (t.status(d.graduation.status)) } }
                     }
                     (profile(d, &t))
@@ -236,7 +290,7 @@ pub fn html(transcript: &Transcript, logo: Option<&Attachment>) -> Vec<u8> {
                     @if !d.highlights.is_empty() {
                         section aria-labelledby="highlights" {
                             h2 id="highlights" { (t.get("highlights")) }
-                            ul.highlights { @for h in &d.highlights { li { (h) } } }
+                            ul.highlights { @for h in &d.highlights { li dir="auto" { (h) } } }
                         }
                     }
                     section aria-labelledby="areas" {
@@ -245,14 +299,14 @@ pub fn html(transcript: &Transcript, logo: Option<&Attachment>) -> Vec<u8> {
                     }
                     @if let Some(e) = &d.equivalency {
                         section aria-labelledby="equivalency" {
-                            h2 id="equivalency" { (t.get("equivalency")) ": " (e.label) }
-                            p { (e.explanation) }
-                            @if let (Some(mean), Some(value)) = (&e.mean_level, &e.value) { p { (t.get("mean_level")) ": " strong { (mean) } " → " strong { (value) } } }
+                            h2 id="equivalency" { (t.get("equivalency")) ": " (bdi(&e.label)) }
+                            p dir="auto" { (e.explanation) }
+                            @if let (Some(mean), Some(value)) = (&e.mean_level, &e.value) { p { (t.get("mean_level")) ": " strong { (mean) } (if right_to_left(locale) { " ← " } else { " → " }) strong { (value) } } }
                         }
                     }
                     (how_to_read(d, &t))
                     @if let Some(about) = &d.school.about {
-                        section aria-labelledby="about" { h2 id="about" { (t.get("about_school")) } p { (about) } }
+                        section aria-labelledby="about" { h2 id="about" { (t.get("about_school")) } p dir="auto" { (about) } }
                     }
                 }
                 footer {
@@ -286,7 +340,7 @@ fn profile(d: &Transcript, t: &Labels) -> Markup {
                 tbody {
                     @for area in &d.areas {
                         tr {
-                            th scope="row" { (area.title) }
+                            th scope="row" { (bdi(&area.title)) }
                             td {
                                 span aria-hidden="true" {
                                     @for _ in 0..area.earned.foundational { span.mark.foundational {} }
@@ -347,10 +401,10 @@ fn area_details(area: &AreaResult, d: &Transcript, t: &Labels) -> Markup {
     html! {
         details.area {
             summary {
-                h3 { (area.title) }
+                h3 { (bdi(&area.title)) }
                 span.muted { " " (area.earned.value) @if let Some(r) = &area.required { " / " (r) } }
             }
-            p.muted { (area.description) }
+            p.muted dir="auto" { (area.description) }
             @if shown.is_empty() { p { em { (t.get("no_credits_yet")) } } }
             @for credit in shown { (credit_details(credit, t)) }
         }
@@ -365,23 +419,23 @@ fn credit_details(credit: &CreditResult, t: &Labels) -> Markup {
     html! {
         details.credit {
             summary {
-                h4 { (credit.title) }
+                h4 { (bdi(&credit.title)) }
                 span.muted {
                     " · " (tier)
-                    @if let Some(label) = &credit.level_label { " · " (label) " (" (credit.level.map(|l| l.to_string()).unwrap_or_default()) ")" }
+                    @if let Some(label) = &credit.level_label { " · " (bdi(label)) " (" (credit.level.map(|l| l.to_string()).unwrap_or_default()) ")" }
                     " · " (t.credit_state(credit.status))
                 }
             }
-            p { (credit.description) }
+            p dir="auto" { (credit.description) }
             dl.facts {
-                @if let Some(date) = &credit.date_earned { div { dt { (t.get("date_earned")) } dd { (date) } } }
-                @if let Some(by) = &credit.validated_by { div { dt { (t.get("validated_by")) } dd { (by) } } }
+                @if let Some(date) = &credit.date_earned { div { dt { (t.get("date_earned")) } dd { (bdi(date)) } } }
+                @if let Some(by) = &credit.validated_by { div { dt { (t.get("validated_by")) } dd { (bdi(by)) } } }
                 @if let Some(reason) = &credit.calculation.no_level { div { dt { (t.get("state")) } dd { (t.no_level(reason)) } } }
             }
             @if credit.status == CreditStatus::Exempt { p { em { (t.get("exempt_note")) } } }
             @if !credit.calculation.evidence.is_empty() {
                 table.evidence {
-                    caption { (credit.title) }
+                    caption { (bdi(&credit.title)) }
                     thead { tr { th scope="col" { "#" } th scope="col" { (t.get("date")) } th scope="col" { (t.get("score")) } th scope="col" { (t.get("validated_by")) } th scope="col" { (t.get("work_samples")) } } }
                     tbody {
                         @for e in &credit.calculation.evidence {
@@ -389,10 +443,10 @@ fn credit_details(credit: &CreditResult, t: &Labels) -> Markup {
                                 td { @if let Some(i) = e.position { (i) } @else { "–" } }
                                 td { (e.date) }
                                 td { (e.score) }
-                                td { (e.assessor) }
+                                td { (bdi(&e.assessor)) }
                                 td {
                                     @if let Some(sample) = e.work_sample.as_ref().and_then(|id| credit.work_samples.iter().find(|w| &w.id == id)) {
-                                        a href=(sample.url) { (sample.title) }
+                                        a href=(sample.url) { (bdi(&sample.title)) }
                                     }
                                 }
                             }
@@ -403,7 +457,7 @@ fn credit_details(credit: &CreditResult, t: &Labels) -> Markup {
             @if !credit.work_samples.is_empty() {
                 ul.samples {
                     @for w in &credit.work_samples {
-                        li { a href=(w.url) { (w.title) } ": " (w.description) " (" (w.date) ")" }
+                        li { a href=(w.url) { (bdi(&w.title)) } ": " (bdi(&w.description)) " (" (bdi(&w.date)) ")" }
                     }
                 }
             }
@@ -415,13 +469,13 @@ fn how_to_read(d: &Transcript, t: &Labels) -> Markup {
     html! {
         section aria-labelledby="how" {
             h2 id="how" { (t.get("how_to_read")) }
-            p { (d.school.how_to_read) }
+            p dir="auto" { (d.school.how_to_read) }
             h3 { (t.get("scale")) }
             table {
                 thead { tr { th scope="col" { (t.get("level")) } th scope="col" { (t.get("value")) } th scope="col" { "" } } }
-                tbody { @for l in &d.scale.levels { tr { th scope="row" { (l.label) } td { (l.value) } td { (l.description) } } } }
+                tbody { @for l in &d.scale.levels { tr { th scope="row" { (bdi(&l.label)) } td { (l.value) } td { (bdi(&l.description)) } } } }
             }
-            p { (t.get("mastery_at")) " " (d.scale.threshold) " (" (d.scale.threshold_label) ")." }
+            p { (t.get("mastery_at")) " " (d.scale.threshold) " (" (bdi(&d.scale.threshold_label)) ")." }
             h3 { (t.get("how_levels")) }
             p {
                 (t.get("level_rule")) " " (t.method(&d.policy.method_name, &d.policy.parameters)) ". "
@@ -433,16 +487,16 @@ fn how_to_read(d: &Transcript, t: &Labels) -> Markup {
                 ul {
                     @for o in &d.policy.overrides {
                         li {
-                            strong { (o.title) } ": "
+                            strong { (bdi(&o.title)) } ": "
                             @if let Some(name) = &o.method_name { (fill(t.get("override_level"), &[("method", t.method(name, &o.parameters))])) }
-                            @if let Some(reason) = &o.reason { " (" (reason) ")" }
+                            @if let Some(reason) = &o.reason { " (" (bdi(reason)) ")" }
                         }
                     }
                 }
             }
             h3 { (t.get("graduation_requirements")) }
             p { (t.get("total_credits")) ": " (d.graduation.total_required) @if !d.graduation.advanced_required.value().is_zero() { ", " (t.get("advanced")) ": " (d.graduation.advanced_required) } "." }
-            ul { @for a in d.areas.iter().filter(|a| a.required.is_some()) { li { (a.title) ": " (a.required.unwrap_or_default()) @if let Some(min) = &a.min_level { ", " (t.get("min_level_rule")) " " (min) } } } }
+            ul { @for a in d.areas.iter().filter(|a| a.required.is_some()) { li { (bdi(&a.title)) ": " (a.required.unwrap_or_default()) @if let Some(min) = &a.min_level { ", " (t.get("min_level_rule")) " " (min) } } } }
         }
     }
 }
@@ -453,15 +507,16 @@ const STYLE: &str = r#"
 body { margin: 0 auto; max-width: 52rem; padding: 1.5rem; font: 16px/1.5 Georgia, "Libertinus Serif", "Times New Roman", serif; color: var(--ink); background: #fff; }
 a { color: var(--accent); }
 a:focus, summary:focus { outline: 3px solid #b35900; outline-offset: 2px; }
-.skip { position: absolute; left: -999px; }
-.skip:focus { left: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 1; }
+.skip { position: absolute; inset-inline-start: -999px; }
+.skip:focus { inset-inline-start: 1rem; top: 1rem; background: #fff; padding: .5rem; z-index: 1; }
 .unofficial { margin: 0 0 1rem; padding: .4rem .75rem; border: 2px solid #7a3b12; color: #7a3b12; text-align: center; letter-spacing: .04em; }
 header { display: flex; gap: 1rem; align-items: center; border-bottom: 3px solid var(--accent); padding-bottom: .75rem; }
 header .school { flex: 1; }
 header p { margin: 0; }
 .school-name { font-size: 1.3rem; font-weight: bold; }
-.kind { text-align: right; font-weight: bold; color: var(--accent); text-transform: uppercase; }
+.kind { text-align: end; font-weight: bold; color: var(--accent); text-transform: uppercase; }
 .logo { height: 4rem; width: auto; }
+h1, h2, h3, h4, table, dl.facts, .kind, .school, .legend, .unofficial { font-family: "Noto Sans", system-ui, sans-serif; }
 .muted { color: var(--muted); }
 h1 { color: var(--accent); margin: 1rem 0 .25rem; }
 h2 { color: var(--accent); border-bottom: 1px solid var(--rule); padding-bottom: .2rem; margin-top: 2rem; }
@@ -472,21 +527,21 @@ dl.facts dt { font-size: .8rem; text-transform: uppercase; color: var(--muted); 
 dl.facts dd { margin: 0; }
 .status { font-weight: bold; }
 table { border-collapse: collapse; width: 100%; margin: .5rem 0; }
-th, td { text-align: left; padding: .3rem .4rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
+th, td { text-align: start; padding: .3rem .4rem; border-bottom: 1px solid var(--rule); vertical-align: top; }
 thead th { font-size: .85rem; color: var(--muted); }
-td.number { text-align: right; white-space: nowrap; }
-.mark { display: inline-block; width: .8rem; height: .8rem; margin-right: .2rem; vertical-align: middle; }
+td.number { text-align: end; white-space: nowrap; }
+.mark { display: inline-block; width: .8rem; height: .8rem; margin-inline-end: .2rem; vertical-align: middle; }
 .mark.foundational { background: var(--accent); }
 .mark.advanced { background: var(--advanced); transform: rotate(45deg) scale(.8); }
 .mark.required { border: 1.5px solid var(--muted); }
 .legend { font-size: .85rem; color: var(--muted); }
-.highlights li { font-style: italic; border-left: 3px solid var(--accent-light); list-style: none; padding-left: .6rem; margin: .4rem 0; }
+.highlights li { font-style: italic; border-inline-start: 3px solid var(--accent-light); list-style: none; padding-inline-start: .6rem; margin: .4rem 0; }
 .highlights { padding: 0; }
 details { margin: .4rem 0; }
 details.area { border: 1px solid var(--rule); border-radius: 4px; padding: .4rem .8rem; }
-details.credit { border-left: 3px solid var(--accent-light); padding-left: .8rem; }
+details.credit { border-inline-start: 3px solid var(--accent-light); padding-inline-start: .8rem; }
 summary { cursor: pointer; }
-caption { text-align: left; font-size: .85rem; color: var(--muted); }
+caption { text-align: start; font-size: .85rem; color: var(--muted); }
 .visually-hidden { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 footer { margin-top: 2rem; border-top: 1px solid var(--rule); padding-top: .5rem; }
 footer h2 { border: 0; margin-top: .5rem; font-size: 1.1rem; }

@@ -154,7 +154,7 @@ fn one_students_fault_does_not_stop_the_batch() {
     // Sorted first: a record that is invalid, and one no font can render.
     let mut unrenderable = read_json(&root().join("fixtures/small-school/students/s1.json"));
     unrenderable["id"] = "A-FONTS".into();
-    unrenderable["name"]["legal"] = "李小龙".into();
+    unrenderable["name"]["legal"] = "නිමල් පෙරේරා".into(); // Sinhala: in no built-in font
     write_json(&students.join("a1.json"), &unrenderable);
     std::fs::write(students.join("a0.json"), "{\"id\": \"A-BROKEN\"}").unwrap();
 

@@ -119,8 +119,39 @@ fn the_html_transcript_speaks_spanish_too() {
     build_html(&root().join("fixtures/example-school"), out.path(), &["--student", "HV-2026-006", "--locale", "es"]);
     let page = std::fs::read_to_string(out.path().join("HV-2026-006.html")).unwrap();
     assert!(
-        page.contains("<html lang=\"es\">")
+        page.contains("<html lang=\"es\" dir=\"ltr\">")
             && page.contains("Perfil de créditos")
             && page.contains("Cómo leer este expediente")
     );
+}
+
+#[test]
+fn the_html_transcript_runs_right_to_left_in_arabic_and_passes_axe() {
+    let school = small_school();
+    let students = school.path().join("students");
+    let template = read_json(&students.join("s1.json"));
+    for (i, name) in ["Layla (ليلى) Haddad", "محمد عبد الله"].iter().enumerate() {
+        let mut record = template.clone();
+        record["id"] = format!("R{i}").into();
+        record["name"]["legal"] = (*name).into();
+        write_json(&students.join(format!("r{i}.json")), &record);
+    }
+    let arabic = tempfile::tempdir().unwrap();
+    let english = tempfile::tempdir().unwrap();
+    build_html(school.path(), arabic.path(), &["--locale", "ar"]);
+    build_html(school.path(), english.path(), &[]);
+    let page = std::fs::read_to_string(arabic.path().join("R0.html")).unwrap();
+    assert!(page.contains("<html lang=\"ar\" dir=\"rtl\">") && page.contains("ملخص الوحدات"));
+    // Each text from the records in its own direction: the Latin name (with its Arabic run)
+    // left to right on the Arabic page, dates too; the Arabic name right to left on the
+    // English page.
+    assert!(page.contains("<h1><bdi dir=\"ltr\">Layla (ليلى) Haddad</bdi></h1>"), "{page}");
+    assert!(page.contains("<bdi dir=\"ltr\">2026-06-01</bdi>"), "{page}");
+    let english_page = std::fs::read_to_string(english.path().join("R1.html")).unwrap();
+    assert!(english_page.contains("<html lang=\"en\" dir=\"ltr\">"));
+    assert!(english_page.contains("<h1><bdi dir=\"rtl\">محمد عبد الله</bdi></h1>"), "{english_page}");
+    for (dir, name) in [(arabic.path(), "R0"), (arabic.path(), "R1"), (english.path(), "R1")] {
+        let report = axe(&dir.join(format!("{name}.html")), &dir.join(format!("{name}.png")));
+        assert_eq!(report["violations"], serde_json::json!([]), "{name}: {report:#}");
+    }
 }

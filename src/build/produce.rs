@@ -103,7 +103,7 @@ impl Producer {
             && !render::embedded_template().iter().any(|f| f.path == format!("locale/{locale}.json"))
         {
             return Err(usage(format!(
-                "there are no labels for --locale {locale}: the HTML transcript and the badges speak en and es"
+                "there are no labels for --locale {locale}: the HTML transcript and the badges speak en, es and ar"
             )));
         }
         Ok(producer)

@@ -41,6 +41,7 @@ const EMBEDDED_TEMPLATE: &[(&str, &[u8])] = &[
     ("transcript.typ", include_bytes!("../../templates/default/transcript.typ")),
     ("locale/en.json", include_bytes!("../../templates/default/locale/en.json")),
     ("locale/es.json", include_bytes!("../../templates/default/locale/es.json")),
+    ("locale/ar.json", include_bytes!("../../templates/default/locale/ar.json")),
 ];
 
 /// The default template's files.
@@ -56,6 +57,7 @@ const BADGE_TEMPLATE: &[(&str, &[u8])] = &[
     ("badge.typ", include_bytes!("../../templates/badge/badge.typ")),
     ("locale/en.json", include_bytes!("../../templates/default/locale/en.json")),
     ("locale/es.json", include_bytes!("../../templates/default/locale/es.json")),
+    ("locale/ar.json", include_bytes!("../../templates/default/locale/ar.json")),
 ];
 
 fn files(list: &[(&str, &[u8])]) -> Vec<TemplateFile> {
@@ -89,9 +91,12 @@ fn project_id(path: &str) -> Option<FileId> {
 
 const COMMON_CODE_POINTS: u32 = 8192;
 
-/// The Noto faces `mastery` ships for the scripts typst's own fonts lack (fonts/noto/, with
-/// their licence and sources).
+/// The Noto faces `mastery` ships (fonts/noto/, with their licence and sources): Noto Sans,
+/// the template's face for labels and tables, and a face for each script typst's own fonts
+/// lack, CJK being one face for Chinese, Japanese and Korean.
 const NOTO_FONTS: &[&[u8]] = &[
+    include_bytes!("../../fonts/noto/NotoSans-Regular.ttf"),
+    include_bytes!("../../fonts/noto/NotoSans-Bold.ttf"),
     include_bytes!("../../fonts/noto/NotoSansArabic-Regular.ttf"),
     include_bytes!("../../fonts/noto/NotoSansArabic-Bold.ttf"),
     include_bytes!("../../fonts/noto/NotoSansHebrew-Regular.ttf"),
@@ -104,6 +109,7 @@ const NOTO_FONTS: &[&[u8]] = &[
     include_bytes!("../../fonts/noto/NotoSansThai-Bold.ttf"),
     include_bytes!("../../fonts/noto/NotoSansEthiopic-Regular.ttf"),
     include_bytes!("../../fonts/noto/NotoSansEthiopic-Bold.ttf"),
+    include_bytes!("../../fonts/noto/NotoSansCJKsc-Regular.otf"),
 ];
 
 /// The built-in fonts: typst's own, then the Noto faces, parsed once per process.
