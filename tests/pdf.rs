@@ -295,15 +295,8 @@ fn example_school_with_names(names: &[String]) -> tempfile::TempDir {
 
 #[test]
 fn names_in_every_script_pass_the_pdf_checkers_with_no_flag() {
-    // One name of each script of names.tsv (the first), Chinese, Japanese and Korean among them.
-    let mut names: Vec<String> = Vec::new();
-    let mut scripts: Vec<String> = Vec::new();
-    for (script, name) in shared_names() {
-        if !scripts.contains(&script) {
-            scripts.push(script);
-            names.push(name);
-        }
-    }
+    // Every name of names.tsv, Chinese, Japanese and Korean among them.
+    let (scripts, names): (Vec<String>, Vec<String>) = shared_names().into_iter().unzip();
     for wanted in ["han", "japanese", "hangul", "arabic", "devanagari", "thai", "amharic", "mixed-bidi"] {
         assert!(scripts.iter().any(|s| s == wanted), "names.tsv has no {wanted} name");
     }
@@ -319,9 +312,10 @@ fn names_in_every_script_pass_the_pdf_checkers_with_no_flag() {
     }
 }
 
-/// The x extent (min, max) of a word on a page, from pdftotext's bounding boxes, as a
-/// fraction of the page width.
-fn word_extent(pdf: &Path, page: usize, word: &str) -> (f64, f64) {
+/// A word's box on a page, from pdftotext's bounding boxes: (x min, y min, x max, y max) as
+/// fractions of the page's width and height. The word is found by its letters, in any order
+/// (poppler may give a right-to-left word's letters back in another order).
+fn word_box(pdf: &Path, page: usize, word: &str) -> [f64; 4] {
     let output = tool("pdftotext")
         .args(["-bbox", "-f", &page.to_string(), "-l", &page.to_string()])
         .arg(pdf)
@@ -333,12 +327,50 @@ fn word_extent(pdf: &Path, page: usize, word: &str) -> (f64, f64) {
         let start = line.find(&format!("{key}=\"")).unwrap() + key.len() + 2;
         line[start..].split('"').next().unwrap().parse().unwrap()
     };
-    let width = html.lines().find(|l| l.contains("<page ")).map(|l| number(l, "width")).unwrap();
+    let sorted = |text: &str| {
+        let mut letters: Vec<char> = text.chars().filter(|c| !matches!(c, '\u{202A}'..='\u{202E}')).collect();
+        letters.sort();
+        letters
+    };
+    let page_line = html.lines().find(|l| l.contains("<page ")).unwrap();
+    let (width, height) = (number(page_line, "width"), number(page_line, "height"));
     let line = html
         .lines()
-        .find(|l| l.contains("<word ") && l.contains(&format!(">{word}</word>")))
+        .filter(|l| l.contains("<word "))
+        .find(|l| {
+            let text = l.split('>').nth(1).and_then(|t| t.split('<').next()).unwrap_or("");
+            sorted(text) == sorted(word)
+        })
         .unwrap_or_else(|| panic!("no word {word:?} on page {page} of {}", pdf.display()));
-    (number(line, "xMin") / width, number(line, "xMax") / width)
+    [
+        number(line, "xMin") / width,
+        number(line, "yMin") / height,
+        number(line, "xMax") / width,
+        number(line, "yMax") / height,
+    ]
+}
+
+fn word_extent(pdf: &Path, page: usize, word: &str) -> (f64, f64) {
+    let [x_min, _, x_max, _] = word_box(pdf, page, word);
+    (x_min, x_max)
+}
+
+/// Asserts that each word is drawn on the page image: its box, rendered at 100 dpi, holds ink
+/// (at least a thirtieth of its box dark; with the check for .notdef glyphs, a word that
+/// printed as nothing or as boxes fails).
+fn assert_words_drawn(pdf: &Path, page: usize, words: &[&str]) {
+    let (width, height, pixels) = render_page(pdf, page, 100);
+    for word in words {
+        let [x0, y0, x1, y1] = word_box(pdf, page, word);
+        let (x0, x1) = ((x0 * width as f64) as usize, ((x1 * width as f64) as usize).min(width - 1));
+        let (y0, y1) = ((y0 * height as f64) as usize, ((y1 * height as f64) as usize).min(height - 1));
+        let area = (x1 - x0 + 1) * (y1 - y0 + 1);
+        let ink = (y0..=y1)
+            .flat_map(|y| (x0..=x1).map(move |x| (x, y)))
+            .filter(|&(x, y)| pixels[y * width + x] < 128)
+            .count();
+        assert!(ink * 30 > area, "{word:?} on page {page} of {}: {ink} dark pixels in {area}", pdf.display());
+    }
 }
 
 #[test]
@@ -388,4 +420,9 @@ fn an_arabic_transcript_runs_right_to_left() {
     let english = english.path().join("N0.pdf");
     assert!(word_extent(&english, 1, "Analytical").0 < 0.2);
     assert!(word_extent(&english, 1, "Haddad").1 < 0.6);
+    assert!(word_extent(&english, 1, "Layla").0 < word_extent(&english, 1, "Haddad").0);
+    // The page images: the names in Arabic and in Chinese, and the Arabic labels, are drawn.
+    assert_words_drawn(&pdf, 1, &["Layla", "Haddad", "الوحدات", "التخرج"]);
+    assert_words_drawn(&out.path().join("N1.pdf"), 1, &["محمد", "عبد", "الله"]);
+    assert_words_drawn(&out.path().join("N2.pdf"), 1, &["李小龙"]);
 }
