@@ -49,6 +49,8 @@ pub mod aggregate;
 #[cfg(feature = "render")]
 pub mod build;
 pub mod case;
+#[cfg(feature = "render")]
+pub mod console;
 pub mod credential;
 pub mod decimal;
 pub mod diag;

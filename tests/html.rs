@@ -12,8 +12,9 @@ fn build_html(school: &Path, out: &Path, extra: &[&str]) {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
 }
 
-/// Runs tests/browser/axe.mjs on a page; returns its JSON report.
-fn axe(page: &Path, screenshot: &Path) -> serde_json::Value {
+/// Runs tests/browser/axe.mjs on a page (a file, or a console address); returns its JSON
+/// report.
+pub fn axe(page: impl AsRef<std::ffi::OsStr>, screenshot: &Path) -> serde_json::Value {
     let script = root().join("tests/browser/axe.mjs");
     assert!(
         root().join("tests/browser/node_modules/axe-core").is_dir(),
@@ -107,7 +108,7 @@ fn the_html_transcript_is_self_contained_complete_and_escaped() {
     {
         assert!(page.contains(expected), "{expected} is missing");
     }
-    let report = axe(&out.path().join("H0.html"), &out.path().join("H0.png"));
+    let report = axe(out.path().join("H0.html"), &out.path().join("H0.png"));
     assert_eq!(report["violations"], serde_json::json!([]), "{report:#}");
     let page = std::fs::read_to_string(out.path().join("H3.html")).unwrap();
     assert!(page.contains("Анастасия Кузнецова"));
@@ -151,7 +152,7 @@ fn the_html_transcript_runs_right_to_left_in_arabic_and_passes_axe() {
     assert!(english_page.contains("<html lang=\"en\" dir=\"ltr\">"));
     assert!(english_page.contains("<h1><bdi dir=\"rtl\">محمد عبد الله</bdi></h1>"), "{english_page}");
     for (dir, name) in [(arabic.path(), "R0"), (arabic.path(), "R1"), (english.path(), "R1")] {
-        let report = axe(&dir.join(format!("{name}.html")), &dir.join(format!("{name}.png")));
+        let report = axe(dir.join(format!("{name}.html")), &dir.join(format!("{name}.png")));
         assert_eq!(report["violations"], serde_json::json!([]), "{name}: {report:#}");
     }
 }

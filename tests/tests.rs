@@ -30,6 +30,8 @@ mod issuing;
 mod pdf;
 /// Validation never panics on arbitrary JSON or bytes.
 mod robustness;
+/// `mastery serve`: the console's pages and its security rules, over HTTP.
+mod serve;
 /// JSON Lines and CSV sources, warnings, oversized and odd files.
 mod sources;
 /// `mastery validate`: the example school and every fixture in fixtures/invalid.

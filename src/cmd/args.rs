@@ -62,6 +62,10 @@ pub enum Command {
     ImportCase(ImportCaseArgs),
     /// Show, step by step, how a student's levels, credits and graduation status were worked out.
     Explain(ExplainArgs),
+    /// Open the registrar's console: a local web app over the school folder (its problems,
+    /// its students, each one's preview and working). The first line printed is the address
+    /// to open, with its one-time token.
+    Serve(ServeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -272,6 +276,26 @@ pub struct ExplainArgs {
     pub credit: Option<String>,
     #[command(flatten)]
     pub data: DataArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The school folder: school.json and students/.
+    pub school: PathBuf,
+    /// The port to listen on; by default a free one.
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// The address to listen on. Only this machine can reach the default, 127.0.0.1; another
+    /// address lets the network in (anyone who learns the token can see the records), so it
+    /// needs --allow-network as well.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Allow --host to be an address other machines can reach.
+    #[arg(long)]
+    pub allow_network: bool,
+    /// Open the console in the default browser.
+    #[arg(long)]
+    pub open: bool,
 }
 
 /// Options that change what the data means.

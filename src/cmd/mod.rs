@@ -13,6 +13,7 @@ mod publish;
 mod render_worker;
 mod report;
 mod revoke;
+mod serve;
 mod validate;
 mod verify;
 
@@ -47,6 +48,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::GenFixtures(args) => gen_fixtures::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::ImportCase(args) => import_case::run(&args),
+        Command::Serve(args) => serve::run(&args),
     }
 }
 

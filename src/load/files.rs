@@ -132,3 +132,29 @@ pub fn optional_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
 pub fn file(path: &Path) -> io::Result<Vec<u8>> {
     fs::read(path).map_err(|e| with_path(e, path))
 }
+
+/// What a folder's files were at one moment: each one's path, size and modification time.
+pub type Stamp = Vec<(PathBuf, u64, Option<std::time::SystemTime>)>;
+
+/// The stamp of a school folder: `school.json` and the folder's other top-level files (the
+/// logo), and every file in `students/`. Two stamps differ when a file was added, removed or
+/// saved again.
+pub fn stamp(dir: &Path) -> io::Result<Stamp> {
+    let mut files = Vec::new();
+    for folder in [dir.to_path_buf(), dir.join("students")] {
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+            Err(error) => return Err(error),
+        };
+        for entry in entries {
+            let entry = entry?;
+            let metadata = entry.metadata()?;
+            if metadata.is_file() {
+                files.push((entry.path(), metadata.len(), metadata.modified().ok()));
+            }
+        }
+    }
+    files.sort();
+    Ok(files)
+}

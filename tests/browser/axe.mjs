@@ -1,10 +1,11 @@
-// Loads an HTML transcript in headless Chromium (Debian's /usr/bin/chromium), checks it with
-// axe-core against WCAG 2.0, 2.1 and 2.2 A and AA, tries the keyboard, and takes screenshots.
+// Loads an HTML transcript (a file) or a page of the console (an http address on this
+// machine) in headless Chromium (Debian's /usr/bin/chromium), checks it with axe-core against
+// WCAG 2.0, 2.1 and 2.2 A and AA, tries the keyboard, and takes screenshots.
 //
-//   node axe.mjs TRANSCRIPT.html SCREENSHOT.png
+//   node axe.mjs TRANSCRIPT.html|http://127.0.0.1:PORT/PAGE SCREENSHOT.png
 //
 // Prints a JSON report on standard output; exits 1 if axe finds any violation or the page
-// makes a network request.
+// makes a network request (for an http page: a request to another address than its own).
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
@@ -18,12 +19,18 @@ const browser = await chromium.launch({
   args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"],
 });
-const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+const served = file.startsWith("http://");
+// The console's policy allows no script at all, so axe's own is let in past it (bypassCSP);
+// the page's own code runs under its policy as usual.
+const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, bypassCSP: served });
 const requests = [];
+const address = served ? file : "file://" + file;
+const own = served ? new URL(file).origin : "file:";
 page.on("request", (request) => {
-  if (!request.url().startsWith("file:") && !request.url().startsWith("data:")) requests.push(request.url());
+  const url = request.url();
+  if (!url.startsWith(own) && !url.startsWith("data:")) requests.push(url);
 });
-await page.goto("file://" + file);
+await page.goto(address);
 await page.addScriptTag({ content: axeSource });
 
 // Open every section so axe sees everything, as a reader who explores would.
@@ -36,10 +43,13 @@ await page.screenshot({ path: screenshot, fullPage: true });
 await page.evaluate(() => document.querySelectorAll("details").forEach((d) => (d.open = false)));
 await page.keyboard.press("Tab");
 const firstFocus = await page.evaluate(() => document.activeElement?.className);
-const summary = page.locator("details.area > summary").first();
-await summary.focus();
-await page.keyboard.press("Enter");
-const opened = await page.evaluate(() => document.querySelector("details.area").open);
+// (A page without sections, such as the console's, reports null.)
+let opened = null;
+if (await page.locator("details.area > summary").count()) {
+  await page.locator("details.area > summary").first().focus();
+  await page.keyboard.press("Enter");
+  opened = await page.evaluate(() => document.querySelector("details.area").open);
+}
 
 await browser.close();
 const report = {

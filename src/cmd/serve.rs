@@ -1,0 +1,62 @@
+//! `mastery serve SCHOOL`: the registrar's console on a local address, until Ctrl-C.
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use mastery::console::{self, Console, Guard};
+
+use super::args::ServeArgs;
+use super::build::worker;
+
+pub fn run(args: &ServeArgs) -> Result<ExitCode> {
+    if !args.school.join("school.json").is_file() {
+        bail!("{} is not a school folder: it has no school.json", args.school.display());
+    }
+    if !args.host.is_loopback() && !args.allow_network {
+        bail!(
+            "--host {} lets other machines reach the console and the student records: add --allow-network if that is meant",
+            args.host
+        );
+    }
+    let listener = std::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
+        .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
+    let port = listener.local_addr()?.port();
+    let host = match args.host {
+        IpAddr::V6(v6) => format!("[{v6}]"),
+        IpAddr::V4(v4) => v4.to_string(),
+    };
+    let guard = Guard::new(&host, port)?;
+    let address = format!("http://{host}:{port}/?token={}", guard.token());
+    let console = Arc::new(Console::new(args.school.clone(), guard, worker()?)?);
+    // The first line is the address, for people and for scripts that start the console.
+    println!("{address}");
+    if !args.host.is_loopback() {
+        eprintln!("warning: the console is reachable from the network at {host}:{port}");
+    }
+    eprintln!("the console of {} is open at the address above; Ctrl-C stops it", args.school.display());
+    if args.open {
+        open_browser(&address);
+    }
+    listener.set_nonblocking(true)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)?;
+        // Ctrl-C stops taking requests; those in flight finish first.
+        axum::serve(listener, console::router(console))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the address in the desktop's browser; a failure only says so.
+fn open_browser(address: &str) {
+    let opener = if cfg!(target_os = "macos") { "open" } else { "xdg-open" };
+    if std::process::Command::new(opener).arg(address).spawn().is_err() {
+        eprintln!("warning: could not start a browser ({opener}); open the address above");
+    }
+}
