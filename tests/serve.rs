@@ -257,3 +257,41 @@ fn every_console_page_passes_axe_in_chromium() {
         assert_eq!(report["keyboard"]["firstFocus"], "skip", "{page}: the first Tab should reach the skip link");
     }
 }
+
+#[test]
+fn a_students_page_shows_what_the_ledger_records_of_them() {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let console = serve(school.path());
+    assert!(console.get("/students/HV-2026-006").text().contains("Nothing issued to this student yet."));
+    let issued = tempfile::tempdir().unwrap();
+    let output = run(&[
+        "issue",
+        school.path().to_str().unwrap(),
+        "--out",
+        issued.path().to_str().unwrap(),
+        "--key",
+        "fixtures/keys/example-school.key.json",
+        "--student",
+        "HV-2026-006",
+        "--by",
+        "A. Registrar",
+        "--to",
+        "Admissions, Colby College",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let page = console.get("/students/HV-2026-006").text();
+    assert!(
+        page.contains(
+            "<td>issued</td><td>1</td><td>internal</td><td>Admissions, Colby College</td><td>A. Registrar</td>"
+        ),
+        "{page}"
+    );
+    assert!(page.contains("urn:uuid:"));
+    assert!(console.get("/students/HV-2026-001").text().contains("Nothing issued to this student yet."));
+    // A ledger whose chain is broken is said to be so, not shown as if it were true.
+    let ledger = school.path().join("ledger.jsonl");
+    let text = std::fs::read_to_string(&ledger).unwrap().replace("A. Registrar", "B. Registrar");
+    std::fs::write(&ledger, text).unwrap();
+    assert!(console.get("/students/HV-2026-006").text().contains("The ledger cannot be read"));
+}

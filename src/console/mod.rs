@@ -2,7 +2,8 @@
 //! people who make transcripts. It shows what `validate` finds and what `build` would make, as
 //! pages: an overview with the counts, every problem in a filterable table, every student in a
 //! searchable one, and a student's page with the preview of their transcript (PDF and HTML,
-//! rendered by the build engine on demand) and how each credit was worked out.
+//! rendered by the build engine on demand), the ledger's record of what was issued to them, and
+//! how each credit was worked out.
 //!
 //! It answers only on the address it was started on, only to a browser holding its session
 //! ([`guard`]), serves nothing but pages made from the folder (a student is looked up by id,
@@ -175,10 +176,17 @@ async fn student(State(console): State<Arc<Console>>, UrlPath(id): UrlPath<Strin
         Ok(s) => s,
         Err(response) => return response,
     };
-    match s.student(&id) {
-        Some(row) => Html(pages::student(row, &s).into_string()).into_response(),
-        None => error_page(404, "there is no student with this id in the folder"),
-    }
+    let Some(row) = s.student(&id) else {
+        return error_page(404, "there is no student with this id in the folder");
+    };
+    let school = console.school.clone();
+    let history = match blocking(move || crate::issue::ledger::read(&school)).await {
+        Ok(read) => {
+            read.map(|entries| entries.into_iter().filter(|e| e.student == id).collect()).map_err(|e| e.to_string())
+        }
+        Err(response) => return response,
+    };
+    Html(pages::student(row, &s, &history).into_string()).into_response()
 }
 
 async fn preview_pdf(state: State<Arc<Console>>, id: UrlPath<String>) -> Response {

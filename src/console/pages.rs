@@ -6,6 +6,7 @@ use maud::{DOCTYPE, Markup, html};
 
 use super::snapshot::{Snapshot, Standing, StudentRow};
 use crate::diag::{Diagnostic, Severity};
+use crate::issue::ledger::{Action, Entry};
 use crate::transcript::GraduationStatus;
 
 /// A whole page: the navigation, a heading and the content.
@@ -267,9 +268,9 @@ pub fn students(snapshot: &Snapshot, query: &StudentQuery) -> Markup {
     )
 }
 
-/// One student: their standing, the preview of their transcript and how each credit was
-/// worked out.
-pub fn student(row: &StudentRow, snapshot: &Snapshot) -> Markup {
+/// One student: their standing, the preview of their transcript, what the school's ledger
+/// records of their transcripts (or why it cannot be read) and how each credit was worked out.
+pub fn student(row: &StudentRow, snapshot: &Snapshot, history: &Result<Vec<Entry>, String>) -> Markup {
     let id = row.id.as_deref().unwrap_or("");
     let own: Vec<&Diagnostic> = snapshot.diagnostics.iter().filter(|d| d.file == row.source).collect();
     page(
@@ -295,6 +296,30 @@ pub fn student(row: &StudentRow, snapshot: &Snapshot) -> Markup {
                     a href=(format!("/students/{}/preview.html", encode(id))) { "The HTML preview" }
                 }
                 iframe.preview src=(format!("/students/{}/preview.html", encode(id))) title=(format!("Transcript preview of {}", row.name)) {}
+            }
+            h2 { "Issued transcripts" }
+            @match history {
+                Err(why) => p.alert role="alert" { "The ledger cannot be read: " (why) },
+                Ok(entries) if entries.is_empty() => p { "Nothing issued to this student yet." },
+                Ok(entries) => table {
+                    thead { tr { th scope="col" { "When" } th scope="col" { "What" } th scope="col" { "Version" } th scope="col" { "Profile" } th scope="col" { "To" } th scope="col" { "By" } th scope="col" { "Credential" } } }
+                    tbody {
+                        @for e in entries {
+                            tr {
+                                td { (e.at) }
+                                td {
+                                    (match e.action { Action::Issue => "issued", Action::Revoke => "revoked", Action::Disclose => "disclosed" })
+                                    @if let Some(reason) = &e.reason { " (" (reason) ")" }
+                                }
+                                td { (e.version) }
+                                td { (e.profile.as_deref().unwrap_or("internal")) }
+                                td { (e.recipient.as_deref().unwrap_or("")) }
+                                td { (e.by) }
+                                td { code { (e.credential_id) } }
+                            }
+                        }
+                    }
+                },
             }
             @if let Some(working) = &row.working {
                 h2 { "How each credit was worked out" }
