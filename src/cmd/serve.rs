@@ -1,6 +1,6 @@
 //! `mastery serve SCHOOL`: the registrar's console on a local address, until Ctrl-C.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -22,18 +22,14 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     }
     let listener = std::net::TcpListener::bind(SocketAddr::new(args.host, args.port))
         .with_context(|| format!("cannot listen on {}:{}", args.host, args.port))?;
-    let port = listener.local_addr()?.port();
-    let host = match args.host {
-        IpAddr::V6(v6) => format!("[{v6}]"),
-        IpAddr::V4(v4) => v4.to_string(),
-    };
-    let guard = Guard::new(&host, port)?;
-    let address = format!("http://{host}:{port}/?token={}", guard.token());
+    let bound = listener.local_addr()?;
+    let guard = Guard::new(bound)?;
+    let address = guard.address();
     let console = Arc::new(Console::new(args.school.clone(), guard, worker()?)?);
     // The first line is the address, for people and for scripts that start the console.
     println!("{address}");
     if !args.host.is_loopback() {
-        eprintln!("warning: the console is reachable from the network at {host}:{port}");
+        eprintln!("warning: the console is reachable from the network at {bound}");
     }
     eprintln!("the console of {} is open at the address above; Ctrl-C stops it", args.school.display());
     if args.open {

@@ -4,6 +4,8 @@
 //! is exchanged for), and, when it would change something, come from the console's own pages
 //! (`Origin`). Every answer carries a strict Content-Security-Policy.
 
+use std::net::SocketAddr;
+
 use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 
 /// The cookie that carries the session once the token has been shown.
@@ -44,26 +46,28 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// A guard for a console bound to `host:port`, with a fresh random token.
-    pub fn new(host: &str, port: u16) -> std::io::Result<Guard> {
+    /// A guard for a console bound to `address`, with a fresh random token.
+    pub fn new(address: SocketAddr) -> std::io::Result<Guard> {
         let mut bytes = [0u8; 24];
         getrandom::fill(&mut bytes).map_err(|e| std::io::Error::other(e.to_string()))?;
         let token = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        Ok(Guard::with_token(host, port, token))
+        Ok(Guard::with_token(address, token))
     }
 
     /// A guard with a given token (for tests).
-    pub fn with_token(host: &str, port: u16, token: String) -> Guard {
-        let mut hosts = vec![format!("{host}:{port}")];
-        if host == "127.0.0.1" || host == "::1" || host == "[::1]" {
-            hosts.push(format!("localhost:{port}"));
+    pub fn with_token(address: SocketAddr, token: String) -> Guard {
+        // `SocketAddr` writes an IPv6 address in brackets, as a Host header has it.
+        let mut hosts = vec![address.to_string()];
+        if address.ip().is_loopback() {
+            hosts.push(format!("localhost:{}", address.port()));
         }
         Guard { hosts, token }
     }
 
-    /// The one-time token.
-    pub fn token(&self) -> &str {
-        &self.token
+    /// The console's address as a browser opens it: with the token, which it exchanges for
+    /// the session cookie.
+    pub fn address(&self) -> String {
+        format!("http://{}/?token={}", self.hosts[0], self.token)
     }
 
     /// Checks a request.
@@ -146,7 +150,7 @@ mod tests {
 
     #[test]
     fn the_token_becomes_a_cookie_and_the_cookie_lets_requests_in() {
-        let guard = Guard::with_token("127.0.0.1", 8080, "abc123".to_string());
+        let guard = Guard::with_token("127.0.0.1:8080".parse().unwrap(), "abc123".to_string());
         let (m, u, h) = request(Method::GET, "/students?token=abc123", &[("host", "127.0.0.1:8080")]);
         assert_eq!(guard.check(&m, &u, &h), Verdict::SetCookie { location: "/students".to_string() });
         let (m, u, h) = request(Method::GET, "/students?sort=id&token=abc123&q=a", &[("host", "127.0.0.1:8080")]);
@@ -159,11 +163,16 @@ mod tests {
         let (m, u, h) = request(Method::GET, "/?token=abc", &[("host", "127.0.0.1:8080")]);
         assert!(matches!(guard.check(&m, &u, &h), Verdict::Refuse { status: 401, .. }));
         assert_eq!(guard.cookie().to_str().unwrap(), "mastery_session=abc123; HttpOnly; SameSite=Strict; Path=/");
+        assert_eq!(guard.address(), "http://127.0.0.1:8080/?token=abc123");
+        let v6 = Guard::with_token("[::1]:8080".parse().unwrap(), "abc123".to_string());
+        assert_eq!(v6.address(), "http://[::1]:8080/?token=abc123");
+        let (m, u, h) = request(Method::GET, "/", &[("host", "localhost:8080"), ("cookie", "mastery_session=abc123")]);
+        assert_eq!(v6.check(&m, &u, &h), Verdict::Pass);
     }
 
     #[test]
     fn another_host_or_origin_is_refused_even_with_the_cookie() {
-        let guard = Guard::with_token("127.0.0.1", 8080, "abc123".to_string());
+        let guard = Guard::with_token("127.0.0.1:8080".parse().unwrap(), "abc123".to_string());
         let cookie = ("cookie", "mastery_session=abc123");
         let (m, u, h) = request(Method::GET, "/", &[("host", "evil.example:8080"), cookie]);
         assert!(matches!(guard.check(&m, &u, &h), Verdict::Refuse { status: 421, .. }));
@@ -176,7 +185,7 @@ mod tests {
             request(Method::POST, "/", &[("host", "127.0.0.1:8080"), cookie, ("origin", "http://127.0.0.1:8080")]);
         assert_eq!(guard.check(&m, &u, &h), Verdict::Pass);
         // A console bound to another address answers only to that one.
-        let guard = Guard::with_token("192.168.1.5", 8080, "abc123".to_string());
+        let guard = Guard::with_token("192.168.1.5:8080".parse().unwrap(), "abc123".to_string());
         let (m, u, h) = request(Method::GET, "/", &[("host", "localhost:8080"), cookie]);
         assert!(matches!(guard.check(&m, &u, &h), Verdict::Refuse { status: 421, .. }));
     }

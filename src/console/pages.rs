@@ -166,7 +166,7 @@ pub fn problems(snapshot: &Snapshot, filter: &ProblemFilter) -> Markup {
                     @for d in &shown {
                         tr {
                             td { @if d.is_error() { "error" } @else { "warning" } }
-                            td { (d.file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()) }
+                            td { (file_name(&d.file)) }
                             td {
                                 @if let Some(p) = &d.position {
                                     "line " (p.line) @if p.column > 0 { ":" (p.column) }
@@ -185,6 +185,11 @@ pub fn problems(snapshot: &Snapshot, filter: &ProblemFilter) -> Markup {
             }
         },
     )
+}
+
+/// A file's name without its folder, as the tables show it.
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
 /// The line of the file at fault, with the place marked.
@@ -284,7 +289,7 @@ pub fn student(row: &StudentRow, snapshot: &Snapshot, history: &Result<Vec<Entry
                     div { dt { "Credits" } dd { (credits) } }
                     div { dt { "Graduation" } dd { (graduation(g)) } }
                 }
-                div { dt { "File" } dd { (row.source.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()) } }
+                div { dt { "File" } dd { (file_name(&row.source)) } }
             }
             @if !own.is_empty() {
                 p { a href=(format!("/problems?student={}", encode(id))) { (own.len()) " problems in this student's file" } }
