@@ -59,11 +59,6 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
     out
 }
 
-/// Whether a locale's language is written right to left.
-pub fn right_to_left(locale: &str) -> bool {
-    matches!(locale, "ar" | "he" | "fa" | "ur")
-}
-
 /// A text from the records among labels, isolated so that its direction neither takes nor
 /// gives the direction of the words around it. The direction is its first strong letter's;
 /// a text with none (a date, a phone number) runs left to right, as the PDF has it, where
@@ -124,6 +119,12 @@ impl Labels {
             None => self.get("credits_word"),
         };
         format!("{n} {word}")
+    }
+
+    /// Whether the locale is written right to left: its file says `"direction": "rtl"`, as
+    /// the PDF template reads it.
+    fn right_to_left(&self) -> bool {
+        self.get("direction") == "rtl"
     }
 
     fn status(&self, status: GraduationStatus) -> &str {
@@ -242,7 +243,7 @@ pub fn html(transcript: &Transcript, logo: Option<&Attachment>) -> Vec<u8> {
     let student = &d.student;
     let page = html! {
         (DOCTYPE)
-        html lang=(locale) dir=(if right_to_left(locale) { "rtl" } else { "ltr" }) {
+        html lang=(locale) dir=(if t.right_to_left() { "rtl" } else { "ltr" }) {
             head {
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
@@ -301,7 +302,7 @@ pub fn html(transcript: &Transcript, logo: Option<&Attachment>) -> Vec<u8> {
                         section aria-labelledby="equivalency" {
                             h2 id="equivalency" { (t.get("equivalency")) ": " (bdi(&e.label)) }
                             p dir="auto" { (e.explanation) }
-                            @if let (Some(mean), Some(value)) = (&e.mean_level, &e.value) { p { (t.get("mean_level")) ": " strong { (mean) } (if right_to_left(locale) { " ← " } else { " → " }) strong { (value) } } }
+                            @if let (Some(mean), Some(value)) = (&e.mean_level, &e.value) { p { (t.get("mean_level")) ": " strong { (mean) } (if t.right_to_left() { " ← " } else { " → " }) strong { (value) } } }
                         }
                     }
                     (how_to_read(d, &t))
