@@ -2,7 +2,8 @@
 # The console's speed against its targets (issue 14): a generated district served by
 # `mastery serve`, then, over HTTP on loopback:
 #   - the students page: the first load (the folder read and checked) and warm loads;
-#   - one student's PDF preview, one request after another: median and 95th percentile;
+#   - one student's PDF preview: the first (cold), then one request after another with the
+#     template warm: median and 95th percentile;
 #   - 20 preview requests at once: the wall time, and the peak memory of the console with its
 #     render workers (the previews are bounded: at most two render at once).
 #
@@ -59,6 +60,9 @@ first, page = get("/students")
 warm = sorted(get("/students")[0] for _ in range(10))
 ids = [line.split("/students/")[1].split('"')[0] for line in page.decode().split("<a href=\"")[1:] if line.startswith("/students/")]
 ids = [i for i in ids if "?" not in i][:max(previews, 20)]
+# The first preview starts the render process and loads the template; the target is for the
+# template warm, the previews after it.
+cold = get(f"/students/{ids[-1]}/preview.pdf")[0]
 sequential = sorted(get(f"/students/{ids[i % len(ids)]}/preview.pdf")[0] for i in range(previews))
 p95 = sequential[min(len(sequential) - 1, int(round(0.95 * (len(sequential) - 1))))]
 
@@ -81,7 +85,8 @@ print(f"| measure ({students} students) | figure | target |")
 print("|---|---:|---:|")
 print(f"| students page, first load (folder read and checked) | {first * 1000:.0f} ms | |")
 print(f"| students page, warm (median of 10) | {statistics.median(warm) * 1000:.0f} ms | < 200 ms |")
-print(f"| PDF preview, one at a time (median of {previews}) | {statistics.median(sequential) * 1000:.0f} ms | |")
+print(f"| PDF preview, the first (render process started, template loaded) | {cold * 1000:.0f} ms | |")
+print(f"| PDF preview, one at a time, warm (median of {previews}) | {statistics.median(sequential) * 1000:.0f} ms | |")
 print(f"| PDF preview, 95th percentile | {p95 * 1000:.0f} ms | < 300 ms |")
 print(f"| {previews} previews at once, wall | {concurrent_wall:.2f} s | |")
 print(f"| peak memory, console and its workers, during them | {max(peak) / 1024:.0f} MB | bounded |")

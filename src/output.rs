@@ -13,6 +13,21 @@ fn failed(error: io::Error, what: &str, path: &Path) -> io::Error {
 /// Writes `bytes` to `path` through a temporary file in the same folder, flushed to the disk
 /// before it takes the file's place.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let file = flushed_beside(path, bytes)?;
+    file.persist(path).map_err(|e| failed(e.error, "write", path))?;
+    Ok(())
+}
+
+/// Writes `bytes` to `path` as [`write_atomic`] does, but only if no file is there: when one
+/// is, nothing is written and the error is of kind [`io::ErrorKind::AlreadyExists`].
+pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let file = flushed_beside(path, bytes)?;
+    file.persist_noclobber(path).map_err(|e| failed(e.error, "write", path))?;
+    Ok(())
+}
+
+/// A temporary file in `path`'s folder holding `bytes`, flushed to the disk.
+fn flushed_beside(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFile> {
     let dir: PathBuf = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let mut builder = tempfile::Builder::new();
     builder.prefix(".mastery-").suffix(".tmp");
@@ -22,8 +37,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut file = builder.tempfile_in(&dir).map_err(|e| failed(e, "create a temporary file in", &dir))?;
     file.write_all(bytes).map_err(|e| failed(e, "write", path))?;
     file.as_file().sync_all().map_err(|e| failed(e, "write", path))?;
-    file.persist(path).map_err(|e| failed(e.error, "write", path))?;
-    Ok(())
+    Ok(file)
 }
 
 /// Creates a folder and the folders above it.

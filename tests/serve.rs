@@ -41,8 +41,14 @@ impl Answer {
 }
 
 fn serve(school: &Path) -> Served {
+    serve_with(school, &[])
+}
+
+/// The console over `school`, started with these options as well.
+fn serve_with(school: &Path, options: &[&str]) -> Served {
     let mut child = mastery()
         .args(["serve", school.to_str().unwrap()])
+        .args(options)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -59,6 +65,11 @@ fn serve(school: &Path) -> Served {
 impl Served {
     /// Sends one request (HTTP/1.1, then the connection closes) and reads the whole answer.
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
+        self.send(method, path, headers, b"")
+    }
+
+    /// Sends one request with a body.
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
         let mut stream = TcpStream::connect(&self.host).unwrap();
         let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
         if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
@@ -67,11 +78,13 @@ impl Served {
         for (name, value) in headers {
             request.push_str(&format!("{name}: {value}\r\n"));
         }
-        if method == "POST" {
-            request.push_str("Content-Length: 0\r\n");
+        if method == "POST" && !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-length")) {
+            request.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         request.push_str("\r\n");
         stream.write_all(request.as_bytes()).unwrap();
+        // A refusal may come before the whole body is read; what matters is the answer.
+        let _ = stream.write_all(body);
         let mut bytes = Vec::new();
         stream.read_to_end(&mut bytes).unwrap();
         let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
@@ -94,6 +107,53 @@ impl Served {
         let cookie = format!("mastery_session={}", self.token);
         self.request("GET", path, &[("Cookie", &cookie)])
     }
+
+    /// A form sent from the console's own page, with the session cookie.
+    fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let body: Vec<String> = fields.iter().map(|(n, v)| format!("{n}={}", form_encode(v))).collect();
+        self.post(path, "application/x-www-form-urlencoded", body.join("&").as_bytes())
+    }
+
+    /// A file sent from the import page, as a browser sends it.
+    fn upload(&self, name: &str, bytes: &[u8]) -> Answer {
+        let mut body = format!(
+            "--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .into_bytes();
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(b"\r\n--XBOUNDARYX--\r\n");
+        self.post("/import", "multipart/form-data; boundary=XBOUNDARYX", &body)
+    }
+
+    fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Answer {
+        let cookie = format!("mastery_session={}", self.token);
+        let origin = format!("http://{}", self.host);
+        self.send("POST", path, &[("Cookie", &cookie), ("Origin", &origin), ("Content-Type", content_type)], body)
+    }
+
+    /// Waits until the job's page says it has ended; gives that page.
+    fn finished(&self, job: &str) -> String {
+        for _ in 0..600 {
+            let page = self.get(job).text();
+            if !page.contains("<dd id=\"job-state\">running</dd>") {
+                return page;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("{job} did not finish in a minute");
+    }
+}
+
+fn form_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }
 
 fn unchunk(mut bytes: &[u8]) -> Vec<u8> {
@@ -138,7 +198,8 @@ fn the_token_opens_a_session_and_nothing_else_does() {
     assert_eq!(page.status, 200);
     assert!(page.text().contains("Harbor View Academy"));
     let policy = page.header("content-security-policy").unwrap();
-    assert!(policy.contains("default-src 'none'") && !policy.contains("script-src"), "{policy}");
+    assert!(policy.contains("default-src 'none'") && policy.contains("script-src 'self';"), "{policy}");
+    assert!(!policy.contains("unsafe"), "no inline script or style: {policy}");
     assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
 }
 
@@ -294,4 +355,324 @@ fn a_students_page_shows_what_the_ledger_records_of_them() {
     let text = std::fs::read_to_string(&ledger).unwrap().replace("A. Registrar", "B. Registrar");
     std::fs::write(&ledger, text).unwrap();
     assert!(console.get("/students/HV-2026-006").text().contains("The ledger cannot be read"));
+}
+
+const KEY: &str = "fixtures/keys/example-school.key.json";
+
+/// The first line of a page's `<h1>`, for assertions.
+fn heading(page: &str) -> &str {
+    page.split("<h1>").nth(1).and_then(|rest| rest.split("</h1>").next()).unwrap_or("")
+}
+
+#[test]
+fn a_build_runs_one_at_a_time_and_its_outputs_download_as_one_zip() {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let out = tempfile::tempdir().unwrap();
+    let console = serve_with(school.path(), &["--out", out.path().to_str().unwrap()]);
+    let build = [("format", "pdf"), ("profile", ""), ("locale", "en"), ("paper", "letter")];
+    let started = console.post_form("/build", &build);
+    assert_eq!(started.status, 303, "{}", started.text());
+    assert_eq!(started.header("location"), Some("/jobs/1"));
+    let second = console.post_form("/build", &build);
+    assert_eq!(second.status, 409, "a second build while one runs is refused");
+    assert!(second.text().contains("Only one build or issue runs at a time"), "{}", second.text());
+    assert!(second.text().contains("href=\"/jobs/1\""));
+    // The progress stream sends the counts as they grow, and ends with the run.
+    let events = console.get("/jobs/1/events").text();
+    assert!(events.contains("event: progress") && events.contains("\"finished\":true"), "{events}");
+    let page = console.finished("/jobs/1");
+    assert!(page.contains("12 records read: 12 built, 0 up to date"), "{page}");
+    let zip = console.get("/jobs/1/outputs.zip");
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    assert!(zip.header("content-disposition").unwrap().contains("job-1-pdf-en-letter.zip"));
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip.body.clone())).unwrap();
+    let names: Vec<String> = archive.file_names().map(|n| n.unwrap().into_owned()).collect();
+    assert_eq!(names.len(), 13, "twelve PDFs and the report: {names:?}");
+    assert!(names.contains(&"report.json".to_string()));
+    let folder = out.path().join("pdf-en-letter");
+    for name in names.iter().filter(|n| n.ends_with(".pdf")) {
+        let mut bytes = Vec::new();
+        archive.by_name(name).unwrap().read_to_end(&mut bytes).unwrap();
+        assert_eq!(bytes, std::fs::read(folder.join(name)).unwrap(), "{name} in the ZIP is the built file");
+    }
+    // The same build again makes nothing new; the ZIP still holds every student's PDF.
+    assert_eq!(console.post_form("/build", &build).header("location"), Some("/jobs/2"));
+    assert!(console.finished("/jobs/2").contains("12 records read: 0 built, 12 up to date"));
+    let again = zip::ZipArchive::new(std::io::Cursor::new(console.get("/jobs/2/outputs.zip").body)).unwrap();
+    assert_eq!(again.len(), 13);
+    // The overview says nothing changed since; a saved file is named.
+    assert!(console.get("/").text().contains("Nothing in the folder changed since the last build or issue"));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let record = school.path().join("students/hv-2026-004.json");
+    std::fs::write(&record, std::fs::read_to_string(&record).unwrap() + "\n").unwrap();
+    let overview = console.get("/").text();
+    assert!(overview.contains("1 file changed since") && overview.contains("students/hv-2026-004.json"), "{overview}");
+    // Bad choices get a page that says why, not a build.
+    let wrong = console.post_form("/build", &[("format", "docx"), ("locale", "en"), ("paper", "letter")]);
+    assert_eq!(wrong.status, 400);
+    assert!(wrong.text().contains("there is no such format"));
+    let signed = console.post_form("/build", &[("format", "clr"), ("locale", "en"), ("paper", "letter")]);
+    assert_eq!(signed.status, 400);
+    assert!(signed.text().contains("--key KEY_FILE"));
+    let missing = console.post_form("/build", &[("format", "pdf")]);
+    assert_eq!(missing.status, 400);
+    assert!(missing.text().contains("choose a format, a language and a paper"));
+    assert_eq!(console.get("/jobs/99").status, 404);
+    assert_eq!(console.get("/jobs/..%2F..%2Fetc/outputs.zip").status, 404);
+}
+
+#[test]
+fn issuing_needs_the_key_a_confirmation_and_a_name_and_revoking_a_reason() {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let without = serve(school.path());
+    assert!(without.get("/issue").text().contains("started without the school's signing key"));
+    let refused = without.post_form("/issue", &[("scope", "all"), ("by", "Ana")]);
+    assert_eq!(refused.status, 400);
+    drop(without);
+
+    let out = tempfile::tempdir().unwrap();
+    let console = serve_with(school.path(), &["--key", KEY, "--out", out.path().to_str().unwrap()]);
+    let confirm = console.get("/issue/confirm?scope=some&students=HV-2026-006+NOBODY&profile=&to=");
+    assert_eq!(confirm.status, 400);
+    assert!(confirm.text().contains("there is no student NOBODY in the folder"), "{}", confirm.text());
+    let confirm = console.get("/issue/confirm?scope=some&students=HV-2026-006&profile=&to=Admissions%2C+Colby+College");
+    assert_eq!(confirm.status, 200);
+    let text = confirm.text();
+    assert!(
+        text.contains("the official transcript of 1 student") && text.contains("Admissions, Colby College"),
+        "{text}"
+    );
+    assert!(text.contains("name=\"by\" required"), "the confirmation asks who issues");
+    // Without a name nothing is issued.
+    let choice = [("scope", "some"), ("students", "HV-2026-006"), ("profile", ""), ("to", "Admissions, Colby College")];
+    let nameless = console.post_form("/issue", &[choice.as_slice(), &[("by", "  ")]].concat());
+    assert_eq!(nameless.status, 400);
+    assert!(nameless.text().contains("give your name"));
+    assert!(!school.path().join("ledger.jsonl").exists());
+    let issued = console.post_form("/issue", &[choice.as_slice(), &[("by", "Ana Registrar")]].concat());
+    assert_eq!(issued.status, 303, "{}", issued.text());
+    let job = issued.header("location").unwrap().to_string();
+    let page = console.finished(&job);
+    assert!(page.contains("1 built"), "{page}");
+    let ledger = std::fs::read_to_string(school.path().join("ledger.jsonl")).unwrap();
+    let entry: serde_json::Value = serde_json::from_str(ledger.lines().next().unwrap()).unwrap();
+    assert_eq!(entry["action"], "issue");
+    assert_eq!(entry["by"], "Ana Registrar");
+    assert_eq!(entry["recipient"], "Admissions, Colby College");
+    assert_eq!(entry["student"], "HV-2026-006");
+    let credential = entry["credential_id"].as_str().unwrap();
+    assert!(out.path().join("issued/HV-2026-006/v1").is_dir());
+
+    let student = console.get("/students/HV-2026-006").text();
+    let link = format!("/revoke?credential={}", form_encode(credential));
+    assert!(student.contains(&link), "{student}");
+    let confirm = console.get(&link).text();
+    assert!(confirm.contains("You are about to revoke version 1 of the transcript"), "{confirm}");
+    let reasonless =
+        console.post_form("/revoke", &[("credential", credential), ("reason", ""), ("by", "Ana Registrar")]);
+    assert_eq!(reasonless.status, 400);
+    let revoked = console.post_form(
+        "/revoke",
+        &[("credential", credential), ("reason", "Sent to the wrong college"), ("by", "Ana Registrar")],
+    );
+    assert_eq!(revoked.status, 303, "{}", revoked.text());
+    let ledger = std::fs::read_to_string(school.path().join("ledger.jsonl")).unwrap();
+    let last: serde_json::Value = serde_json::from_str(ledger.lines().last().unwrap()).unwrap();
+    assert_eq!((last["action"].as_str(), last["reason"].as_str()), (Some("revoke"), Some("Sent to the wrong college")));
+    assert!(school.path().join("status/1.json").is_file(), "the status list is signed again");
+    let again = console.post_form("/revoke", &[("credential", credential), ("reason", "twice"), ("by", "Ana")]);
+    assert!(again.text().contains("was revoked already"), "{}", again.text());
+    assert!(!console.get("/students/HV-2026-006").text().contains("/revoke?credential="));
+}
+
+#[test]
+fn an_import_is_checked_first_written_whole_and_never_over_a_file_without_a_yes() {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let console = serve(school.path());
+    let students = school.path().join("students");
+    let existing = std::fs::read(students.join("hv-2026-002.json")).unwrap();
+    let new = String::from_utf8(existing.clone()).unwrap().replace("HV-2026-002", "HV-2026-099");
+
+    let added = console.upload("hv-2026-099.json", new.as_bytes());
+    assert_eq!(added.status, 200, "{}", added.text());
+    assert!(added.text().contains("Written to <code>students/hv-2026-099.json</code>"), "{}", added.text());
+    assert_eq!(std::fs::read_to_string(students.join("hv-2026-099.json")).unwrap(), new);
+    assert!(console.get("/students").text().contains("HV-2026-099"));
+
+    // The same name again: asked, and nothing changes until the yes.
+    let changed = new.replace("\"expected_graduation\"", " \"expected_graduation\"");
+    let asked = console.upload("hv-2026-099.json", changed.as_bytes());
+    assert_eq!(heading(&asked.text()), "Replace a file?");
+    assert_eq!(std::fs::read_to_string(students.join("hv-2026-099.json")).unwrap(), new);
+    let upload = asked.text().split("name=\"upload\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let replaced = console.post_form("/import/replace", &[("upload", &upload)]);
+    assert_eq!(heading(&replaced.text()), "Added");
+    assert_eq!(std::fs::read_to_string(students.join("hv-2026-099.json")).unwrap(), changed);
+    assert_eq!(console.post_form("/import/replace", &[("upload", &upload)]).status, 404, "a yes counts once");
+
+    // A file with errors, or with a student another file has, is not added.
+    let before = std::fs::read_dir(&students).unwrap().count();
+    let invalid = console.upload("late.json", br#"{"id": "HV-2030-001"}"#);
+    assert_eq!(invalid.status, 422);
+    assert!(
+        invalid.text().contains("Nothing was added") && invalid.text().contains("birth_date"),
+        "{}",
+        invalid.text()
+    );
+    let twice = console.upload("copy.json", &existing);
+    assert_eq!(twice.status, 422);
+    assert!(twice.text().contains("student HV-2026-002 is already in hv-2026-002.json"), "{}", twice.text());
+    let csv = console.upload("export.csv", b"student_id,name\n1,\"unclosed\n");
+    assert_eq!(csv.status, 422, "{}", csv.text());
+    // Names that are not plain files of the folder, kinds it does not read, and too much.
+    let traversal = console.upload("../../escape.json", new.replace("HV-2026-099", "HV-2026-098").as_bytes());
+    assert_eq!(traversal.status, 200, "only the file's own name is used: {}", traversal.text());
+    assert!(students.join("escape.json").is_file() && !school.path().parent().unwrap().join("escape.json").exists());
+    assert_eq!(console.upload(".hidden.json", b"{}").status, 400);
+    assert_eq!(console.upload("notes.txt", b"hello").status, 400);
+    // Told by its length, before it is sent (as a client that waits for "100 Continue" does).
+    let cookie = format!("mastery_session={}", console.token);
+    let origin = format!("http://{}", console.host);
+    let length = (65 * 1024 * 1024).to_string();
+    let headers = [
+        ("Cookie", cookie.as_str()),
+        ("Origin", origin.as_str()),
+        ("Content-Type", "multipart/form-data; boundary=XBOUNDARYX"),
+        ("Content-Length", length.as_str()),
+        ("Expect", "100-continue"),
+    ];
+    let too_large = console.send("POST", "/import", &headers, b"");
+    assert_eq!(too_large.status, 413);
+    assert!(too_large.text().contains("larger than the console takes (64 MB)"));
+    assert_eq!(std::fs::read_dir(&students).unwrap().count(), before + 1, "only escape.json was added");
+    assert!(
+        std::fs::read_dir(&students).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")),
+        "no temporary file is left"
+    );
+
+    // A CASE package becomes the framework; here the school's requirements name other areas,
+    // so it is refused with the reasons.
+    let package = std::fs::read(root().join("../shared/standards/case/examples/Ordering.json")).unwrap();
+    let framework = console.upload("Ordering.json", &package);
+    assert_eq!(framework.status, 422);
+    assert!(framework.text().contains("imported 1 area and 24 credits"), "{}", framework.text());
+    assert!(framework.text().contains("requirement for unknown area"), "{}", framework.text());
+}
+
+#[test]
+fn the_live_pages_hear_of_a_saved_file_and_ctrl_c_waits_for_the_transcripts_being_written() {
+    let school = generated_school(60);
+    let out = tempfile::tempdir().unwrap();
+    let console = serve_with(school.path(), &["--out", out.path().to_str().unwrap()]);
+    // The folder's stream: an event once a file is saved.
+    let host = console.host.clone();
+    let cookie = format!("mastery_session={}", console.token);
+    let listener = std::thread::spawn(move || {
+        let mut stream = TcpStream::connect(&host).unwrap();
+        write!(stream, "GET /events HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n\r\n").unwrap();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        let mut seen = Vec::new();
+        let mut buffer = [0u8; 4096];
+        while let Ok(n) = stream.read(&mut buffer) {
+            if n == 0 {
+                break;
+            }
+            seen.extend_from_slice(&buffer[..n]);
+            if String::from_utf8_lossy(&seen).contains("event: folder") {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&seen).into_owned()
+    });
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    let first = std::fs::read_dir(school.path().join("students")).unwrap().next().unwrap().unwrap().path();
+    std::fs::write(&first, std::fs::read_to_string(&first).unwrap() + " ").unwrap();
+    let seen = listener.join().unwrap();
+    assert!(seen.contains("text/event-stream") && seen.contains("event: folder"), "{seen}");
+
+    // Ctrl-C in the middle of a build: the console stops once the documents in flight are
+    // written, and every PDF in the folder is whole.
+    let build = [("format", "pdf"), ("profile", ""), ("locale", "en"), ("paper", "letter")];
+    assert_eq!(console.post_form("/build", &build).status, 303);
+    let folder = out.path().join("pdf-en-letter");
+    for _ in 0..600 {
+        let pdfs = std::fs::read_dir(&folder)
+            .map_or(0, |d| d.filter(|e| e.as_ref().unwrap().path().extension().is_some_and(|x| x == "pdf")).count());
+        if pdfs >= 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut console = console;
+    unsafe { libc::kill(console.child.id() as i32, libc::SIGINT) };
+    let status = console.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let pdfs: Vec<_> = std::fs::read_dir(&folder)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    assert!(pdfs.len() < 60, "the build was cancelled, not finished: {}", pdfs.len());
+    for pdf in &pdfs {
+        qpdf_check(pdf);
+    }
+    assert!(std::fs::read_dir(&folder).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().ends_with(".tmp")));
+}
+
+#[test]
+fn a_registrars_session_in_chromium() {
+    let (school, _, good) = school_with_an_invalid_record();
+    let work = tempfile::tempdir().unwrap();
+    std::fs::write(work.path().join("upload.json"), good.replace("HV-2026-001", "HV-2026-099")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let console = serve_with(school.path(), &["--key", KEY, "--out", out.path().to_str().unwrap()]);
+    let address = format!("http://{}/?token={}", console.host, console.token);
+    assert!(
+        root().join("tests/browser/node_modules/playwright-core").is_dir(),
+        "run scripts/test: it installs playwright-core"
+    );
+    let output = tool("node")
+        .arg(root().join("tests/browser/console.mjs"))
+        .arg(&address)
+        .arg(school.path())
+        .arg(work.path())
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let live = report["liveUpdateMs"].as_u64().unwrap();
+    assert!(live <= 2000, "a saved fix shows within two seconds, not {live} ms");
+    // What the browser downloaded is the build's outputs, byte for byte.
+    let zip = std::fs::File::open(work.path().join("outputs.zip")).unwrap();
+    let mut archive = zip::ZipArchive::new(zip).unwrap();
+    assert_eq!(archive.len(), 13, "the twelve students (one fixed on the way) and the report");
+    let mut bytes = Vec::new();
+    archive.by_name("HV-2026-002.pdf").unwrap().read_to_end(&mut bytes).unwrap();
+    assert_eq!(bytes, std::fs::read(out.path().join("pdf-en-letter/HV-2026-002.pdf")).unwrap());
+    // The issue and the revocation are in the ledger under the registrar's name.
+    let ledger: Vec<serde_json::Value> = std::fs::read_to_string(school.path().join("ledger.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(ledger.len(), 2);
+    assert_eq!((ledger[0]["action"].as_str(), ledger[0]["by"].as_str()), (Some("issue"), Some("Ana Registrar")));
+    assert_eq!(ledger[0]["recipient"], "State University");
+    assert_eq!(
+        (ledger[1]["action"].as_str(), ledger[1]["reason"].as_str()),
+        (Some("revoke"), Some("Sent to the wrong college"))
+    );
+    // The dropped file is in the folder as it was dropped.
+    assert_eq!(
+        std::fs::read_to_string(school.path().join("students/hv-2026-099.json")).unwrap(),
+        std::fs::read_to_string(work.path().join("upload.json")).unwrap()
+    );
+    for shot in
+        ["overview", "problems", "students", "student", "build", "job", "issue", "issue-confirm", "revoke", "import"]
+    {
+        assert!(work.path().join(format!("{shot}.png")).is_file(), "{shot}.png");
+    }
 }

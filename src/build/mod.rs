@@ -41,6 +41,7 @@ mod run;
 
 pub mod manifest;
 pub mod report;
+mod single;
 
 use std::fmt;
 use std::io;
@@ -53,6 +54,7 @@ use serde::Serialize;
 
 pub use self::plan::Plan;
 pub use self::run::run;
+pub use self::single::Single;
 use crate::diag::Diagnostic;
 use crate::render::worker::{Limits, WorkerCommand};
 use crate::transcript::Paper;

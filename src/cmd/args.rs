@@ -296,6 +296,13 @@ pub struct ServeArgs {
     /// Open the console in the default browser.
     #[arg(long)]
     pub open: bool,
+    /// Where the console's builds and issues write (default: output/ in the school folder).
+    #[arg(long, short, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The school's signing key, as written by `mastery keygen`: needed to issue, revoke and
+    /// build signed credentials from the console.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub key: Option<PathBuf>,
 }
 
 /// Options that change what the data means.

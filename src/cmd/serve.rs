@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use mastery::console::{self, Console, Guard};
+use mastery::console::{self, Console, Guard, Settings};
 
 use super::args::ServeArgs;
 use super::build::worker;
@@ -25,7 +25,14 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     let bound = listener.local_addr()?;
     let guard = Guard::new(bound)?;
     let address = guard.address();
-    let console = Arc::new(Console::new(args.school.clone(), guard, worker()?)?);
+    let out = args.out.clone().unwrap_or_else(|| args.school.join("output"));
+    if let Some(key) = &args.key
+        && !key.is_file()
+    {
+        bail!("the signing key {} is not there: give the file `mastery keygen` wrote", key.display());
+    }
+    let settings = Settings { school: args.school.clone(), out, key: args.key.clone(), guard, worker: worker()? };
+    let console = Arc::new(Console::new(settings)?);
     // The first line is the address, for people and for scripts that start the console.
     println!("{address}");
     if !args.host.is_loopback() {
@@ -37,15 +44,21 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     }
     listener.set_nonblocking(true)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let serving = Arc::clone(&console);
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::from_std(listener)?;
-        // Ctrl-C stops taking requests; those in flight finish first.
-        axum::serve(listener, console::router(console))
-            .with_graceful_shutdown(async {
+        tokio::spawn(Arc::clone(&serving).watch());
+        // Ctrl-C stops taking requests and ends the live pages' streams; the requests in
+        // flight finish first.
+        axum::serve(listener, console::router(Arc::clone(&serving)))
+            .with_graceful_shutdown(async move {
                 let _ = tokio::signal::ctrl_c().await;
+                serving.stop();
             })
             .await
     })?;
+    // A build or issue that was running was cancelled: what it is writing is finished.
+    console.wait_for_jobs();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, Uri, header};
 /// The cookie that carries the session once the token has been shown.
 pub const COOKIE: &str = "mastery_session";
 
-/// The Content-Security-Policy of every answer: the console's own styles and frames only, no
-/// script, nothing from elsewhere.
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+/// The Content-Security-Policy of every answer: the console's own styles, script, frames and
+/// requests only (no inline script, nothing from elsewhere).
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; script-src 'self'; connect-src 'self'; img-src 'self' data:; \
      frame-src 'self'; object-src 'self'; form-action 'self'; frame-ancestors 'self'; base-uri 'none'";
 
 /// What the guard decides about a request.

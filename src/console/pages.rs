@@ -1,6 +1,7 @@
 //! The console's pages, as HTML: every value from the folder goes through maud, which escapes
-//! it. No script: filters and searches are forms (GET), so every page works from the keyboard
-//! and with the back button.
+//! it. Filters and searches are forms (GET), so every page works from the keyboard and with the
+//! back button; the one script ([`SCRIPT`]) only keeps live pages up to date (the folder's
+//! counts and tables, a job's progress) and lets a file be dropped onto the import form.
 
 use maud::{DOCTYPE, Markup, html};
 
@@ -9,8 +10,39 @@ use crate::diag::{Diagnostic, Severity};
 use crate::issue::ledger::{Action, Entry};
 use crate::transcript::GraduationStatus;
 
+/// What keeps a page up to date without a reload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Live {
+    /// Nothing: the page is as it was made.
+    No,
+    /// Its `#live` part is made again when a file of the folder changes.
+    Folder,
+    /// It follows this job's progress.
+    Job(u64),
+}
+
 /// A whole page: the navigation, a heading and the content.
 pub fn page(title: &str, current: &str, body: Markup) -> Markup {
+    page_with(title, current, Live::No, body)
+}
+
+/// The console's places, as the navigation lists them.
+const PLACES: [(&str, &str); 6] = [
+    ("/", "Overview"),
+    ("/problems", "Problems"),
+    ("/students", "Students"),
+    ("/build", "Build"),
+    ("/issue", "Issue"),
+    ("/import", "Import"),
+];
+
+/// A whole page that keeps itself up to date as `live` says.
+pub fn page_with(title: &str, current: &str, live: Live, body: Markup) -> Markup {
+    let (live_kind, job) = match live {
+        Live::No => (None, None),
+        Live::Folder => (Some("folder"), None),
+        Live::Job(id) => (Some("job"), Some(id)),
+    };
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -19,14 +51,17 @@ pub fn page(title: &str, current: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " · mastery" }
                 link rel="stylesheet" href="/style.css";
+                // No icon to ask for.
+                link rel="icon" href="data:,";
+                script src="/console.js" defer {}
             }
-            body {
+            body data-live=[live_kind] data-job=[job] {
                 a.skip href="#main" { "Skip to the content" }
                 header {
                     p.brand { "mastery console" }
                     nav aria-label="Console" {
                         ul {
-                            @for (href, label) in [("/", "Overview"), ("/problems", "Problems"), ("/students", "Students")] {
+                            @for (href, label) in PLACES {
                                 li { a href=(href) aria-current=[(href == current).then_some("page")] { (label) } }
                             }
                         }
@@ -34,6 +69,7 @@ pub fn page(title: &str, current: &str, body: Markup) -> Markup {
                 }
                 main id="main" {
                     h1 { (title) }
+                    @if live == Live::Folder { p.hint #live-status role="status" { "This page follows the folder: a file saved there shows here within two seconds." } }
                     (body)
                 }
             }
@@ -56,6 +92,8 @@ fn status_text(status: u16) -> &'static str {
         401 => "not signed in",
         403 => "refused",
         404 => "not found",
+        409 => "busy",
+        413 => "too large",
         421 => "wrong address",
         503 => "busy",
         _ => "error",
@@ -78,18 +116,28 @@ fn standing(standing: Standing) -> &'static str {
     }
 }
 
-/// The overview: the school and its counts.
-pub fn overview(snapshot: &Snapshot) -> Markup {
+/// When the last build or issue wrote its outputs, and which files of the folder changed
+/// after it.
+pub struct SinceLast {
+    /// When, as a date and time (UTC).
+    pub at: String,
+    /// The files changed since, by their paths in the folder.
+    pub changed: Vec<String>,
+}
+
+/// The overview: the school, its counts, and what changed since the last build or issue.
+pub fn overview(snapshot: &Snapshot, since: Option<&SinceLast>) -> Markup {
     let students = &snapshot.students;
     let count = |s: Standing| students.iter().filter(|r| r.standing == s).count();
     let met = |g: GraduationStatus| students.iter().filter(|r| r.result.is_some_and(|(_, s)| s == g)).count();
     let credits: rust_decimal::Decimal = students.iter().filter_map(|r| r.result.map(|(c, _)| c.value())).sum();
     let errors = snapshot.diagnostics.iter().filter(|d| d.is_error()).count();
     let warnings = snapshot.diagnostics.len() - errors;
-    page(
+    page_with(
         &snapshot.school_name,
         "/",
-        html! {
+        Live::Folder,
+        html! { div #live {
             @if !snapshot.school_valid {
                 p.alert role="alert" { "school.json has errors: no student can be built until they are fixed. " a href="/problems?file=school.json" { "See them" } }
             }
@@ -108,8 +156,17 @@ pub fn overview(snapshot: &Snapshot) -> Markup {
                 div { dt { "Credits earned" } dd { (credits.normalize()) } }
             }
             h2 { "Problems" }
-            p { a href="/problems?severity=error" { (errors) " errors" } ", " a href="/problems?severity=warning" { (warnings) " warnings" } " in the folder." }
-        },
+            p { a href="/problems?severity=error" { (crate::hint::plural(errors, "error")) } ", " a href="/problems?severity=warning" { (crate::hint::plural(warnings, "warning")) } " in the folder." }
+            h2 { "Since the last build or issue" }
+            @match since {
+                None => p { "Nothing built or issued from this console's output folder yet. " a href="/build" { "Build" } },
+                Some(since) if since.changed.is_empty() => p { "Nothing in the folder changed since the last build or issue (" (since.at) ")." },
+                Some(since) => {
+                    p { (crate::hint::plural(since.changed.len(), "file")) " changed since the last build or issue (" (since.at) "):" }
+                    ul { @for file in &since.changed { li { code { (file) } } } }
+                },
+            }
+        } },
     )
 }
 
@@ -144,9 +201,10 @@ impl ProblemFilter {
 /// Every problem, as a table, with its filters.
 pub fn problems(snapshot: &Snapshot, filter: &ProblemFilter) -> Markup {
     let shown: Vec<&Diagnostic> = snapshot.diagnostics.iter().filter(|d| filter.keeps(d, snapshot)).collect();
-    page(
+    page_with(
         "Problems",
         "/problems",
+        Live::Folder,
         html! {
             form.filters method="get" action="/problems" {
                 label { "Student id " input name="student" value=[filter.student.as_deref()]; }
@@ -159,36 +217,46 @@ pub fn problems(snapshot: &Snapshot, filter: &ProblemFilter) -> Markup {
                 }
                 button type="submit" { "Filter" }
             }
-            p role="status" { (shown.len()) " of " (snapshot.diagnostics.len()) " problems" }
-            table {
-                thead { tr { th scope="col" { "Severity" } th scope="col" { "File" } th scope="col" { "Place" } th scope="col" { "Pointer" } th scope="col" { "Problem" } } }
-                tbody {
-                    @for d in &shown {
-                        tr {
-                            td { @if d.is_error() { "error" } @else { "warning" } }
-                            td { (file_name(&d.file)) }
-                            td {
-                                @if let Some(p) = &d.position {
-                                    "line " (p.line) @if p.column > 0 { ":" (p.column) }
-                                }
-                                @if let Some(column) = &d.column_name { " (column " code { (column) } ")" }
-                            }
-                            td { @if let Some(pointer) = &d.pointer { code { (pointer) } } }
-                            td {
-                                (d.message)
-                                @if let Some(hint) = &d.hint { br; span.hint { "Fix: " (hint) } }
-                                @if let (Some(line), Some(p)) = (&d.source_line, &d.position) { (source_line(line, p.column)) }
-                            }
-                        }
-                    }
-                }
+            div #live {
+                p { (shown.len()) " of " (snapshot.diagnostics.len()) " problems" }
+                (diagnostics_table(&shown))
             }
         },
     )
 }
 
+/// Problems as a table: severity, file, place, pointer, message with its hint and the source
+/// line marked.
+pub fn diagnostics_table(shown: &[&Diagnostic]) -> Markup {
+    html! {
+        table {
+            thead { tr { th scope="col" { "Severity" } th scope="col" { "File" } th scope="col" { "Place" } th scope="col" { "Pointer" } th scope="col" { "Problem" } } }
+            tbody {
+                @for d in shown {
+                    tr {
+                        td { @if d.is_error() { "error" } @else { "warning" } }
+                        td { (file_name(&d.file)) }
+                        td {
+                            @if let Some(p) = &d.position {
+                                "line " (p.line) @if p.column > 0 { ":" (p.column) }
+                            }
+                            @if let Some(column) = &d.column_name { " (column " code { (column) } ")" }
+                        }
+                        td { @if let Some(pointer) = &d.pointer { code { (pointer) } } }
+                        td {
+                            (d.message)
+                            @if let Some(hint) = &d.hint { br; span.hint { "Fix: " (hint) } }
+                            @if let (Some(line), Some(p)) = (&d.source_line, &d.position) { (source_line(line, p.column)) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
 /// A file's name without its folder, as the tables show it.
-fn file_name(path: &std::path::Path) -> String {
+pub fn file_name(path: &std::path::Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
@@ -237,16 +305,18 @@ pub fn students(snapshot: &Snapshot, query: &StudentQuery) -> Markup {
             encode(query.standing.as_deref().unwrap_or(""))
         )
     };
-    page(
+    page_with(
         "Students",
         "/students",
+        Live::Folder,
         html! {
             form.filters method="get" action="/students" role="search" {
                 label { "Search " input type="search" name="q" value=(needle); }
                 input type="hidden" name="standing" value=[query.standing.as_deref()];
                 button type="submit" { "Search" }
             }
-            p role="status" { (shown.len()) " of " (snapshot.students.len()) " students" }
+            div #live {
+            p { (shown.len()) " of " (snapshot.students.len()) " students" }
             table {
                 thead { tr {
                     th scope="col" { a href=(sort_link("id")) { "Id" } }
@@ -269,13 +339,19 @@ pub fn students(snapshot: &Snapshot, query: &StudentQuery) -> Markup {
                     }
                 }
             }
+            }
         },
     )
 }
 
 /// One student: their standing, the preview of their transcript, what the school's ledger
 /// records of their transcripts (or why it cannot be read) and how each credit was worked out.
-pub fn student(row: &StudentRow, snapshot: &Snapshot, history: &Result<Vec<Entry>, String>) -> Markup {
+pub fn student(
+    row: &StudentRow,
+    snapshot: &Snapshot,
+    history: &Result<Vec<Entry>, String>,
+    revocable: &[String],
+) -> Markup {
     let id = row.id.as_deref().unwrap_or("");
     let own: Vec<&Diagnostic> = snapshot.diagnostics.iter().filter(|d| d.file == row.source).collect();
     page(
@@ -320,7 +396,12 @@ pub fn student(row: &StudentRow, snapshot: &Snapshot, history: &Result<Vec<Entry
                                 td { (e.profile.as_deref().unwrap_or("internal")) }
                                 td { (e.recipient.as_deref().unwrap_or("")) }
                                 td { (e.by) }
-                                td { code { (e.credential_id) } }
+                                td {
+                                    code { (e.credential_id) }
+                                    @if e.action == Action::Issue && revocable.contains(&e.credential_id) {
+                                        br; a href=(format!("/revoke?credential={}", encode(&e.credential_id))) { "Revoke version " (e.version) "…" }
+                                    }
+                                }
                             }
                         }
                     }
@@ -376,4 +457,13 @@ pre.source { margin: .3rem 0 0; padding: .3rem .5rem; background: #f4f4f4; overf
 pre.source mark { background: #ffd8a8; }
 pre.working { background: #f7f7f7; padding: .75rem; overflow-x: auto; font-size: .85rem; }
 iframe.preview { width: 100%; height: 40rem; border: 1px solid var(--rule); }
+form.stack { display: grid; gap: .75rem; justify-items: start; margin: .5rem 0 1.5rem; }
+fieldset { border: 1px solid var(--rule); display: grid; gap: .4rem; }
+form.drop { border: 2px dashed var(--rule); padding: 1.5rem; min-width: 24rem; }
+form.drop.over { border-color: var(--accent); background: #eef3f9; }
+button { font: inherit; padding: .3rem .9rem; }
+progress { width: 24rem; height: 1.2rem; }
 "#;
+
+/// The console's script.
+pub const SCRIPT: &str = include_str!("console.js");

@@ -15,7 +15,7 @@ use crate::load::files::{Stamp, stamp};
 use crate::model::DisclosureProfile;
 use crate::pipeline;
 use crate::transcript::{GraduationStatus, Layout};
-use crate::validate::{Schemas, ValidateOptions, issue_date};
+use crate::validate::{Schemas, StudentRecord, ValidateOptions, issue_date};
 
 /// How a student's record stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -45,6 +45,8 @@ pub struct StudentRow {
     pub result: Option<(Amount, GraduationStatus)>,
     /// For a valid record: how each credit was worked out, as `explain` tells it.
     pub working: Option<String>,
+    /// The valid record itself, for its preview.
+    pub record: Option<StudentRecord>,
 }
 
 /// The folder as the console last read it.
@@ -58,6 +60,8 @@ pub struct Snapshot {
     pub students: Vec<StudentRow>,
     /// Whether `school.json` is valid (without it no student can be built).
     pub school_valid: bool,
+    /// The disclosure profiles a build or issue may use: the built-in ones and the school's.
+    pub profiles: Vec<String>,
 }
 
 impl Snapshot {
@@ -110,16 +114,32 @@ impl Snapshot {
                 problems: outcome.diagnostics.len(),
                 result,
                 working,
+                record: outcome.record.clone(),
             });
             diagnostics.extend(outcome.diagnostics);
             ControlFlow::Continue(())
         })?;
-        Ok(Snapshot { stamp, school_name, diagnostics, students, school_valid: open.school.is_some() })
+        let profiles = open.school.as_ref().map(|s| s.disclosure_profile_names()).unwrap_or_default();
+        Ok(Snapshot { stamp, school_name, diagnostics, students, school_valid: open.school.is_some(), profiles })
     }
 
     /// Whether a file of the folder changed since this snapshot was read.
     pub fn is_stale(&self, dir: &Path) -> bool {
         stamp(dir).map_or(true, |now| now != self.stamp)
+    }
+
+    /// The files of the folder saved after `time`, by their paths in the folder: the data,
+    /// not the ledger that issuing writes nor hidden files.
+    pub fn changed_since(&self, dir: &Path, time: std::time::SystemTime) -> Vec<String> {
+        let data = |path: &Path| {
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            !name.starts_with('.') && name != crate::issue::ledger::LEDGER
+        };
+        self.stamp
+            .iter()
+            .filter(|(path, _, modified)| data(path) && modified.is_some_and(|m| m > time))
+            .map(|(path, _, _)| path.strip_prefix(dir).unwrap_or(path).display().to_string())
+            .collect()
     }
 
     /// The student with this id.
