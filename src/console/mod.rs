@@ -3,13 +3,15 @@
 //! pages: an overview with the counts, every problem in a filterable table, every student in a
 //! searchable one, and a student's page with the preview of their transcript (PDF and HTML,
 //! rendered by the build engine on demand), the ledger's record of what was issued to them, and
-//! how each credit was worked out.
+//! how each credit was worked out. From it the registrar builds and issues (a job at a time,
+//! followed live, its outputs downloaded as one ZIP), revokes, and imports files into the
+//! folder (`actions`). The folder is watched, and the pages that show it follow it.
 //!
 //! It answers only on the address it was started on, only to a browser holding its session
-//! ([`guard`]), serves nothing but pages made from the folder (a student is looked up by id,
-//! never by path), and renders at most [`PREVIEWS_AT_ONCE`] previews at a time, each in a
-//! folder of its own. The library part is [`router`]; the command binds the address, prints
-//! it and runs the server.
+//! ([`guard`]), serves nothing but pages made from the folder and files its own builds wrote (a
+//! student, a job and an upload are looked up by id, never by path), and renders at most
+//! [`PREVIEWS_AT_ONCE`] previews at a time. The library part is [`router`] and
+//! [`Console::watch`]; the command binds the address, prints it and runs the server.
 
 mod actions;
 mod forms;
@@ -122,7 +124,7 @@ impl Console {
         Ok(snapshot)
     }
 
-    /// Looks at the folder every [`WATCH_EVERY`] until the console stops, reads it again when
+    /// Looks at the folder every half second until the console stops, reads it again when
     /// a file was saved, added or removed, and tells the live pages.
     pub async fn watch(self: Arc<Self>) {
         let mut stopping = self.stopping.subscribe();
