@@ -593,9 +593,17 @@ fn the_live_pages_hear_of_a_saved_file_and_ctrl_c_waits_for_the_transcripts_bein
     let seen = listener.join().unwrap();
     assert!(seen.contains("text/event-stream") && seen.contains("event: folder"), "{seen}");
 
+    // Cancel: the job ends early, says so, and the next one may start.
+    let build = [("format", "pdf"), ("profile", ""), ("locale", "en"), ("paper", "letter")];
+    assert_eq!(console.post_form("/build", &build).header("location"), Some("/jobs/1"));
+    let cancelled = console.post_form("/jobs/1/cancel", &[]);
+    assert_eq!((cancelled.status, cancelled.header("location")), (303, Some("/jobs/1")));
+    let page = console.finished("/jobs/1");
+    assert!(page.contains("<dd id=\"job-state\">cancelled</dd>"), "{page}");
+    assert_eq!(console.post_form("/jobs/7/cancel", &[]).status, 404);
+
     // Ctrl-C in the middle of a build: the console stops once the documents in flight are
     // written, and every PDF in the folder is whole.
-    let build = [("format", "pdf"), ("profile", ""), ("locale", "en"), ("paper", "letter")];
     assert_eq!(console.post_form("/build", &build).status, 303);
     let folder = out.path().join("pdf-en-letter");
     for _ in 0..600 {

@@ -234,7 +234,17 @@ impl Jobs {
         });
         list.push(Arc::clone(&job));
         let running = Arc::clone(&job);
-        std::thread::spawn(move || running.run(options));
+        std::thread::spawn(move || {
+            // A fault of mastery's own ends the job with a message rather than leaving it
+            // "running" (and every later job busy) for ever.
+            let run = std::panic::AssertUnwindSafe(|| running.run(options));
+            if std::panic::catch_unwind(run).is_err() {
+                running.update(|p| {
+                    p.error = Some("mastery failed while running this job; please report it".to_string());
+                    p.finished = true;
+                });
+            }
+        });
         Ok(job)
     }
 
