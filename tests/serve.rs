@@ -464,6 +464,11 @@ fn issuing_needs_the_key_a_confirmation_and_a_name_and_revoking_a_reason() {
     assert_eq!(entry["student"], "HV-2026-006");
     let credential = entry["credential_id"].as_str().unwrap();
     assert!(out.path().join("issued/HV-2026-006/v1").is_dir());
+    // The ZIP holds what it issued: the student's new version and the report.
+    let zip = zip::ZipArchive::new(std::io::Cursor::new(console.get(&format!("{job}/outputs.zip")).body)).unwrap();
+    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    assert!(names.iter().any(|n| n.ends_with(".pdf")) && names.contains(&"report.json".to_string()), "{names:?}");
+    assert!(names.iter().all(|n| n.starts_with("HV-2026-006/v1/") || n == "report.json"), "{names:?}");
 
     let student = console.get("/students/HV-2026-006").text();
     let link = format!("/revoke?credential={}", form_encode(credential));

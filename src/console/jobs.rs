@@ -42,9 +42,12 @@ pub struct Progress {
     pub seen: usize,
     /// How many ended each way.
     pub counts: Counts,
-    /// The students it wrote or found up to date (their outputs go into the ZIP).
+    /// The files it wrote, by their paths in the output folder (they go into the ZIP).
     #[serde(skip)]
-    pub done: BTreeSet<String>,
+    pub written: BTreeSet<String>,
+    /// The students it found up to date (their files in the folder go into the ZIP).
+    #[serde(skip)]
+    pub unchanged: BTreeSet<String>,
     /// The students that could not be built, or had nothing to build.
     pub problems: Vec<Problem>,
     /// Whether it has ended.
@@ -129,13 +132,13 @@ impl Job {
             Event::Student { student, status, .. } => self.update(|p| {
                 p.seen += 1;
                 match status {
-                    Status::Built { .. } | Status::Unchanged => {
-                        if matches!(status, Status::Built { .. }) {
-                            p.counts.built += 1;
-                        } else {
-                            p.counts.unchanged += 1;
-                        }
-                        p.done.extend(student);
+                    Status::Built { files } => {
+                        p.counts.built += 1;
+                        p.written.extend(files);
+                    }
+                    Status::Unchanged => {
+                        p.counts.unchanged += 1;
+                        p.unchanged.extend(student);
                     }
                     Status::Invalid(problem) => {
                         p.counts.invalid += 1;
@@ -161,35 +164,36 @@ impl Job {
         }
     }
 
-    /// Writes the job's outputs as one ZIP into `to`: the files the output folder's manifest
-    /// lists for the students this job wrote or found up to date, under their names in the
-    /// folder, and the run's `report.json`. Stored with a fixed date, so the same outputs give
+    /// Writes the job's outputs as one ZIP into `to`: the files it wrote and, for the students
+    /// it found up to date, the files the output folder's manifest lists for them (an issue's
+    /// earlier versions are not this job's), under their names in the folder, and the run's
+    /// `report.json`. Stored with a fixed date, so the same outputs give
     /// the same bytes; PDFs and PNGs are stored as they are (already compressed), the rest
     /// deflated.
     pub fn write_zip(&self, to: &mut (impl Write + io::Seek)) -> io::Result<()> {
-        let done = self.progress().done;
+        let Progress { mut written, unchanged, .. } = self.progress();
         let manifest =
             Manifest::parse(&crate::load::optional_file(&self.out.join("manifest.json"))?.unwrap_or_default());
-        let mut names: Vec<&String> =
-            manifest.outputs.iter().filter(|(_, e)| done.contains(&e.student)).map(|(name, _)| name).collect();
-        let report = "report.json".to_string();
-        if self.out.join(&report).is_file() {
-            names.push(&report);
+        let up_to_date = manifest.outputs.into_iter().filter(|(_, e)| unchanged.contains(&e.student));
+        written.extend(up_to_date.map(|(name, _)| name));
+        let mut names: Vec<String> = written.into_iter().collect();
+        if self.out.join("report.json").is_file() {
+            names.push("report.json".to_string());
         }
         let mut zip = zip::ZipWriter::new(to);
         for name in names {
             // The manifest's names are paths inside the output folder; nothing else is read.
-            if Path::new(name).components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+            if Path::new(&name).components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
                 continue;
             }
-            let bytes = crate::load::file(&self.out.join(name))?;
+            let bytes = crate::load::file(&self.out.join(&name))?;
             let stored = name.ends_with(".pdf") || name.ends_with(".png");
             let method = if stored { zip::CompressionMethod::Stored } else { zip::CompressionMethod::Deflated };
             let options = zip::write::SimpleFileOptions::default()
                 .compression_method(method)
                 .last_modified_time(zip::DateTime::default())
                 .unix_permissions(0o644);
-            zip.start_file(name.as_str(), options).map_err(io::Error::other)?;
+            zip.start_file(name, options).map_err(io::Error::other)?;
             zip.write_all(&bytes)?;
         }
         zip.finish().map_err(io::Error::other)?;
