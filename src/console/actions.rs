@@ -51,6 +51,11 @@ fn bad_request(why: &str) -> Response {
     error_page(400, why)
 }
 
+/// What asking to `what` (issue, revoke) gets from a console started without the key.
+fn no_key(what: &str) -> Response {
+    bad_request(&format!("the console was started without the school's key: start it with --key KEY_FILE to {what}"))
+}
+
 fn busy(Busy(running): Busy) -> Response {
     html(StatusCode::CONFLICT, forms::busy(&running))
 }
@@ -268,7 +273,7 @@ pub async fn issue_confirm(
 ) -> Response {
     let Ok(Query(choice)) = query else { return bad_request("the issue form was not filled in") };
     if console.key.is_none() {
-        return bad_request("the console was started without the school's key: start it with --key KEY_FILE to issue");
+        return no_key("issue");
     }
     let s = match snapshot(&console).await {
         Ok(s) => s,
@@ -282,7 +287,7 @@ pub async fn issue_confirm(
 pub async fn issue(State(console): State<Arc<Console>>, form: Result<Form<IssueChoice>, FormRejection>) -> Response {
     let Ok(Form(choice)) = form else { return bad_request("the issue form was not filled in") };
     let Some(key) = console.key.clone() else {
-        return bad_request("the console was started without the school's key: start it with --key KEY_FILE to issue");
+        return no_key("issue");
     };
     let Some(by) = person(&choice.by) else {
         return bad_request("give your name: the ledger records who issued each transcript");
@@ -321,7 +326,7 @@ pub async fn revoke_page(
 ) -> Response {
     let Ok(Query(query)) = query else { return bad_request("name the credential to revoke") };
     if console.key.is_none() {
-        return bad_request("the console was started without the school's key: start it with --key KEY_FILE to revoke");
+        return no_key("revoke");
     }
     let s = match snapshot(&console).await {
         Ok(s) => s,
@@ -352,7 +357,7 @@ pub struct RevokeForm {
 pub async fn revoke(State(console): State<Arc<Console>>, form: Result<Form<RevokeForm>, FormRejection>) -> Response {
     let Ok(Form(form)) = form else { return bad_request("the revocation form was not filled in") };
     let Some(key) = console.key.clone() else {
-        return bad_request("the console was started without the school's key: start it with --key KEY_FILE to revoke");
+        return no_key("revoke");
     };
     let (Some(reason), Some(by)) = (person(&form.reason), person(&form.by)) else {
         return bad_request(
