@@ -7,7 +7,7 @@ use maud::{Markup, html};
 
 use super::import::{Checked, Kind};
 use super::jobs::{Job, Progress};
-use super::pages::{Live, diagnostics_table, encode, file_name, page_with};
+use super::pages::{Live, diagnostics_table, encode, file_name, page, page_with};
 use super::snapshot::{Snapshot, StudentRow};
 use crate::build::Format;
 use crate::issue::ledger::Issued;
@@ -20,10 +20,6 @@ pub struct Choices<'a> {
     pub locales: &'a [String],
     /// Whether the console has the school's signing key.
     pub signing: bool,
-}
-
-fn page(title: &str, current: &str, body: Markup) -> Markup {
-    page_with(title, current, Live::No, body)
 }
 
 fn profile_select(snapshot: &Snapshot) -> Markup {

@@ -207,6 +207,14 @@ pub struct Jobs {
     list: Mutex<Vec<Arc<Job>>>,
 }
 
+/// The job of `list` that is running, as the refusal of another.
+fn refuse_if_running(list: &[Arc<Job>]) -> Result<(), Busy> {
+    match list.iter().find(|j| j.running()) {
+        Some(running) => Err(Busy(Arc::clone(running))),
+        None => Ok(()),
+    }
+}
+
 /// A job asked for while another runs: that one.
 pub struct Busy(pub Arc<Job>);
 
@@ -222,9 +230,7 @@ impl Jobs {
     /// Starts a job on a thread of its own, unless one is running.
     pub fn start(&self, options: BuildOptions, request: Request) -> Result<Arc<Job>, Busy> {
         let mut list = self.list.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(running) = list.iter().find(|j| j.running()) {
-            return Err(Busy(Arc::clone(running)));
-        }
+        refuse_if_running(&list)?;
         let job = Arc::new(Job {
             id: list.len() as u64 + 1,
             what: request.what,
@@ -256,9 +262,7 @@ impl Jobs {
     /// keeps the same rule of one at a time.
     pub fn exclusive<T>(&self, work: impl FnOnce() -> T) -> Result<T, Busy> {
         let list = self.list.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(running) = list.iter().find(|j| j.running()) {
-            return Err(Busy(Arc::clone(running)));
-        }
+        refuse_if_running(&list)?;
         Ok(work())
     }
 
