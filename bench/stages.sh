@@ -3,6 +3,7 @@
 #   1. PDF: CPU per transcript of `mastery build --jobs 1` on generated students, against the
 #      stock typst CLI (one process per student, the same template and data), WeasyPrint and
 #      headless Chromium (each one process for all students) printing our own HTML transcript;
+#      then where the time goes, phase by phase (bench/render_phases.rs);
 #   2. scaling: `mastery build --jobs 2` against `--jobs 1`, in three rounds, beside the
 #      machine's own ceiling (two CPU-bound processes against one) measured in each round;
 #   3. validation: `mastery validate` on generated JSON Lines records (parse, schema, meaning
@@ -27,7 +28,7 @@ tools=$root/target/bench-tools
 
 sudo=""; if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
 need=()
-for package in time chromium libpango-1.0-0 libpangoft2-1.0-0 python3-venv; do
+for package in time linux-perf chromium libpango-1.0-0 libpangoft2-1.0-0 python3-venv; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || need+=("$package")
 done
 if ((${#need[@]})); then $sudo apt-get update && $sudo apt-get install -y --no-install-recommends "${need[@]}"; fi
@@ -40,17 +41,23 @@ if [ ! -x "$tools/venv/bin/weasyprint" ]; then
 fi
 [ -d bench/node/node_modules/ajv ] || (cd bench/node && npm ci --silent --no-audit --no-fund)
 [ -d tests/browser/node_modules/playwright-core ] || (cd tests/browser && npm ci --silent --no-audit --no-fund)
-cargo build --release --quiet --bin mastery --example parse_floor
+cargo build --release --quiet --bin mastery --example parse_floor --example render_phases
 mastery=$root/target/release/mastery
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 calc() { awk "BEGIN { print $* }"; }
-# Runs a command under GNU time; prints "wall_seconds cpu_seconds" (CPU of it and its children).
+# Runs a command; prints "wall_seconds cpu_seconds". The CPU is perf's task-clock counted with
+# inheritance: every process the command started, whoever reaped it. (GNU time's figure counts
+# only children that were waited for, and Chromium's renderers are reaped by its zygote: it
+# missed about two thirds of Chromium's CPU.)
 measure() {
-  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" || { cat "$work/stderr" >&2; return 1; }
-  read -r wall user system <"$work/time"
-  echo "$wall $(calc "$user + $system")"
+  perf stat -x, -e task-clock -o "$work/perf" /usr/bin/time -f "%e" -o "$work/time" "$@" >/dev/null 2>"$work/stderr" \
+    || { cat "$work/stderr" >&2; return 1; }
+  local cpu
+  cpu=$(awk -F, '$3 == "task-clock" { print $1 / 1000 }' "$work/perf")
+  [ -n "$cpu" ] || { echo "perf stat counted no task-clock for $1:" >&2; cat "$work/perf" >&2; return 1; }
+  echo "$(cat "$work/time") $cpu"
 }
 ms() { calc "1000 * $1 / $2"; }
 
@@ -91,6 +98,11 @@ printf '| mastery build --jobs 1 (PDF/A-3b + PDF/UA-1) | %.1f ms | | <= 30 ms |\
 printf '| stock typst CLI 0.15.1, one process per student | %.1f ms | %.1fx | >= 3x |\n' "$(ms "$typst_cpu" "$students")" "$(calc "$typst_cpu / $pdf_cpu")"
 printf '| WeasyPrint 70 on our HTML transcript (PDF/UA-1), one process | %.1f ms | %.1fx | >= 50x |\n' "$(ms "$weasy_cpu" "$students")" "$(calc "$weasy_cpu / $pdf_cpu")"
 printf '| Chromium print to PDF of our HTML transcript, one browser | %.1f ms | %.1fx | >= 50x |\n' "$(ms "$chromium_cpu" "$students")" "$(calc "$chromium_cpu / $pdf_cpu")"
+echo
+
+echo "## Where a PDF's time goes (bench/render_phases.rs: typst's timing scopes, in one process)"
+echo
+target/release/examples/render_phases "$work/data" 3
 echo
 
 # 2. Scaling, three rounds, each with the machine's ceiling.

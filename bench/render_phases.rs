@@ -1,0 +1,148 @@
+//! Where a PDF's time goes. Renders the data files of a build (`mastery build --format data`)
+//! in this process, the way a render worker does, with typst's own timing scopes switched on,
+//! and prints the wall time of each phase per transcript: evaluation, each layout pass,
+//! introspection, PDF export, and what is left (trimming the memo cache, our own work).
+//!
+//!   cargo run --release --example render_phases -- DATA_DIR [ROUNDS]
+//!
+//! Every transcript is rendered once per round, in order, so that typst's memo cache holds
+//! what a batch's cache would; the first round warms it and is not counted.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use mastery::render::{self, Attachment, PdfJob, Template};
+
+// As the mastery binary, whose render processes these figures stand for: mimalloc, and no
+// transparent huge pages (src/main.rs says why).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let dir = PathBuf::from(args.next().expect("usage: render_phases DATA_DIR [ROUNDS]"));
+    let rounds: usize = args.next().map_or(3, |n| n.parse().expect("ROUNDS is a number"));
+    let jobs = jobs(&dir);
+    assert!(!jobs.is_empty(), "{} holds no transcript data files", dir.display());
+    // SAFETY: as in src/main.rs, plain integers that change only this process's memory policy.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+    let template = Template::embedded();
+
+    for job in &jobs {
+        render::render_pdf(&template, job).expect("the transcript renders");
+    }
+    typst_timing::enable();
+    let mut phases: BTreeMap<String, Duration> = BTreeMap::new();
+    let mut total = Duration::ZERO;
+    for _ in 1..rounds.max(2) {
+        for job in &jobs {
+            typst_timing::clear();
+            let start = Instant::now();
+            render::render_pdf(&template, job).expect("the transcript renders");
+            total += start.elapsed();
+            for (name, time) in outermost(&events()) {
+                *phases.entry(name).or_default() += time;
+            }
+        }
+    }
+    let documents = (jobs.len() * (rounds.max(2) - 1)) as f64;
+    let per = |d: Duration| d.as_secs_f64() * 1000.0 / documents;
+    println!("{} transcripts x {} rounds, wall time per transcript", jobs.len(), rounds.max(2) - 1);
+    println!("| phase | ms | share |");
+    println!("|---|---:|---:|");
+    let share = |d: Duration| 100.0 * d.as_secs_f64() / total.as_secs_f64();
+    let mut counted = Duration::ZERO;
+    for name in TOP {
+        if let Some(time) = phases.get(*name) {
+            counted += *time;
+            println!("| {name} | {:.2} | {:.0} % |", per(*time), share(*time));
+        }
+    }
+    println!("| the rest (memo cache trimming, data in, bytes out) | {:.2} | |", per(total.saturating_sub(counted)));
+    println!("| total | {:.2} | 100 % |", per(total));
+    println!();
+    println!("The largest scopes inside those (each counted once where it nests in itself):");
+    println!("| scope | ms | share |");
+    println!("|---|---:|---:|");
+    let mut inner: Vec<_> = phases.iter().filter(|(name, _)| !TOP.contains(&name.as_str())).collect();
+    inner.sort_by(|a, b| b.1.cmp(a.1));
+    for (name, time) in inner.into_iter().take(25) {
+        println!("| {name} | {:.2} | {:.0} % |", per(*time), share(*time));
+    }
+}
+
+/// The phases that do not nest in one another: their sum is typst's part of the time.
+const TOP: &[&str] = &["eval", "iter (1)", "iter (2)", "iter (3)", "iter (4)", "iter (5)", "pdf"];
+
+struct Event {
+    name: String,
+    start: bool,
+    micros: f64,
+}
+
+/// The events typst recorded since the last clear, in order.
+fn events() -> Vec<Event> {
+    let mut json = Vec::new();
+    typst_timing::export_json(&mut json, |_| (String::new(), 0)).expect("timing events serialize");
+    let list: Vec<serde_json::Value> = serde_json::from_slice(&json).expect("typst writes JSON");
+    list.iter()
+        .filter_map(|event| {
+            let name = event["name"].as_str()?.to_string();
+            Some(Event { name, start: event["ph"] == "B", micros: event["ts"].as_f64()? })
+        })
+        .collect()
+}
+
+/// The time inside each named scope, counting a scope nested in one of the same name once.
+fn outermost(events: &[Event]) -> Vec<(String, Duration)> {
+    let mut open: BTreeMap<&str, (usize, f64)> = BTreeMap::new();
+    let mut out = Vec::new();
+    for event in events {
+        let entry = open.entry(&event.name).or_insert((0, 0.0));
+        if event.start {
+            if entry.0 == 0 {
+                entry.1 = event.micros;
+            }
+            entry.0 += 1;
+        } else if entry.0 > 0 {
+            entry.0 -= 1;
+            if entry.0 == 0 {
+                out.push((event.name.clone(), Duration::from_secs_f64((event.micros - entry.1).max(0.0) / 1e6)));
+            }
+        }
+    }
+    out
+}
+
+/// A render job for each `*.json` transcript data file in `dir`, with the school's logo.
+fn jobs(dir: &Path) -> Vec<PdfJob> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("a readable folder")
+        .map(|entry| entry.expect("a folder entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json") && !path.ends_with("report.json"))
+        .filter(|path| !path.ends_with("manifest.json"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| {
+            let data = std::fs::read(&path).expect("a readable file");
+            let value: serde_json::Value = serde_json::from_slice(&data).ok()?;
+            let ident = value["verification"]["credential_id"].as_str()?.to_string();
+            let date = value["issue_date"].as_str()?.to_string();
+            let attachments = value["school"]["logo"]
+                .as_str()
+                .map(|logo| Attachment {
+                    path: logo.to_string(),
+                    bytes: std::fs::read(dir.join(logo.trim_start_matches('/'))).expect("the logo beside the data"),
+                })
+                .into_iter()
+                .collect();
+            Some(PdfJob { data, ident, date, attachments })
+        })
+        .collect()
+}
