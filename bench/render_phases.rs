@@ -3,7 +3,10 @@
 //! and prints the wall time of each phase per transcript: evaluation, each layout pass,
 //! introspection, PDF export, and what is left (trimming the memo cache, our own work).
 //!
-//!   cargo run --release --example render_phases -- DATA_DIR [ROUNDS]
+//!   cargo run --release --example render_phases -- DATA_DIR [ROUNDS] [TEMPLATE_DIR]
+//!
+//! With TEMPLATE_DIR, that template folder instead of the built-in one (to compare two
+//! versions of a template on the same data).
 //!
 //! Every transcript is rendered once per round, in order, so that typst's memo cache holds
 //! what a batch's cache would; the first round warms it and is not counted.
@@ -21,8 +24,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
     let mut args = std::env::args().skip(1);
-    let dir = PathBuf::from(args.next().expect("usage: render_phases DATA_DIR [ROUNDS]"));
+    let dir = PathBuf::from(args.next().expect("usage: render_phases DATA_DIR [ROUNDS] [TEMPLATE_DIR]"));
     let rounds: usize = args.next().map_or(3, |n| n.parse().expect("ROUNDS is a number"));
+    let folder = args.next().map(PathBuf::from);
     let jobs = jobs(&dir);
     assert!(!jobs.is_empty(), "{} holds no transcript data files", dir.display());
     // SAFETY: as in src/main.rs, plain integers that change only this process's memory policy.
@@ -30,12 +34,23 @@ fn main() {
     unsafe {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
-    let template = Template::embedded();
+    let template = match folder {
+        Some(folder) => {
+            let files = mastery::load::template_dir(&folder).expect("a readable template folder");
+            Template::new(files, Vec::new()).expect("a complete template")
+        }
+        None => Template::embedded(),
+    };
 
     for job in &jobs {
         render::render_pdf(&template, job).expect("the transcript renders");
     }
-    typst_timing::enable();
+    // RENDER_PHASES_PLAIN=1 leaves the timing off (its bookkeeping costs a little), for a
+    // profiler such as `valgrind --tool=callgrind` to see the rendering alone.
+    let plain = std::env::var_os("RENDER_PHASES_PLAIN").is_some();
+    if !plain {
+        typst_timing::enable();
+    }
     let mut phases: BTreeMap<String, Duration> = BTreeMap::new();
     let mut total = Duration::ZERO;
     for _ in 1..rounds.max(2) {
@@ -44,7 +59,7 @@ fn main() {
             let start = Instant::now();
             render::render_pdf(&template, job).expect("the transcript renders");
             total += start.elapsed();
-            for (name, time) in outermost(&events()) {
+            for (name, time) in if plain { Vec::new() } else { outermost(&events()) } {
                 *phases.entry(name).or_default() += time;
             }
         }

@@ -189,9 +189,14 @@ impl Template {
         if !sources.contains_key(&main_id) {
             return Err(RenderError::new(format!("the template has no {main}")));
         }
-        let common_coverage = (0..COMMON_CODE_POINTS)
-            .map(|c| char::from_u32(c).is_some_and(|c| fonts.iter().any(|f| f.info().coverage.contains(c as u32))))
-            .collect();
+        // Font by font over what each covers (a binary search per code point and font took
+        // about 40 ms, at every start of a render process).
+        let mut common_coverage = vec![false; COMMON_CODE_POINTS as usize];
+        for font in &fonts {
+            for c in font.info().coverage.iter().take_while(|c| *c < COMMON_CODE_POINTS) {
+                common_coverage[c as usize] = true;
+            }
+        }
         Ok(Template {
             source,
             common_coverage,
