@@ -1,7 +1,8 @@
 //! Where a PDF's time goes. Renders the data files of a build (`mastery build --format data`)
 //! in this process, the way a render worker does, with typst's own timing scopes switched on,
-//! and prints the wall time of each phase per transcript: evaluation, each layout pass,
-//! introspection, PDF export, and what is left (trimming the memo cache, our own work).
+//! and prints the wall time of each phase per transcript (evaluation, each layout pass, PDF
+//! export, and what is left: trimming the memo cache, our own work), then the largest scopes
+//! inside them.
 //!
 //!   cargo run --release --example render_phases -- DATA_DIR [ROUNDS] [TEMPLATE_DIR]
 //!

@@ -29,8 +29,8 @@ fn main() -> ExitCode {
 /// Turns transparent huge pages off for this process and the render processes it starts.
 /// mimalloc asks the kernel for huge pages, and each fresh one is zeroed whole (2 MiB) when
 /// first touched; a render worker frees and touches new memory on every document, so on a
-/// build of 30 students the kernel spent 0.4 to 0.6 s zeroing pages against 0.1 to 0.25 s
-/// with small pages, for the same user time (bench/render_phases.rs, README "Performance").
+/// build of 30 students the kernel spent 0.4 to 0.6 s zeroing pages against 0.16 to 0.27 s
+/// with small pages, which cost about 0.1 s more user time (README, "Performance").
 fn no_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and changes only this process's memory
