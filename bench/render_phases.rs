@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use mastery::render::{self, Attachment, PdfJob, Template};
 
 // As the mastery binary, whose render processes these figures stand for: mimalloc, and no
-// transparent huge pages (src/main.rs says why).
+// transparent huge pages (render::worker::small_pages_only says why).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
@@ -27,14 +27,12 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let dir = PathBuf::from(args.next().expect("usage: render_phases DATA_DIR [ROUNDS] [TEMPLATE_DIR]"));
     let rounds: usize = args.next().map_or(3, |n| n.parse().expect("ROUNDS is a number"));
+    // The first round only warms the memo cache.
+    let timed_rounds = rounds.max(2) - 1;
     let folder = args.next().map(PathBuf::from);
     let jobs = jobs(&dir);
     assert!(!jobs.is_empty(), "{} holds no transcript data files", dir.display());
-    // SAFETY: as in src/main.rs, plain integers that change only this process's memory policy.
-    #[cfg(target_os = "linux")]
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
+    render::worker::small_pages_only();
     let template = match folder {
         Some(folder) => {
             let files = mastery::load::template_dir(&folder).expect("a readable template folder");
@@ -54,7 +52,7 @@ fn main() {
     }
     let mut phases: BTreeMap<String, Duration> = BTreeMap::new();
     let mut total = Duration::ZERO;
-    for _ in 1..rounds.max(2) {
+    for _ in 0..timed_rounds {
         for job in &jobs {
             typst_timing::clear();
             let start = Instant::now();
@@ -65,9 +63,9 @@ fn main() {
             }
         }
     }
-    let documents = (jobs.len() * (rounds.max(2) - 1)) as f64;
+    let documents = (jobs.len() * timed_rounds) as f64;
     let per = |d: Duration| d.as_secs_f64() * 1000.0 / documents;
-    println!("{} transcripts x {} rounds, wall time per transcript", jobs.len(), rounds.max(2) - 1);
+    println!("{} transcripts x {timed_rounds} rounds, wall time per transcript", jobs.len());
     println!("| phase | ms | share |");
     println!("|---|---:|---:|");
     let share = |d: Duration| 100.0 * d.as_secs_f64() / total.as_secs_f64();
@@ -139,8 +137,11 @@ fn jobs(dir: &Path) -> Vec<PdfJob> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .expect("a readable folder")
         .map(|entry| entry.expect("a folder entry").path())
-        .filter(|path| path.extension().is_some_and(|e| e == "json") && !path.ends_with("report.json"))
-        .filter(|path| !path.ends_with("manifest.json"))
+        .filter(|path| {
+            path.extension().is_some_and(|e| e == "json")
+                && !path.ends_with("report.json")
+                && !path.ends_with("manifest.json")
+        })
         .collect();
     paths.sort();
     paths

@@ -27,6 +27,21 @@ use serde::{Deserialize, Serialize};
 use super::{Attachment, PdfJob, RenderError, Template, TemplateSource, render_pdf};
 use crate::load::TemplateFile;
 
+/// Turns transparent huge pages off for this process and those it starts; the binary calls it
+/// first thing. mimalloc asks the kernel for huge pages, and each fresh one is zeroed whole
+/// (2 MiB) when first touched; a render process frees and touches new memory on every
+/// document, so on a build of 30 students the kernel spent 0.4 to 0.6 s zeroing pages against
+/// 0.16 to 0.27 s with small pages, which cost about 0.1 s more user time (README,
+/// "Performance").
+pub fn small_pages_only() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: PR_SET_THP_DISABLE takes plain integers and changes only this process's memory
+    // policy; a kernel without it returns an error, which leaves things as they were.
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
+}
+
 /// How to start a render worker: a program and its arguments (the `mastery` binary and its
 /// hidden `render-worker` command).
 #[derive(Debug, Clone, PartialEq, Eq)]
