@@ -73,7 +73,7 @@ pub struct Imported {
 /// cannot be used at all.
 pub fn import(document: &Document, schema: &CaseSchema, options: &ImportOptions) -> Checked<Option<Imported>> {
     let mut diagnostics = Vec::new();
-    let mut package = document.value.clone();
+    let mut package = document.value().clone();
     drop_case_1_0_keys(&mut package);
     for error in schema.0.iter_errors(&package) {
         let pointer = error.instance_path().as_str().to_string();

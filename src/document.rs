@@ -2,14 +2,18 @@
 //! every later message place problems in them, by JSON Pointer, at a line and column of the
 //! JSON text or at the CSV cell a value came from.
 
+pub mod tape;
+
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use jsonc_parser::ast;
 use jsonc_parser::common::Ranged;
 use serde_json::Value;
 
 use crate::diag::{Diagnostic, Position, Severity};
+use tape::Tape;
 
 /// One record as JSON, with its origin for locating problems in it.
 #[derive(Debug, Clone)]
@@ -17,29 +21,21 @@ pub struct Document {
     /// The file it came from, as the user would type it (the school folder joined with the
     /// file name).
     pub path: PathBuf,
-    /// The record.
-    pub value: Value,
-    /// Where its values stand in the file.
-    pub origin: Origin,
+    /// The record, and where its values stand in the file.
+    origin: Origin,
     /// Warnings found while reading it, such as an evidence row exported twice.
     pub notes: Vec<Diagnostic>,
 }
 
-/// Where a document's values stand in its file.
+/// The record and where its values stand in its file.
 #[derive(Debug, Clone)]
-pub enum Origin {
-    /// JSON text. For a JSON Lines record, `first_line` is the line of the file it is on.
-    Json {
-        /// The text the record was parsed from.
-        text: String,
-        /// The line of the file the text starts on.
-        first_line: usize,
-    },
-    /// CSV rows: for each JSON Pointer of the built record, the line and column it came from.
-    Csv {
-        /// By JSON Pointer.
-        cells: BTreeMap<String, Cell>,
-    },
+enum Origin {
+    /// Read from JSON text (for a JSON Lines record, from the file's line `first_line`) into
+    /// a tape. Its `Value` is built only when asked for: checking a record never asks; a build
+    /// does, to hash it.
+    Json { text: String, first_line: usize, tape: Tape, value: OnceLock<Value> },
+    /// Built from CSV rows, with the line and column each JSON Pointer of it came from.
+    Csv { value: Value, cells: BTreeMap<String, Cell> },
 }
 
 /// A place in a CSV file.
@@ -52,16 +48,58 @@ pub struct Cell {
 }
 
 impl Document {
+    /// A record read from JSON `text`, which starts on line `first_line` of its file, into `tape`.
+    pub fn read(path: PathBuf, text: String, first_line: usize, tape: Tape) -> Document {
+        Document { path, origin: Origin::Json { text, first_line, tape, value: OnceLock::new() }, notes: Vec::new() }
+    }
+
+    /// A record built from CSV rows, with the cell each JSON Pointer of it came from.
+    pub fn from_cells(path: PathBuf, value: Value, cells: BTreeMap<String, Cell>, notes: Vec<Diagnostic>) -> Document {
+        Document { path, origin: Origin::Csv { value, cells }, notes }
+    }
+
+    /// The record as a JSON value.
+    pub fn value(&self) -> &Value {
+        match &self.origin {
+            Origin::Json { text, tape, value, .. } => value.get_or_init(|| tape.root(text).to_value()),
+            Origin::Csv { value, .. } => value,
+        }
+    }
+
+    /// The record as a JSON value, taken.
+    pub fn into_value(self) -> Value {
+        match self.origin {
+            Origin::Json { text, tape, value, .. } => value.into_inner().unwrap_or_else(|| tape.root(&text).to_value()),
+            Origin::Csv { value, .. } => value,
+        }
+    }
+
+    /// The record's tape, when it was read from JSON text: what the checks walk.
+    pub fn tape(&self) -> Option<tape::Node<'_>> {
+        match &self.origin {
+            Origin::Json { text, tape, .. } => Some(tape.root(text)),
+            Origin::Csv { .. } => None,
+        }
+    }
+
+    /// The string member `name` of the record's top object.
+    pub fn top_str(&self, name: &str) -> Option<&str> {
+        match self.tape() {
+            Some(root) => root.get(name)?.as_str(),
+            None => self.value().get(name)?.as_str(),
+        }
+    }
+
     /// A diagnostic about the value at `pointer` (with `key`, about its property name).
     pub fn diagnostic(&self, severity: Severity, pointer: &str, key: bool, message: impl Into<String>) -> Diagnostic {
         let mut diagnostic = Diagnostic::error(&self.path, message).pointer(pointer);
         diagnostic.severity = severity;
         match &self.origin {
-            Origin::Json { text, first_line } => {
+            Origin::Json { text, first_line, .. } => {
                 let position = locate(text, pointer, key).unwrap_or(Position { line: 1, column: 1, start: 0, end: 0 });
                 diagnostic.in_text(text, position, *first_line)
             }
-            Origin::Csv { cells } => {
+            Origin::Csv { cells, .. } => {
                 // The value itself, or the nearest enclosing value that came from a cell.
                 let mut search = pointer;
                 loop {

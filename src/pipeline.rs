@@ -8,6 +8,7 @@ use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 
 use crate::diag::{Checked, Diagnostic};
+use crate::document::Document;
 use crate::load::{self, SchoolFolder};
 use crate::model::{CsvSettings, School};
 use crate::validate::{self, Schemas, StudentChecker, StudentRecord, ValidateOptions};
@@ -75,8 +76,16 @@ pub struct StudentOutcome {
     pub record: Option<StudentRecord>,
     /// Its problems (errors and warnings), in the order of the file.
     pub diagnostics: Vec<Diagnostic>,
-    /// The record as JSON (null when it could not be read), for hashing what a build used.
-    pub value: serde_json::Value,
+    /// The record as read (none when it could not be read), for hashing what a build used.
+    pub read: Option<Document>,
+}
+
+impl StudentOutcome {
+    /// The record as JSON (null when it could not be read).
+    pub fn value(&self) -> &serde_json::Value {
+        static NULL: serde_json::Value = serde_json::Value::Null;
+        self.read.as_ref().map_or(&NULL, Document::value)
+    }
 }
 
 /// Reads every student record of the folder, validates it and hands the outcome to `each`,
@@ -103,7 +112,7 @@ pub fn students(
                     student: rejected.student,
                     record: None,
                     diagnostics: rejected.diagnostics,
-                    value: serde_json::Value::Null,
+                    read: None,
                 },
                 Ok(mut document) => {
                     // A fault of mastery's own in one record is that record's problem alone.
@@ -124,10 +133,10 @@ pub fn students(
                     crate::diag::sort(&mut diagnostics);
                     StudentOutcome {
                         source: source.path.clone(),
-                        student: document.value.get("id").and_then(|id| id.as_str()).map(str::to_string),
+                        student: document.top_str("id").map(str::to_string),
                         record: student.map(|student| StudentRecord { student, source: document.path.clone() }),
                         diagnostics,
-                        value: document.value,
+                        read: Some(document),
                     }
                 }
             };

@@ -119,7 +119,7 @@ fn run_inputs(
     producer: &Producer,
 ) -> RunInputs {
     let mut inputs = RunInputs::new();
-    let school = open.folder.school.as_ref().map(|d| serde_json::to_vec(&d.value).unwrap_or_default());
+    let school = open.folder.school.as_ref().map(|d| serde_json::to_vec(d.value()).unwrap_or_default());
     inputs.add("school.json", &school.unwrap_or_default());
     inputs.add("logo", logo.map_or(&[][..], |l| l.bytes.as_slice()));
     inputs.add("format", format!("{:?}", options.format).as_bytes());

@@ -225,9 +225,9 @@ fn read(
 }
 
 /// What to do with a record: build it, or the reason not to.
-fn decide(plan: &Plan, old_manifest: &Manifest, outcome: StudentOutcome) -> Result<Job, Status> {
+fn decide(plan: &Plan, old_manifest: &Manifest, mut outcome: StudentOutcome) -> Result<Job, Status> {
     let options = &plan.options;
-    let Some(record) = outcome.record else {
+    let Some(record) = outcome.record.take() else {
         return Err(Status::Invalid(Problem {
             student: outcome.student,
             source: outcome.source.display().to_string(),
@@ -241,10 +241,10 @@ fn decide(plan: &Plan, old_manifest: &Manifest, outcome: StudentOutcome) -> Resu
     if !wanted {
         return Err(Status::NotSelected);
     }
-    let inputs = plan.inputs.student(&outcome.value);
+    let inputs = plan.inputs.student(outcome.value());
     if let Some(issuing) = &plan.issuing {
         let source = outcome.source.display().to_string();
-        let (output, ticket) = issuing.decide(&options.out, id, &outcome.value, plan.aggregate.issue_date, &source)?;
+        let (output, ticket) = issuing.decide(&options.out, id, outcome.value(), plan.aggregate.issue_date, &source)?;
         return Ok(Job { record, output, inputs, ticket: Some(ticket) });
     }
     let output = plan.producer.output_name(id);

@@ -24,7 +24,7 @@ pub fn run(args: &ImportCaseArgs) -> Result<ExitCode> {
     };
     let mut result = match &args.into {
         Some(path) => match read_json(path, &mut reporter)? {
-            Some(school) => school.value,
+            Some(school) => school.into_value(),
             None => return Ok(ExitCode::from(DATA_ERROR)),
         },
         None => serde_json::json!({}),

@@ -66,7 +66,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         bytes
     };
     let credential = match load::parse_json(file, bytes, 1) {
-        Ok(document) => document.value,
+        Ok(document) => document.into_value(),
         Err(diagnostics) => {
             diagnostics.iter().for_each(|d| eprintln!("{d}"));
             return Ok(ExitCode::from(DATA_ERROR));
@@ -77,9 +77,11 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         check_binding(&credential, &attached, &mut report);
     }
     let status_list = match &args.status_list {
-        Some(path) => Some(load::parse_json(path, load::file(path)?, 1).map(|d| d.value).map_err(|problems| {
-            anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
-        })?),
+        Some(path) => {
+            Some(load::parse_json(path, load::file(path)?, 1).map(load::Document::into_value).map_err(|problems| {
+                anyhow::anyhow!("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))
+            })?)
+        }
         None => None,
     };
     let lookup = |url: &str| -> Option<Value> {

@@ -93,7 +93,7 @@ impl Snapshot {
                 Standing::Valid
             };
             let name = outcome
-                .value
+                .value()
                 .get("name")
                 .and_then(|n| n.get("preferred").or(n.get("legal")))
                 .and_then(|n| n.as_str())

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::json::inexact;
 use super::{Record, Rejected};
 use crate::diag::{Diagnostic, Position};
-use crate::document::{Cell, Document, Origin};
+use crate::document::{Cell, Document};
 use crate::hint::{closest, quoted};
 use crate::model::{CsvColumns, CsvSettings};
 
@@ -283,12 +283,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
         if !student.highlights.is_empty() {
             student.value.insert("highlights".to_string(), json!(student.highlights));
         }
-        each(Ok(Document {
-            path: path.to_path_buf(),
-            value: Value::Object(student.value),
-            origin: Origin::Csv { cells: student.cells },
-            notes: student.notes,
-        }));
+        each(Ok(Document::from_cells(path.to_path_buf(), Value::Object(student.value), student.cells, student.notes)));
     }
     if !without_id.is_empty() {
         each(Err(Rejected { student: None, diagnostics: without_id }));

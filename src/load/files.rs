@@ -30,7 +30,7 @@ pub struct Asset {
 /// Reads the logo named in `school.json`, which must be a regular file inside the school
 /// folder (not a link) of at most [`MAX_RECORD_BYTES`].
 pub(super) fn read_logo(dir: &Path, school: &Document, diagnostics: &mut Vec<Diagnostic>) -> io::Result<Option<Asset>> {
-    let Some(name) = school.value.pointer("/profile/logo").and_then(|v| v.as_str()) else {
+    let Some(name) = school.value().pointer("/profile/logo").and_then(|v| v.as_str()) else {
         return Ok(None);
     };
     let mut problem =

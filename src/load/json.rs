@@ -12,10 +12,10 @@ use std::path::Path;
 
 use jsonc_parser::ast;
 use jsonc_parser::common::Ranged;
-use serde_json::Value;
 
 use crate::diag::{Diagnostic, Position};
-use crate::document::{Document, Origin};
+use crate::document::Document;
+use crate::document::tape::{DUPLICATE, Tape};
 
 /// The most significant digits a number may have: all of them survive the reading.
 pub const MAX_DIGITS: usize = 15;
@@ -53,8 +53,8 @@ pub fn parse_json(path: &Path, bytes: Vec<u8>, first_line: usize) -> Result<Docu
                 .hint("write a JSON object into it, or delete it"),
         ]);
     }
-    match serde_json::from_str::<SizedValue>(&text) {
-        Ok(SizedValue(value)) => {
+    match Tape::parse(&text) {
+        Ok(tape) => {
             let inexact = inexact_numbers(&text);
             if !inexact.is_empty() {
                 let pointers = number_pointers(&text);
@@ -75,12 +75,7 @@ pub fn parse_json(path: &Path, bytes: Vec<u8>, first_line: usize) -> Result<Docu
                     })
                     .collect());
             }
-            Ok(Document {
-                path: path.to_path_buf(),
-                value,
-                origin: Origin::Json { text, first_line },
-                notes: Vec::new(),
-            })
+            Ok(Document::read(path.to_path_buf(), text, first_line, tape))
         }
         Err(error) => {
             let duplicate = error.to_string().starts_with(DUPLICATE);
@@ -107,9 +102,6 @@ pub fn parse_json(path: &Path, bytes: Vec<u8>, first_line: usize) -> Result<Docu
         }
     }
 }
-
-/// The start of the parser error for a repeated key.
-const DUPLICATE: &str = "duplicate key";
 
 /// The fix for a repeated key.
 const KEEP_ONE: &str = "keep one of the two: programs disagree on which one counts";
@@ -263,82 +255,6 @@ pub(super) fn inexact(number: &str) -> Option<&'static str> {
     None
 }
 
-/// A JSON value parsed the way serde_json's own `Value` does, except that each object's
-/// members are collected first and its map is built at its final size (serde_json grows an
-/// object's ordered map one key at a time, rehashing it as it fills, which showed near the top
-/// of a validation run's profile), and that a repeated key is an error rather than the last
-/// value silently winning.
-struct SizedValue(Value);
-
-impl<'de> serde::Deserialize<'de> for SizedValue {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(SizedVisitor).map(SizedValue)
-    }
-}
-
-struct SizedVisitor;
-
-impl<'de> serde::de::Visitor<'de> for SizedVisitor {
-    type Value = Value;
-
-    fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<Value, E> {
-        Ok(Value::Bool(value))
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Value, E> {
-        Ok(Value::from(value))
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Value, E> {
-        Ok(Value::from(value))
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Value, E> {
-        Ok(serde_json::Number::from_f64(value).map_or(Value::Null, Value::Number))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Value, E> {
-        Ok(Value::String(value.to_owned()))
-    }
-
-    fn visit_string<E>(self, value: String) -> Result<Value, E> {
-        Ok(Value::String(value))
-    }
-
-    fn visit_unit<E>(self) -> Result<Value, E> {
-        Ok(Value::Null)
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0));
-        while let Some(SizedValue(item)) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Value::Array(items))
-    }
-
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Value, A::Error> {
-        let mut members: Vec<(String, Value)> = Vec::new();
-        while let Some((key, SizedValue(value))) = map.next_entry::<String, SizedValue>()? {
-            members.push((key, value));
-        }
-        let repeated = if members.len() <= 16 {
-            members.iter().enumerate().any(|(i, (key, _))| members[..i].iter().any(|(other, _)| other == key))
-        } else {
-            let mut seen = std::collections::HashSet::with_capacity(members.len());
-            members.iter().any(|(key, _)| !seen.insert(key.as_str()))
-        };
-        if repeated {
-            return Err(serde::de::Error::custom(DUPLICATE));
-        }
-        Ok(Value::Object(members.into_iter().collect()))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -384,7 +300,7 @@ mod tests {
     #[test]
     fn a_byte_order_mark_is_dropped() {
         let document = parse_json(Path::new("x.json"), b"\xef\xbb\xbf{\"a\": 1}".to_vec(), 1).unwrap();
-        assert_eq!(document.value["a"], 1);
+        assert_eq!(document.value()["a"], 1);
     }
 
     #[test]

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 pub use self::files::{Asset, TemplateFile, file, font_files, optional_file, template_dir};
 pub use self::json::parse_json;
 use crate::diag::{Checked, Diagnostic, Position};
-pub use crate::document::{Cell, Document, Origin, locate};
+pub use crate::document::{Cell, Document, locate};
 use crate::model::CsvSettings;
 
 /// The largest single record accepted (a JSON file, or one line of a JSON Lines file): far
