@@ -1,8 +1,11 @@
 //! Validation never panics, whatever JSON or bytes it is given.
 
+use std::collections::BTreeMap;
+use std::fmt::Debug;
 use std::path::Path;
 
-use mastery::load::parse_json;
+use mastery::diag::Checked;
+use mastery::load::{Document, parse_json};
 use mastery::validate::{Schemas, StudentChecker};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -50,6 +53,65 @@ fn student_template() -> Value {
     serde_json::from_slice(&std::fs::read(root.join("fixtures/small-school/students/s1.json")).unwrap()).unwrap()
 }
 
+/// A problem without its place: error or not, message, pointer, hint.
+type Problem = (bool, String, Option<String>, Option<String>);
+
+/// What a check concluded: the model it read and every problem, without the places (a record
+/// built as a value has none).
+fn verdict<T: Debug>(checked: Checked<Option<T>>) -> (Option<String>, Vec<Problem>) {
+    let problems = checked.diagnostics.into_iter().map(|d| (d.is_error(), d.message, d.pointer, d.hint)).collect();
+    (checked.value.map(|value| format!("{value:?}")), problems)
+}
+
+/// The same record, as a value: what a CSV export builds, checked without the tape.
+fn as_value(document: &Document) -> Document {
+    Document::from_cells(document.path.clone(), document.value().clone(), BTreeMap::new(), Vec::new())
+}
+
+/// Checks a record read from `text` (over its tape) and the same record as a value, as a
+/// student of `school` and as a school: the verdicts must be the same, and the value built from
+/// the tape the one serde_json reads from the text.
+fn same_verdicts(text: &[u8], school: &mastery::model::School, schemas: &Schemas) -> Result<(), TestCaseError> {
+    let Ok(document) = parse_json(Path::new("s.json"), text.to_vec(), 1) else { return Ok(()) };
+    let document = &document;
+    let read: Value = serde_json::from_slice(text.strip_prefix(b"\xef\xbb\xbf").unwrap_or(text)).unwrap();
+    prop_assert_eq!(&read, document.value());
+    let built = as_value(document);
+    let student = |document: &Document| StudentChecker::new(school, schemas, &Default::default()).check(document);
+    prop_assert_eq!(verdict(student(document)), verdict(student(&built)));
+    prop_assert_eq!(
+        verdict(mastery::validate::school(document, schemas)),
+        verdict(mastery::validate::school(&built, schemas))
+    );
+    Ok(())
+}
+
+#[test]
+fn every_fixture_gets_the_same_verdict_from_its_tape_as_from_its_value() {
+    let schemas = Schemas::new();
+    let school = small_school();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut folders: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
+    folders.extend(std::fs::read_dir(root.join("invalid")).unwrap().map(|e| e.unwrap().path()));
+    let mut records = 0;
+    for folder in folders {
+        let students = std::fs::read_dir(folder.join("students")).into_iter().flatten().map(|e| e.unwrap().path());
+        for file in students.chain([folder.join("school.json")]) {
+            let Ok(bytes) = std::fs::read(&file) else { continue };
+            let texts: Vec<&[u8]> = match file.extension().and_then(|e| e.to_str()) {
+                Some("json") => vec![&bytes],
+                Some("jsonl") => bytes.split(|b| *b == b'\n').filter(|line| !line.trim_ascii().is_empty()).collect(),
+                _ => continue,
+            };
+            for text in texts {
+                same_verdicts(text, &school, &schemas).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+                records += 1;
+            }
+        }
+    }
+    assert!(records > 40, "only {records} records were compared");
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(400))]
 
@@ -59,7 +121,7 @@ proptest! {
         let school = small_school();
         let text = serde_json::to_vec_pretty(&value).unwrap();
         // A number that cannot be read exactly is refused at its place.
-        let document = match parse_json(Path::new("s.json"), text, 1) {
+        let document = match parse_json(Path::new("s.json"), text.clone(), 1) {
             Ok(document) => document,
             Err(problems) => {
                 prop_assert!(problems.iter().all(|d| d.message.contains("cannot be read exactly") && d.position.is_some()));
@@ -74,6 +136,7 @@ proptest! {
         }
         prop_assert!(checked.diagnostics.iter().all(|d| d.position.is_some()));
         let _ = mastery::validate::school(&document, &schemas);
+        same_verdicts(&text, &school, &schemas)?;
     }
 
     #[test]
@@ -95,10 +158,8 @@ proptest! {
         *record.pointer_mut(&pointer).unwrap() = replacement;
         let schemas = Schemas::new();
         let school = small_school();
-        if let Ok(document) = parse_json(Path::new("s.json"), serde_json::to_vec(&record).unwrap(), 1) {
-            let mut checker = StudentChecker::new(&school, &schemas, &Default::default());
-            let _ = checker.check(&document);
-        }
+        // Read from its text or built as a value, the record is judged the same.
+        same_verdicts(&serde_json::to_vec(&record).unwrap(), &school, &schemas)?;
     }
 
     #[test]

@@ -25,7 +25,7 @@ fn check(record: Record, checker: &mut StudentChecker) -> (bool, Option<String>)
         Ok(document) => {
             let checked = checker.check(&document);
             assert!(checked.diagnostics.iter().all(|d| d.position.is_some()));
-            (true, document.value.get("id").and_then(|id| id.as_str()).map(str::to_string))
+            (true, document.top_str("id").map(str::to_string))
         }
         Err(rejected) => {
             assert!(rejected.diagnostics.iter().any(|d| d.is_error()), "a rejection says why");

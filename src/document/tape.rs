@@ -61,7 +61,11 @@ impl Tape {
     /// ([`DUPLICATE`]) or text after the value is refused with the message and place the reader
     /// gives for a `Value`.
     pub fn parse(text: &str) -> Result<Tape, serde_json::Error> {
-        let mut builder = Builder { text, tape: Tape::default(), pending: Vec::new() };
+        // A record has about one value per 17 bytes (generated records, written compactly):
+        // room for that many from the start saves growing the lists a dozen times.
+        let room = (text.len() / 16).min(1 << 16);
+        let tape = Tape { items: Vec::with_capacity(room), members: Vec::with_capacity(room), ..Tape::default() };
+        let mut builder = Builder { text, tape, pending: Vec::with_capacity(64) };
         let mut reader = serde_json::Deserializer::from_str(text);
         let root = ItemSeed(&mut builder).deserialize(&mut reader)?;
         reader.end()?;
@@ -651,5 +655,119 @@ impl<'a> de::VariantAccess<'a> for Node<'a> {
         visitor: V,
     ) -> Result<V::Value, serde_json::Error> {
         de::Deserializer::deserialize_map(self, visitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde::Deserialize;
+    use serde_json::json;
+
+    use super::*;
+
+    fn value_of(text: &str) -> Value {
+        Tape::parse(text).unwrap().root(text).to_value()
+    }
+
+    #[test]
+    fn the_value_of_a_tape_is_the_one_serde_json_reads() {
+        let names =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/names.tsv")).unwrap();
+        let mut texts: Vec<String> = names
+            .lines()
+            .map(|line| serde_json::to_string(&json!({ "name": line, "n": [line] })))
+            .map(Result::unwrap)
+            .collect();
+        texts.extend(
+            [
+                r#"{"a": "tab\tquote\" slash\/ \u00e9 \ud83d\ude00", "\u0062": [1, -2, 3.5, 1e3, -0, 0.1, 18446744073709551615, -9223372036854775808]}"#,
+                r#"[[], {}, [[{}]], null, true, false, "", {"": ""}]"#,
+                "  \"a string alone\"  ",
+                "12",
+            ]
+            .map(str::to_string),
+        );
+        for text in texts {
+            assert_eq!(value_of(&text), serde_json::from_str::<Value>(&text).unwrap(), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_reader_refuses_as_serde_json_does_and_a_repeated_key_too() {
+        for text in ["{\"a\": }", "[1, 2", "{} x", "\"\\x\"", "{\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}"] {
+            let error = Tape::parse(text).map(|_| ()).unwrap_err().to_string();
+            match serde_json::from_str::<Value>(text) {
+                Err(expected) => assert_eq!(error, expected.to_string()),
+                Ok(_) => assert!(error.starts_with(DUPLICATE), "{error}"),
+            }
+        }
+        let many: Vec<String> = (0..20).map(|i| format!("\"k{i}\": {i}")).collect();
+        let text = format!("{{{}, \"k3\": 0}}", many.join(", "));
+        assert!(Tape::parse(&text).map(|_| ()).unwrap_err().to_string().starts_with(DUPLICATE));
+    }
+
+    #[test]
+    fn the_model_reads_from_a_tape_as_from_a_value() {
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        enum Kind {
+            Plain,
+            Weighted(u32),
+            Pair { a: i64, b: Option<String> },
+        }
+        #[derive(Debug, PartialEq, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Record {
+            name: String,
+            score: f64,
+            kinds: Vec<Kind>,
+            note: Option<String>,
+            #[serde(default)]
+            missing: Vec<u8>,
+            nested: std::collections::BTreeMap<String, (u8, bool)>,
+        }
+        let text = r#"{"name": "Zo\u00eb", "score": 3, "kinds": ["plain", {"weighted": 2}, {"pair": {"a": -1, "b": null}}],
+            "note": null, "nested": {"x": [1, true]}}"#;
+        let tape = Tape::parse(text).unwrap();
+        let from_value = Record::deserialize(&serde_json::from_str::<Value>(text).unwrap()).unwrap();
+        assert_eq!(Record::deserialize(tape.root(text)).unwrap(), from_value);
+        for wrong in [r#"{"name": 1}"#, r#"{"name": "a", "extra": 1}"#, r#"{"kinds": [{"plain": 1, "weighted": 2}]}"#] {
+            assert!(Record::deserialize(Tape::parse(wrong).unwrap().root(wrong)).is_err(), "{wrong}");
+        }
+    }
+
+    #[test]
+    fn a_schema_judges_a_tape_as_it_judges_the_value() {
+        let schema = json!({
+            "type": "object",
+            "properties": {
+                "status": { "enum": ["approved", 2, [1]] },
+                "ids": { "type": "array", "uniqueItems": true },
+                "name": { "type": "string", "minLength": 2, "pattern": "\\S" },
+                "n": { "type": "integer", "maximum": 10 }
+            },
+            "propertyNames": { "pattern": "^[a-z]+$" },
+            "required": ["name"],
+            "additionalProperties": false
+        });
+        let quick = jsonschema::options_for::<Borrowed>().build(&schema).unwrap();
+        let full = jsonschema::validator_for(&schema).unwrap();
+        let texts = [
+            (r#"{"name": "Ab", "status": "approved", "ids": ["a", "b"], "n": 10}"#, true),
+            (r#"{"name": "Ab", "status": 2.0, "ids": [[1], [2]]}"#, true),
+            (r#"{"name": "Ab", "status": 2.0, "ids": [[1], [1.0]]}"#, false),
+            (r#"{"name": "Ab", "status": [1], "ids": ["a", "a"]}"#, false),
+            (r#"{"name": "\u00e9", "status": "other"}"#, false),
+            (r#"{"name": "  ", "n": 10.5}"#, false),
+            (r#"{"name": "Ab", "Bad": 1}"#, false),
+            (r#"{"status": "approved"}"#, false),
+            (r#"["name"]"#, false),
+        ];
+        for (text, valid) in texts {
+            let tape = Tape::parse(text).unwrap();
+            let value: Value = serde_json::from_str(text).unwrap();
+            assert_eq!(full.is_valid(&value), valid, "{text}");
+            assert_eq!(quick.is_valid(tape.root(text)), valid, "{text}");
+        }
     }
 }
