@@ -48,8 +48,9 @@ pub struct Cell {
 }
 
 impl Document {
-    /// A record read from JSON `text`, which starts on line `first_line` of its file, into `tape`.
-    pub fn read(path: PathBuf, text: String, first_line: usize, tape: Tape) -> Document {
+    /// A record read from JSON `text`, which starts on line `first_line` of its file, into `tape`
+    /// (by `Tape::parse` of that same text).
+    pub(crate) fn read(path: PathBuf, text: String, first_line: usize, tape: Tape) -> Document {
         Document { path, origin: Origin::Json { text, first_line, tape, value: OnceLock::new() }, notes: Vec::new() }
     }
 

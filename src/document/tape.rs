@@ -17,11 +17,11 @@ use jsonschema::types::JsonType;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde_json::{Map, Number, Value};
 
-/// The error serde_json gives for a key that appears twice in an object: the reader tells it
-/// by this start.
+/// How the message of [`Tape::parse`]'s error starts for a key that appears twice in an object.
 pub const DUPLICATE: &str = "duplicate key";
 
-/// A record read from its text: the text itself is kept by the caller.
+/// A record read from its text. The text is kept beside it, by the [`Document`](super::Document)
+/// that holds both, since its strings are ranges of that text.
 #[derive(Debug, Clone, Default)]
 pub struct Tape {
     items: Vec<Item>,
@@ -73,8 +73,8 @@ impl Tape {
         Ok(builder.tape)
     }
 
-    /// The record's top value, over the `text` it was read from.
-    pub fn root<'a>(&'a self, text: &'a str) -> Node<'a> {
+    /// The record's top value, over the `text` it was read from (and no other).
+    pub(crate) fn root<'a>(&'a self, text: &'a str) -> Node<'a> {
         Node { tape: self, text, index: self.root }
     }
 }
