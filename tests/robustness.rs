@@ -87,12 +87,14 @@ fn same_verdicts(text: &[u8], school: &mastery::model::School, schemas: &Schemas
 }
 
 #[test]
-fn every_fixture_gets_the_same_verdict_from_its_tape_as_from_its_value() {
+fn every_fixture_and_hostile_folder_gets_the_same_verdict_from_its_tape_as_from_its_value() {
     let schemas = Schemas::new();
     let school = small_school();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
     let mut folders: Vec<_> = std::fs::read_dir(&root).unwrap().map(|e| e.unwrap().path()).collect();
     folders.extend(std::fs::read_dir(root.join("invalid")).unwrap().map(|e| e.unwrap().path()));
+    let hostile = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile");
+    folders.extend(std::fs::read_dir(hostile).unwrap().map(|e| e.unwrap().path()));
     let mut records = 0;
     for folder in folders {
         let students = std::fs::read_dir(folder.join("students")).into_iter().flatten().map(|e| e.unwrap().path());
