@@ -22,38 +22,44 @@ pub const DUPLICATE: &str = "duplicate key";
 
 /// A record read from its text. The text is kept beside it, by the [`Document`](super::Document)
 /// that holds both, since its strings are ranges of that text.
+///
+/// Places are 32-bit: a record is at most [`crate::load::MAX_RECORD_BYTES`] long, and
+/// [`Tape::parse`] refuses a text of 4 GiB or more. A value then takes 28 bytes (its item and
+/// its place among its container's members), half what a `Value` takes before its strings.
 #[derive(Debug, Clone, Default)]
 pub struct Tape {
     items: Vec<Item>,
     /// The members of every array and object, each container's in one run.
     members: Vec<Member>,
+    /// The numbers, apart, so that an item is small.
+    numbers: Vec<Number>,
     /// The strings and names that had escapes, decoded.
     decoded: Vec<String>,
-    root: usize,
+    root: u32,
 }
 
 /// A string of the record: a range of its text, or one of the decoded strings.
 #[derive(Debug, Clone, Copy)]
 enum Text {
-    Range(usize, usize),
-    Decoded(usize),
+    Range(u32, u32),
+    Decoded(u32),
 }
 
 /// A member of a container: its name (empty in an array) and its item.
 #[derive(Debug, Clone, Copy)]
 struct Member {
     name: Text,
-    item: usize,
+    item: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 enum Item {
     Null,
     Bool(bool),
-    Number(Number),
+    Number(u32),
     String(Text),
-    Array { first: usize, len: usize },
-    Object { first: usize, len: usize },
+    Array { first: u32, len: u32 },
+    Object { first: u32, len: u32 },
 }
 
 impl Tape {
@@ -61,6 +67,9 @@ impl Tape {
     /// ([`DUPLICATE`]) or text after the value is refused with the message and place the reader
     /// gives for a `Value`.
     pub fn parse(text: &str) -> Result<Tape, serde_json::Error> {
+        if u32::try_from(text.len()).is_err() {
+            return Err(de::Error::custom("the record is 4 GiB or longer"));
+        }
         // A record has about one value per 17 bytes (generated records, written compactly):
         // room for that many from the start saves growing the lists a dozen times.
         let room = (text.len() / 16).min(1 << 16);
@@ -75,7 +84,7 @@ impl Tape {
 
     /// The record's top value, over the `text` it was read from (and no other).
     pub(crate) fn root<'a>(&'a self, text: &'a str) -> Node<'a> {
-        Node { tape: self, text, index: self.root }
+        Node { tape: self, text, index: self.root as usize }
     }
 }
 
@@ -94,8 +103,8 @@ impl<'a> Node<'a> {
 
     fn resolve(&self, text: Text) -> &'a str {
         match text {
-            Text::Range(start, end) => &self.text[start..end],
-            Text::Decoded(index) => &self.tape.decoded[index],
+            Text::Range(start, end) => &self.text[start as usize..end as usize],
+            Text::Decoded(index) => &self.tape.decoded[index as usize],
         }
     }
 
@@ -103,8 +112,13 @@ impl<'a> Node<'a> {
         Node { index, ..*self }
     }
 
-    fn members(&self, first: usize, len: usize) -> MemberIter<'a> {
-        MemberIter { node: *self, members: self.tape.members[first..first + len].iter() }
+    fn members(&self, first: u32, len: u32) -> MemberIter<'a> {
+        let first = first as usize;
+        MemberIter { node: *self, members: self.tape.members[first..first + len as usize].iter() }
+    }
+
+    fn number(&self, index: u32) -> &'a Number {
+        &self.tape.numbers[index as usize]
     }
 
     /// The string value, if this is one.
@@ -131,13 +145,13 @@ impl<'a> Node<'a> {
         match self.item() {
             Item::Null => Value::Null,
             Item::Bool(value) => Value::Bool(*value),
-            Item::Number(number) => Value::Number(number.clone()),
+            Item::Number(number) => Value::Number(self.number(*number).clone()),
             Item::String(text) => Value::String(self.resolve(*text).to_owned()),
             Item::Array { first, len } => {
                 Value::Array(self.members(*first, *len).map(|(_, node)| node.to_value()).collect())
             }
             Item::Object { first, len } => {
-                let mut map = Map::with_capacity(*len);
+                let mut map = Map::with_capacity(*len as usize);
                 for (name, node) in self.members(*first, *len) {
                     map.insert(name.to_owned(), node.to_value());
                 }
@@ -157,7 +171,7 @@ impl<'a> Iterator for MemberIter<'a> {
     type Item = (&'a str, Node<'a>);
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.members.next().map(|member| (self.node.resolve(member.name), self.node.at(member.item)))
+        self.members.next().map(|member| (self.node.resolve(member.name), self.node.at(member.item as usize)))
     }
 }
 
@@ -169,9 +183,18 @@ struct Builder<'t> {
 }
 
 impl Builder<'_> {
-    fn push(&mut self, item: Item) -> usize {
+    // Every count below is at most the text's length in bytes, which `Tape::parse` keeps
+    // under 4 GiB, so each fits in 32 bits.
+
+    fn push(&mut self, item: Item) -> u32 {
         self.tape.items.push(item);
-        self.tape.items.len() - 1
+        (self.tape.items.len() - 1) as u32
+    }
+
+    fn push_number(&mut self, number: Number) -> u32 {
+        self.tape.numbers.push(number);
+        let index = (self.tape.numbers.len() - 1) as u32;
+        self.push(Item::Number(index))
     }
 
     /// A string the reader lent from the text is kept as its range; any other is decoded.
@@ -180,25 +203,25 @@ impl Builder<'_> {
         if let Some(part) = borrowed {
             let start = (part.as_ptr() as usize).wrapping_sub(base);
             if start <= self.text.len() && part.len() <= self.text.len() - start {
-                return Text::Range(start, start + part.len());
+                return Text::Range(start as u32, (start + part.len()) as u32);
             }
         }
         self.tape.decoded.push(value.to_owned());
-        Text::Decoded(self.tape.decoded.len() - 1)
+        Text::Decoded((self.tape.decoded.len() - 1) as u32)
     }
 
     fn resolve(&self, text: Text) -> &str {
         match text {
-            Text::Range(start, end) => &self.text[start..end],
-            Text::Decoded(index) => &self.tape.decoded[index],
+            Text::Range(start, end) => &self.text[start as usize..end as usize],
+            Text::Decoded(index) => &self.tape.decoded[index as usize],
         }
     }
 
     /// Moves the members from `start` of the pending list into the tape.
-    fn close(&mut self, start: usize) -> (usize, usize) {
+    fn close(&mut self, start: usize) -> (u32, u32) {
         let first = self.tape.members.len();
         self.tape.members.extend(self.pending.drain(start..));
-        (first, self.tape.members.len() - first)
+        (first as u32, (self.tape.members.len() - first) as u32)
     }
 
     fn repeats_a_name(&self, start: usize) -> bool {
@@ -219,52 +242,55 @@ impl Builder<'_> {
 struct ItemSeed<'b, 't>(&'b mut Builder<'t>);
 
 impl<'t> DeserializeSeed<'t> for ItemSeed<'_, 't> {
-    type Value = usize;
+    type Value = u32;
 
-    fn deserialize<D: de::Deserializer<'t>>(self, deserializer: D) -> Result<usize, D::Error> {
+    fn deserialize<D: de::Deserializer<'t>>(self, deserializer: D) -> Result<u32, D::Error> {
         deserializer.deserialize_any(self)
     }
 }
 
 impl<'t> Visitor<'t> for ItemSeed<'_, 't> {
-    type Value = usize;
+    type Value = u32;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str("any JSON value")
     }
 
-    fn visit_bool<E>(self, value: bool) -> Result<usize, E> {
+    fn visit_bool<E>(self, value: bool) -> Result<u32, E> {
         Ok(self.0.push(Item::Bool(value)))
     }
 
-    fn visit_i64<E>(self, value: i64) -> Result<usize, E> {
-        Ok(self.0.push(Item::Number(value.into())))
+    fn visit_i64<E>(self, value: i64) -> Result<u32, E> {
+        Ok(self.0.push_number(value.into()))
     }
 
-    fn visit_u64<E>(self, value: u64) -> Result<usize, E> {
-        Ok(self.0.push(Item::Number(value.into())))
+    fn visit_u64<E>(self, value: u64) -> Result<u32, E> {
+        Ok(self.0.push_number(value.into()))
     }
 
-    fn visit_f64<E>(self, value: f64) -> Result<usize, E> {
+    fn visit_f64<E>(self, value: f64) -> Result<u32, E> {
         // As serde_json's own `Value`: a number it cannot hold is null.
-        Ok(self.0.push(Number::from_f64(value).map_or(Item::Null, Item::Number)))
+        Ok(match Number::from_f64(value) {
+            Some(number) => self.0.push_number(number),
+            None => self.0.push(Item::Null),
+        })
     }
 
-    fn visit_borrowed_str<E>(self, value: &'t str) -> Result<usize, E> {
+    fn visit_borrowed_str<E>(self, value: &'t str) -> Result<u32, E> {
         let text = self.0.text(Some(value), value);
         Ok(self.0.push(Item::String(text)))
     }
 
-    fn visit_str<E>(self, value: &str) -> Result<usize, E> {
+    fn visit_str<E>(self, value: &str) -> Result<u32, E> {
         let text = self.0.text(None, value);
         Ok(self.0.push(Item::String(text)))
     }
 
-    fn visit_unit<E>(self) -> Result<usize, E> {
+    fn visit_unit<E>(self) -> Result<u32, E> {
         Ok(self.0.push(Item::Null))
     }
 
-    fn visit_seq<A: de::SeqAccess<'t>>(self, mut seq: A) -> Result<usize, A::Error> {
+    fn visit_seq<A: de::SeqAccess<'t>>(self, mut seq: A) -> Result<u32, A::Error> {
         let builder = self.0;
         let start = builder.pending.len();
         while let Some(item) = seq.next_element_seed(ItemSeed(builder))? {
@@ -274,7 +300,7 @@ impl<'t> Visitor<'t> for ItemSeed<'_, 't> {
         Ok(builder.push(Item::Array { first, len }))
     }
 
-    fn visit_map<A: de::MapAccess<'t>>(self, mut map: A) -> Result<usize, A::Error> {
+    fn visit_map<A: de::MapAccess<'t>>(self, mut map: A) -> Result<u32, A::Error> {
         let builder = self.0;
         let start = builder.pending.len();
         while let Some(name) = map.next_key_seed(NameSeed(builder))? {
@@ -338,7 +364,8 @@ impl Json for Borrowed {
         text.clear();
         text.push_str(string);
         tape.items.clear();
-        tape.items.push(Item::String(Text::Range(0, string.len())));
+        // Under 4 GiB: a property name of a record that was read.
+        tape.items.push(Item::String(Text::Range(0, string.len() as u32)));
         tape.root = 0;
         f(tape.root(text))
     }
@@ -369,7 +396,7 @@ impl<'a> jsonschema::json::Node<'a, Borrowed> for Node<'a> {
 
     fn as_number(&self) -> Option<&'a Number> {
         match self.item() {
-            Item::Number(number) => Some(number),
+            Item::Number(number) => Some(self.number(*number)),
             _ => None,
         }
     }
@@ -418,8 +445,8 @@ impl<'a> jsonschema::json::Node<'a, Borrowed> for Node<'a> {
 #[derive(Clone, Copy)]
 pub struct Members<'a> {
     node: Node<'a>,
-    first: usize,
-    len: usize,
+    first: u32,
+    len: u32,
 }
 
 impl<'a> Object<'a, Borrowed> for Members<'a> {
@@ -428,7 +455,7 @@ impl<'a> Object<'a, Borrowed> for Members<'a> {
     type MembersIter = MemberIter<'a>;
 
     fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     fn get(&self, key: &String) -> Option<Node<'a>> {
@@ -445,7 +472,7 @@ impl<'a> Array<'a, Borrowed> for Members<'a> {
     type ElementsIter = Elements<'a>;
 
     fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     fn elements(&self) -> Elements<'a> {
@@ -490,22 +517,22 @@ impl<'de> de::Deserializer<'de> for Node<'de> {
         match self.item() {
             Item::Null => visitor.visit_unit(),
             Item::Bool(value) => visitor.visit_bool(*value),
-            Item::Number(number) => number.deserialize_any(visitor),
+            Item::Number(number) => self.number(*number).deserialize_any(visitor),
             Item::String(text) => visitor.visit_borrowed_str(self.resolve(*text)),
             Item::Array { first, len } => {
-                let mut seq = Seq { items: self.members(*first, *len), left: *len };
+                let mut seq = Seq { items: self.members(*first, *len), left: *len as usize };
                 let value = visitor.visit_seq(&mut seq)?;
                 match seq.left {
                     0 => Ok(value),
-                    _ => Err(de::Error::invalid_length(*len, &"fewer elements in array")),
+                    _ => Err(de::Error::invalid_length(*len as usize, &"fewer elements in array")),
                 }
             }
             Item::Object { first, len } => {
-                let mut map = Entries { members: self.members(*first, *len), value: None, left: *len };
+                let mut map = Entries { members: self.members(*first, *len), value: None, left: *len as usize };
                 let value = visitor.visit_map(&mut map)?;
                 match map.left {
                     0 => Ok(value),
-                    _ => Err(de::Error::invalid_length(*len, &"fewer elements in map")),
+                    _ => Err(de::Error::invalid_length(*len as usize, &"fewer elements in map")),
                 }
             }
         }
