@@ -228,9 +228,16 @@ impl Builder<'_> {
     fn repeats_a_name(&self, start: usize) -> bool {
         let names = &self.pending[start..];
         if names.len() <= 16 {
+            // Pairwise, by length first: most names of an object differ in length.
+            let length = |text: Text| match text {
+                Text::Range(start, end) => (end - start) as usize,
+                Text::Decoded(index) => self.tape.decoded[index as usize].len(),
+            };
             names.iter().enumerate().any(|(i, member)| {
-                let name = self.resolve(member.name);
-                names[..i].iter().any(|other| self.resolve(other.name) == name)
+                let size = length(member.name);
+                names[..i]
+                    .iter()
+                    .any(|other| length(other.name) == size && self.resolve(other.name) == self.resolve(member.name))
             })
         } else {
             let mut seen = HashSet::with_capacity(names.len());
