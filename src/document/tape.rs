@@ -729,7 +729,8 @@ mod tests {
 
     #[test]
     fn the_reader_refuses_as_serde_json_does_and_a_repeated_key_too() {
-        for text in ["{\"a\": }", "[1, 2", "{} x", "\"\\x\"", "{\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}"] {
+        let escaped = r#"{"a": 1, "\u0061": 2}"#;
+        for text in ["{\"a\": }", "[1, 2", "{} x", "\"\\x\"", "{\"a\": 1, \"b\": {\"c\": 2, \"c\": 3}}", escaped] {
             let error = Tape::parse(text).map(|_| ()).unwrap_err().to_string();
             match serde_json::from_str::<Value>(text) {
                 Err(expected) => assert_eq!(error, expected.to_string()),
