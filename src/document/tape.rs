@@ -46,6 +46,24 @@ enum Text {
     Decoded(u32),
 }
 
+impl Text {
+    /// The string, in the record's `text` or among the tape's `decoded` strings.
+    fn of<'a>(self, text: &'a str, decoded: &'a [String]) -> &'a str {
+        match self {
+            Text::Range(start, end) => &text[start as usize..end as usize],
+            Text::Decoded(index) => &decoded[index as usize],
+        }
+    }
+
+    /// Its length in bytes, found without reading the string.
+    fn len(self, decoded: &[String]) -> usize {
+        match self {
+            Text::Range(start, end) => (end - start) as usize,
+            Text::Decoded(index) => decoded[index as usize].len(),
+        }
+    }
+}
+
 /// A member of a container: its name (empty in an array) and its item.
 #[derive(Debug, Clone, Copy)]
 struct Member {
@@ -103,10 +121,7 @@ impl<'a> Node<'a> {
     }
 
     fn resolve(&self, text: Text) -> &'a str {
-        match text {
-            Text::Range(start, end) => &self.text[start as usize..end as usize],
-            Text::Decoded(index) => &self.tape.decoded[index as usize],
-        }
+        text.of(self.text, &self.tape.decoded)
     }
 
     fn at(&self, index: usize) -> Node<'a> {
@@ -212,10 +227,7 @@ impl Builder<'_> {
     }
 
     fn resolve(&self, text: Text) -> &str {
-        match text {
-            Text::Range(start, end) => &self.text[start as usize..end as usize],
-            Text::Decoded(index) => &self.tape.decoded[index as usize],
-        }
+        text.of(self.text, &self.tape.decoded)
     }
 
     /// Moves the members from `start` of the pending list into the tape.
@@ -229,10 +241,7 @@ impl Builder<'_> {
         let names = &self.pending[start..];
         if names.len() <= 16 {
             // Pairwise, by length first: most names of an object differ in length.
-            let length = |text: Text| match text {
-                Text::Range(start, end) => (end - start) as usize,
-                Text::Decoded(index) => self.tape.decoded[index as usize].len(),
-            };
+            let length = |text: Text| text.len(&self.tape.decoded);
             names.iter().enumerate().any(|(i, member)| {
                 let size = length(member.name);
                 names[..i]

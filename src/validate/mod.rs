@@ -16,6 +16,7 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use jsonschema::Validator;
+use jsonschema::json::Json;
 use serde_json::Value;
 
 use crate::diag::{Checked, Diagnostic, Severity};
@@ -51,17 +52,18 @@ pub(crate) struct Schema {
 impl Schema {
     fn new(text: &str) -> Schema {
         let json: Value = serde_json::from_str(text).expect("embedded schema is JSON");
-        let validator = jsonschema::draft202012::options()
-            .should_validate_formats(true)
-            .build(&json)
-            .expect("embedded schema compiles");
-        let quick = jsonschema::options_for::<Borrowed>()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .should_validate_formats(true)
-            .build(&json)
-            .expect("embedded schema compiles");
-        Schema { json, validator, quick }
+        Schema { validator: compile(&json), quick: compile(&json), json }
     }
+}
+
+/// The schema compiled for the representation `F`, with the same settings for every one, so
+/// that the quick check and the full one judge alike.
+fn compile<F: Json>(schema: &Value) -> Validator<F> {
+    jsonschema::options_for::<F>()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(schema)
+        .expect("embedded schema compiles")
 }
 
 impl Default for Schemas {
