@@ -17,6 +17,8 @@ use jsonschema::types::JsonType;
 use serde::de::{self, DeserializeSeed, IntoDeserializer, Visitor};
 use serde_json::{Map, Number, Value};
 
+mod scan;
+
 /// How the message of [`Tape::parse`]'s error starts for a key that appears twice in an object.
 pub const DUPLICATE: &str = "duplicate key";
 
@@ -27,7 +29,7 @@ pub const DUPLICATE: &str = "duplicate key";
 /// [`Tape::parse`] refuses a text of 4 GiB or more. A value then takes 28 bytes (its item and
 /// its place among its container's members); a `serde_json::Value` takes 72, before its strings
 /// and each object's hash index.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tape {
     items: Vec<Item>,
     /// The members of every array and object, each container's in one run.
@@ -40,7 +42,7 @@ pub struct Tape {
 }
 
 /// A string of the record: a range of its text, or one of the decoded strings.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Text {
     Range(u32, u32),
     Decoded(u32),
@@ -65,13 +67,13 @@ impl Text {
 }
 
 /// A member of a container: its name (empty in an array) and its item.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Member {
     name: Text,
     item: u32,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Item {
     Null,
     Bool(bool),
@@ -82,18 +84,23 @@ enum Item {
 }
 
 impl Tape {
-    /// Reads `text` with serde_json's own reader, so a syntax error, a repeated key
+    /// Reads `text` as serde_json's own reader does, so a syntax error, a repeated key
     /// ([`DUPLICATE`]) or text after the value is refused with the message and place the reader
-    /// gives for a `Value`.
+    /// gives for a `Value`. A record is read by the quick reader ([`scan`]) when it can; only
+    /// what that declines is read again by serde_json.
     pub fn parse(text: &str) -> Result<Tape, serde_json::Error> {
         if u32::try_from(text.len()).is_err() {
             return Err(de::Error::custom("the record is 4 GiB or longer"));
         }
-        // A record has about one value per 17 bytes (generated records, written compactly):
-        // room for that many from the start saves growing the lists a dozen times.
-        let room = (text.len() / 16).min(1 << 16);
-        let tape = Tape { items: Vec::with_capacity(room), members: Vec::with_capacity(room), ..Tape::default() };
-        let mut builder = Builder { text, tape, pending: Vec::with_capacity(64) };
+        match scan::read(text) {
+            Some(tape) => Ok(tape),
+            None => Tape::parse_with_serde_json(text),
+        }
+    }
+
+    /// Reads `text`, less than 4 GiB long, with serde_json's deserializer through a seed.
+    fn parse_with_serde_json(text: &str) -> Result<Tape, serde_json::Error> {
+        let mut builder = Builder::new(text);
         let mut reader = serde_json::Deserializer::from_str(text);
         let root = ItemSeed(&mut builder).deserialize(&mut reader)?;
         reader.end()?;
@@ -198,7 +205,15 @@ struct Builder<'t> {
     pending: Vec<Member>,
 }
 
-impl Builder<'_> {
+impl<'t> Builder<'t> {
+    fn new(text: &'t str) -> Builder<'t> {
+        // A record has about one value per 17 bytes (generated records, written compactly):
+        // room for that many from the start saves growing the lists a dozen times.
+        let room = (text.len() / 16).min(1 << 16);
+        let tape = Tape { items: Vec::with_capacity(room), members: Vec::with_capacity(room), ..Tape::default() };
+        Builder { text, tape, pending: Vec::with_capacity(64) }
+    }
+
     // Every count below is at most the text's length in bytes, which `Tape::parse` keeps
     // under 4 GiB, so each fits in 32 bits.
 
