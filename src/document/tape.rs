@@ -237,7 +237,12 @@ impl<'t> Builder<'t> {
                 return Text::Range(start as u32, (start + part.len()) as u32);
             }
         }
-        self.tape.decoded.push(value.to_owned());
+        self.keep(value.to_owned())
+    }
+
+    /// Keeps a decoded string among the tape's own.
+    fn keep(&mut self, decoded: String) -> Text {
+        self.tape.decoded.push(decoded);
         Text::Decoded((self.tape.decoded.len() - 1) as u32)
     }
 

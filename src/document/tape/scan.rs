@@ -24,10 +24,10 @@ const MAX_PLAIN_DIGITS: usize = 18;
 /// The tape serde_json's reader builds from `text` (less than 4 GiB long), or `None` where the
 /// text is not plain enough to be sure of that.
 pub(super) fn read(text: &str) -> Option<Tape> {
-    let mut scanner = Scanner { bytes: text.as_bytes(), at: 0, depth: 0, builder: Builder::new(text) };
+    let mut scanner = Scanner { at: 0, depth: 0, builder: Builder::new(text) };
     let root = scanner.value()?;
     scanner.skip_space();
-    if scanner.at != scanner.bytes.len() {
+    if scanner.at != text.len() {
         return None;
     }
     let mut tape = scanner.builder.tape;
@@ -36,7 +36,6 @@ pub(super) fn read(text: &str) -> Option<Tape> {
 }
 
 struct Scanner<'t> {
-    bytes: &'t [u8],
     at: usize,
     depth: u32,
     builder: Builder<'t>,
@@ -56,9 +55,14 @@ static STOPS: [bool; 256] = {
     stops
 };
 
-impl Scanner<'_> {
+impl<'t> Scanner<'t> {
+    /// The record's text, which the builder holds.
+    fn bytes(&self) -> &'t [u8] {
+        self.builder.text.as_bytes()
+    }
+
     fn peek(&self) -> Option<u8> {
-        self.bytes.get(self.at).copied()
+        self.bytes().get(self.at).copied()
     }
 
     /// Skips what JSON counts as white space (serde_json's four characters).
@@ -95,7 +99,7 @@ impl Scanner<'_> {
     }
 
     fn word(&mut self, word: &[u8], item: Item) -> Option<Item> {
-        let found = self.bytes[self.at..].starts_with(word);
+        let found = self.bytes()[self.at..].starts_with(word);
         self.at += word.len();
         found.then_some(item)
     }
@@ -163,7 +167,7 @@ impl Scanner<'_> {
         let open = self.at;
         let mut at = open + 1;
         loop {
-            let byte = *self.bytes.get(at)?;
+            let byte = *self.bytes().get(at)?;
             if !STOPS[byte as usize] {
                 at += 1;
             } else if byte == b'"' {
@@ -178,37 +182,38 @@ impl Scanner<'_> {
         }
     }
 
-    /// The string opened at `open` that has an escape at `escape`: found to its closing quote,
-    /// and decoded by serde_json.
+    /// The string opened at `open` that has an escape at `at`: found to its closing quote, and
+    /// decoded by serde_json.
     fn escaped(&mut self, open: usize, mut at: usize) -> Option<Text> {
         loop {
-            match *self.bytes.get(at)? {
+            match *self.bytes().get(at)? {
                 b'\\' => at += 2,
                 b'"' => break,
                 _ => at += 1,
             }
         }
         self.at = at + 1;
-        let literal = std::str::from_utf8(&self.bytes[open..self.at]).ok()?;
-        let decoded: String = serde_json::from_str(literal).ok()?;
-        Some(self.builder.text(None, &decoded))
+        // Both ends are quotes, so the slice falls on character boundaries.
+        let decoded: String = serde_json::from_str(&self.builder.text[open..self.at]).ok()?;
+        Some(self.builder.keep(decoded))
     }
 
     /// A number: a plain integer read here, any other by serde_json.
     fn number(&mut self) -> Option<u32> {
         let start = self.at;
-        let negative = self.bytes[start] == b'-';
+        let bytes = self.bytes();
+        let negative = bytes[start] == b'-';
         let digits = start + usize::from(negative);
         let mut at = digits;
-        while self.bytes.get(at).is_some_and(u8::is_ascii_digit) {
+        while bytes.get(at).is_some_and(u8::is_ascii_digit) {
             at += 1;
         }
         let plain = at > digits
             && at - digits <= MAX_PLAIN_DIGITS
-            && (at - digits == 1 || self.bytes[digits] != b'0')
-            && !matches!(self.bytes.get(at), Some(b'.' | b'e' | b'E'));
+            && (at - digits == 1 || bytes[digits] != b'0')
+            && !matches!(bytes.get(at), Some(b'.' | b'e' | b'E'));
         let integer = if plain {
-            self.bytes[digits..at].iter().fold(0u64, |sum, digit| sum * 10 + u64::from(digit - b'0'))
+            bytes[digits..at].iter().fold(0u64, |sum, digit| sum * 10 + u64::from(digit - b'0'))
         } else {
             0
         };
@@ -218,11 +223,11 @@ impl Scanner<'_> {
             // At most 18 digits: the negation fits.
             Number::from(-(integer as i64))
         } else {
-            while let Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') = self.bytes.get(at) {
+            while let Some(b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') = bytes.get(at) {
                 at += 1;
             }
-            let literal = std::str::from_utf8(&self.bytes[start..at]).ok()?;
-            serde_json::from_str(literal).ok()?
+            // Every byte of it is ASCII, so the slice falls on character boundaries.
+            serde_json::from_str(&self.builder.text[start..at]).ok()?
         };
         self.at = at;
         Some(self.builder.push_number(number))
@@ -273,12 +278,9 @@ mod tests {
             texts.push(text);
         }
         for text in texts {
-            if let Ok(whole) = serde_json::from_str::<serde_json::Value>(&text) {
+            if serde_json::from_str::<serde_json::Value>(&text).is_ok() {
                 let quick = read(&text).unwrap_or_else(|| panic!("declined {text}"));
                 assert_eq!(Some(quick), slow(&text), "{text}");
-                if whole.is_object() {
-                    assert!(slow(&text).is_some());
-                }
             }
         }
     }
