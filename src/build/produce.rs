@@ -295,10 +295,11 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
             files
         }
         Producer::Pdf(template) => {
-            if let Some(messages) = missing_glyphs(template, &transcript, &student.id) {
+            let render = PdfJob::of(&transcript, context.logo.map(std::slice::from_ref).unwrap_or_default());
+            if let Some(messages) = missing_glyphs(template, &render, &transcript, &student.id) {
                 return Built::Failed(problem("fonts", messages));
             }
-            match renderer.pdf(&PdfJob::of(&transcript, context.logo.map(std::slice::from_ref).unwrap_or_default())) {
+            match renderer.pdf(&render) {
                 Ok(bytes) => vec![(job.output.clone(), bytes)],
                 Err(error) => return Built::Failed(problem("render", error.messages)),
             }
@@ -310,10 +311,7 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
                     vec!["an issue was asked for without its version".to_string()],
                 ));
             };
-            if let Some(messages) = missing_glyphs(&official.template, &transcript, &student.id) {
-                return Built::Failed(problem("fonts", messages));
-            }
-            match issue_files(&job.output, transcript, ticket, official, context, renderer) {
+            match issue_files(&job.output, &student.id, transcript, ticket, official, context, renderer) {
                 Ok(Some(files)) => files,
                 Ok(None) => {
                     return nothing_to_issue("and an official transcript is a signed credential of what was earned");
@@ -339,9 +337,9 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
     Built::Files { output: job.output, files: written, ticket }
 }
 
-/// Why a transcript cannot be drawn with the template's fonts, if it cannot.
-fn missing_glyphs(template: &Template, transcript: &Transcript, student: &str) -> Option<Vec<String>> {
-    let missing = template.missing_glyphs(transcript);
+/// Why a transcript's render job cannot be drawn with the template's fonts, if it cannot.
+fn missing_glyphs(template: &Template, job: &PdfJob, transcript: &Transcript, student: &str) -> Option<Vec<String>> {
+    let missing = template.missing_glyphs(job);
     if missing.is_empty() {
         return None;
     }
@@ -360,6 +358,7 @@ type Files = Vec<(String, Vec<u8>)>;
 /// student with nothing to sign. A reprint must come out as the files issued, byte for byte.
 fn issue_files(
     folder: &str,
+    student: &str,
     mut transcript: Transcript,
     ticket: &mut Ticket,
     official: &Official,
@@ -369,15 +368,21 @@ fn issue_files(
     let url = site::record_url(&official.base, &ticket.credential_id);
     let qr = qr_code_svg(&url);
     transcript.verification = Verification::official(&ticket.credential_id, url, qr);
-    let data = render::data_json(&transcript);
+    let mut job = PdfJob::of(&transcript, context.logo.map(std::slice::from_ref).unwrap_or_default());
+    if let Some(messages) = missing_glyphs(&official.template, &job, &transcript, student) {
+        return Err(("fonts", messages));
+    }
     let input = CredentialInput {
         school: context.school,
         signer: &official.signer,
         student_id: transcript.student.id.as_deref(),
         status: Some(status::entry(&official.base, ticket.status.list, ticket.status.index)),
     };
-    let bound =
-        Bound { id: format!("{}#transcript.json", ticket.credential_id), media_type: "application/json", bytes: &data };
+    let bound = Bound {
+        id: format!("{}#transcript.json", ticket.credential_id),
+        media_type: "application/json",
+        bytes: &job.data,
+    };
     let credential = match clr::clr_binding(&transcript, &input, Some(&bound)) {
         Ok(Some(credential)) => credential,
         Ok(None) => return Ok(None),
@@ -386,9 +391,8 @@ fn issue_files(
     let mut credential_bytes = serde_json::to_vec_pretty(&credential).expect("a credential serializes");
     credential_bytes.push(b'\n');
     ticket.credential_sha256 = sha256_hex(&credential_bytes);
-    let mut attachments: Vec<Attachment> = context.logo.cloned().into_iter().collect();
-    attachments.push(Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() });
-    let pdf = renderer.pdf(&PdfJob::of(&transcript, &attachments)).map_err(|error| ("render", error.messages))?;
+    job.attachments.push(Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() });
+    let pdf = renderer.pdf(&job).map_err(|error| ("render", error.messages))?;
     let html = crate::html::html(&transcript, context.logo);
     let files = vec![
         (format!("{folder}transcript.pdf"), pdf),

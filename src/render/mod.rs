@@ -140,9 +140,9 @@ pub struct Template {
     sources: HashMap<FileId, Source>,
     main: FileId,
     data: FileId,
-    /// Which of the first 8,192 code points some font covers, for a fast check of the usual
-    /// text; rarer characters are looked up in the fonts themselves.
-    common_coverage: Vec<bool>,
+    /// Which of the first 8,192 code points take no glyph or have one in some font, for a
+    /// fast check of the usual text; rarer characters are looked up in the fonts themselves.
+    common_shown: Vec<bool>,
 }
 
 impl Template {
@@ -191,15 +191,16 @@ impl Template {
         }
         // Font by font over what each covers (a binary search per code point and font took
         // about 40 ms, at every start of a render process).
-        let mut common_coverage = vec![false; COMMON_CODE_POINTS as usize];
+        let mut common_shown: Vec<bool> =
+            (0..COMMON_CODE_POINTS).map(|c| char::from_u32(c).is_some_and(invisible)).collect();
         for font in &fonts {
             for c in font.info().coverage.iter().take_while(|c| *c < COMMON_CODE_POINTS) {
-                common_coverage[c as usize] = true;
+                common_shown[c as usize] = true;
             }
         }
         Ok(Template {
             source,
-            common_coverage,
+            common_shown,
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
             fonts,
@@ -231,32 +232,34 @@ impl Template {
         self.files.keys().any(|id| id.vpath().get_with_slash().starts_with(&prefix))
     }
 
-    /// Whether some font can show `c`.
-    pub fn covers(&self, c: char) -> bool {
-        match self.common_coverage.get(c as usize) {
-            Some(covered) => *covered,
-            None => self.fonts.iter().any(|font| font.info().coverage.contains(c as u32)),
+    /// Whether `c` can be shown: it takes no glyph, or some font has one.
+    pub fn shows(&self, c: char) -> bool {
+        match self.common_shown.get(c as usize) {
+            Some(shown) => *shown,
+            None => invisible(c) || self.fonts.iter().any(|font| font.info().coverage.contains(c as u32)),
         }
     }
 
-    /// The characters of the transcript's text that no font of this template can show, with
+    /// The characters of a render job's data that no font of this template can show, with
     /// the JSON Pointer of the first field holding each, in order of appearance. Typst would
     /// print them as empty boxes, and PDF/A export refuses them.
-    pub fn missing_glyphs(&self, transcript: &Transcript) -> Vec<MissingGlyph> {
-        // Nearly always every character is covered: check the JSON text first, and walk the
-        // data for the places only when something is missing.
-        let text = serde_json::to_string(transcript).expect("a transcript serializes");
-        if text.chars().all(|c| invisible(c) || self.covers(c)) {
+    pub fn missing_glyphs(&self, job: &PdfJob) -> Vec<MissingGlyph> {
+        // Nearly always every character is covered: check the JSON text first (its escapes
+        // and white space are covered or invisible), and read the data for the places only
+        // when something is missing.
+        // Data that is not JSON has no places; rendering it says what is wrong.
+        let Ok(text) = std::str::from_utf8(&job.data) else { return Vec::new() };
+        if text.chars().all(|c| self.shows(c)) {
             return Vec::new();
         }
-        let value = serde_json::to_value(transcript).expect("a transcript serializes");
+        let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else { return Vec::new() };
         let mut missing: Vec<MissingGlyph> = Vec::new();
         let mut stack = vec![(String::new(), &value)];
         while let Some((pointer, value)) = stack.pop() {
             match value {
                 serde_json::Value::String(text) => {
                     for c in text.chars() {
-                        if !invisible(c) && !missing.iter().any(|m| m.character == c) && !self.covers(c) {
+                        if !self.shows(c) && !missing.iter().any(|m| m.character == c) {
                             missing.push(MissingGlyph { character: c, pointer: pointer.clone() });
                         }
                     }
