@@ -55,6 +55,29 @@ static STOPS: [bool; 256] = {
     stops
 };
 
+/// Where the run of a string's plain bytes that starts at `at` ends: at the first stop (see
+/// `STOPS`), or at the end of the text. Eight bytes at a time: a byte of a word is flagged when it
+/// equals a quote or a backslash (its XOR with them is zero) or is below 0x20, by the usual
+/// bit tricks; a flag can be wrong only above a right one, so the lowest flag is the first stop.
+fn plain_end(bytes: &[u8], mut at: usize) -> usize {
+    const ONES: u64 = u64::from_le_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_le_bytes([0x80; 8]);
+    let below = |word: u64, limit: u8| word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGHS;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().expect("a slice of eight bytes"));
+        let stops =
+            below(word ^ (ONES * u64::from(b'"')), 1) | below(word ^ (ONES * u64::from(b'\\')), 1) | below(word, 0x20);
+        if stops != 0 {
+            return at + (stops.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    while bytes.get(at).is_some_and(|byte| !STOPS[*byte as usize]) {
+        at += 1;
+    }
+    at
+}
+
 impl<'t> Scanner<'t> {
     /// The record's text, which the builder holds.
     fn bytes(&self) -> &'t [u8] {
@@ -165,20 +188,15 @@ impl<'t> Scanner<'t> {
     /// text, as serde_json lends it; with one, serde_json decodes it.
     fn string(&mut self) -> Option<Text> {
         let open = self.at;
-        let mut at = open + 1;
-        loop {
-            let byte = *self.bytes().get(at)?;
-            if !STOPS[byte as usize] {
-                at += 1;
-            } else if byte == b'"' {
+        let at = plain_end(self.bytes(), open + 1);
+        match *self.bytes().get(at)? {
+            b'"' => {
                 self.at = at + 1;
                 // Under 4 GiB, as the whole text is.
-                return Some(Text::Range(open as u32 + 1, at as u32));
-            } else if byte == b'\\' {
-                return self.escaped(open, at);
-            } else {
-                return None;
+                Some(Text::Range(open as u32 + 1, at as u32))
             }
+            b'\\' => self.escaped(open, at),
+            _ => None,
         }
     }
 
@@ -359,6 +377,16 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn a_strings_plain_run_ends_at_its_first_stop(
+            bytes in prop::collection::vec(prop_oneof![1 => Just(b'"'), 1 => Just(b'\\'), 1 => 0u8..0x20, 12 => 0x20u8..=0xff], 0..40),
+            start in any::<prop::sample::Index>(),
+        ) {
+            let at = start.index(bytes.len() + 1);
+            let first = (at..bytes.len()).find(|i| STOPS[bytes[*i] as usize]).unwrap_or(bytes.len());
+            prop_assert_eq!(plain_end(&bytes, at), first, "{:?} from {}", bytes, at);
+        }
+
         #[test]
         fn it_gives_serde_jsons_tape_for_any_json(value in json(), pretty in any::<bool>()) {
             let text = if pretty { serde_json::to_string_pretty(&value) } else { serde_json::to_string(&value) };
