@@ -222,6 +222,13 @@ pub(super) struct Context<'a> {
     pub(super) out: &'a Path,
 }
 
+impl Context<'_> {
+    /// The render job of a transcript: its data, with the school's logo.
+    fn pdf_job(&self, transcript: &Transcript) -> PdfJob {
+        PdfJob::of(transcript, self.logo.map(std::slice::from_ref).unwrap_or_default())
+    }
+}
+
 /// Aggregates, renders or exports, and writes one student.
 pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer) -> Built {
     let student = &job.record.student;
@@ -295,7 +302,7 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
             files
         }
         Producer::Pdf(template) => {
-            let render = PdfJob::of(&transcript, context.logo.map(std::slice::from_ref).unwrap_or_default());
+            let render = context.pdf_job(&transcript);
             if let Some(messages) = missing_glyphs(template, &render, &transcript, &student.id) {
                 return Built::Failed(problem("fonts", messages));
             }
@@ -368,7 +375,7 @@ fn issue_files(
     let url = site::record_url(&official.base, &ticket.credential_id);
     let qr = qr_code_svg(&url);
     transcript.verification = Verification::official(&ticket.credential_id, url, qr);
-    let mut job = PdfJob::of(&transcript, context.logo.map(std::slice::from_ref).unwrap_or_default());
+    let mut job = context.pdf_job(&transcript);
     if let Some(messages) = missing_glyphs(&official.template, &job, &transcript, student) {
         return Err(("fonts", messages));
     }
