@@ -2,7 +2,8 @@
 # Every stage of issue 15's table, side by side with its anchor, in one run on this machine:
 #   1. PDF: CPU per transcript of `mastery build --jobs 1` on generated students, against the
 #      stock typst CLI (one process per student, the same template and data), WeasyPrint and
-#      headless Chromium (each one process for all students) printing our own HTML transcript;
+#      headless Chromium (each one process for all students) printing our own HTML transcript,
+#      mastery's build run five times among the anchors' runs and the medians compared;
 #      then where the time goes, phase by phase (bench/render_phases.rs);
 #   2. scaling: `mastery build --jobs 2` against `--jobs 1`, in three rounds, beside the
 #      machine's own ceiling measured in each round: two CPU-bound shell loops against one, and
@@ -62,6 +63,7 @@ measure() {
   echo "$(cat "$work/time") $cpu"
 }
 ms() { calc "1000 * $1 / $2"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "# mastery, every stage against its anchor: $(date -u +%Y-%m-%d)"
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(free -g | awk '/Mem:/ {print $2}') GiB"
@@ -73,8 +75,15 @@ cp -r fixtures/example-school "$school"
 rm -f "$school"/students/*
 "$mastery" gen-fixtures "$school" --students "$students" --out "$school/students/generated.jsonl" 2>/dev/null
 
-# 1. PDF.
-read -r _ pdf_cpu < <(measure "$mastery" build "$school" --out "$work/pdf" --jobs 1)
+# 1. PDF. mastery's build runs five times, spread among the anchors' runs (three rounds of it
+# and the CLI in turn, then once after WeasyPrint and once after Chromium), and the medians are
+# compared, so that a slow spell of the shared machine falls on both sides of a ratio.
+runs_pdf=(); runs_typst=()
+pdf_run() {
+  rm -rf "$work/pdf"
+  read -r _ cpu < <(measure "$mastery" build "$school" --out "$work/pdf" --jobs 1)
+  runs_pdf+=("$cpu")
+}
 "$mastery" build "$school" --out "$work/data" --format data >/dev/null 2>&1
 "$mastery" build "$school" --out "$work/html" --format html >/dev/null 2>&1
 template=$work/template
@@ -87,12 +96,21 @@ for data in "$work"/data/GEN-*.json; do
     --pdf-standard a-3b,ua-1 "$template/transcript.typ" "$work/stock.pdf"
 done
 STOCK
-read -r _ typst_cpu < <(measure bash "$work/stock.sh")
+for _ in 1 2 3; do
+  pdf_run
+  read -r _ cpu < <(measure bash "$work/stock.sh"); runs_typst+=("$cpu")
+done
 mkdir -p "$work/weasy" "$work/chromium"
 read -r _ weasy_cpu < <(measure "$tools/venv/bin/python" bench/weasyprint-pdf.py "$work/weasy" "$work"/html/GEN-*.html)
+pdf_run
 read -r _ chromium_cpu < <(measure node bench/node/chromium-pdf.mjs "$work/chromium" "$work"/html/GEN-*.html)
+pdf_run
+pdf_cpu=$(median "${runs_pdf[@]}")
+typst_cpu=$(median "${runs_typst[@]}")
 m=$(ms "$pdf_cpu" "$students")
 echo "## PDF, $students generated students (4 to 5 pages), CPU per transcript"
+echo
+echo "mastery: the median of 5 builds (each $(printf '%.1f ' $(for c in "${runs_pdf[@]}"; do ms "$c" "$students"; done))ms); the CLI: the median of 3, taken in turn with mastery's"
 echo
 echo "| renderer | CPU per transcript | mastery is | target |"
 echo "|---|---:|---:|---:|"
@@ -141,7 +159,6 @@ file=$school/students/generated.jsonl
 size=$(calc "$(stat -c %s "$file") / 1000000")
 # Five rounds, the four commands in turn in each, and the median of each: on the shared build
 # machine one run of `mastery validate` varied from 0.8 to 1.1 s of CPU with the same work.
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 runs_validate=(); runs_first=(); runs_all=(); runs_floor=()
 for _ in 1 2 3 4 5; do
   read -r _ cpu < <(measure "$mastery" validate "$school"); runs_validate+=("$cpu")
