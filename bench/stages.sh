@@ -7,7 +7,8 @@
 #      then where the time goes, phase by phase (bench/render_phases.rs);
 #   2. scaling: `mastery build --jobs 2` against `--jobs 1`, in three rounds, beside the
 #      machine's own ceiling measured in each round: two CPU-bound shell loops against one, and
-#      two independent `--jobs 1` builds at once against one;
+#      two independent `--jobs 1` builds at once against one (each build twice, in mirrored
+#      order);
 #   3. validation: `mastery validate` on generated JSON Lines records (parse, schema, meaning
 #      checks) against ajv 8 (Ajv2020 + ajv-formats: parse and schema only, first error and
 #      all errors) and the floor, serde_json reading the same file into values, each the
@@ -128,9 +129,17 @@ echo
 # 2. Scaling, three rounds. Each round measures the machine's ceiling twice: two CPU-bound
 # shell loops against one (cores alone), and two independent `--jobs 1` builds at once against
 # one (the same work, with everything two processes share: caches, memory, the disk); the share
-# is taken of the second, the ceiling this work can reach. The one-job build is run before and
-# after the others and averaged, so that a slow spell of the shared machine falls on both sides.
+# is taken of the second, the ceiling this work can reach. The three builds run twice each, in
+# mirrored order (one job, the pair, two jobs, two jobs, the pair, one job), and each is
+# averaged, so that the shared machine growing slower or faster during a round weighs the same
+# on all three.
 spin='i=0; while [ $i -lt 3000000 ]; do i=$((i+1)); done'
+one_job() { rm -rf "$work/s1"; measure "$mastery" build "$school" --out "$work/s1" --jobs 1; }
+pair_of_jobs() {
+  rm -rf "$work/s3" "$work/s4"
+  measure bash -c "'$mastery' build '$school' --out '$work/s3' --jobs 1 & '$mastery' build '$school' --out '$work/s4' --jobs 1 & wait"
+}
+two_jobs() { rm -rf "$work/s2"; measure "$mastery" build "$school" --out "$work/s2" --jobs 2; }
 echo "## Two jobs against one, $students students, wall time"
 echo
 echo "| round | --jobs 1 | --jobs 2 | speed-up | ceiling: two shell loops | ceiling: two --jobs 1 builds at once | share of that ceiling | target |"
@@ -139,13 +148,15 @@ for round in 1 2 3; do
   read -r one _ < <(measure bash -c "$spin")
   read -r two _ < <(measure bash -c "($spin) & ($spin) & wait")
   spin_ceiling=$(calc "2 * $one / $two")
-  rm -rf "$work"/s?
-  read -r w1a _ < <(measure "$mastery" build "$school" --out "$work/s1" --jobs 1)
-  read -r pair _ < <(measure bash -c "'$mastery' build '$school' --out '$work/s3' --jobs 1 & '$mastery' build '$school' --out '$work/s4' --jobs 1 & wait")
-  read -r w2 _ < <(measure "$mastery" build "$school" --out "$work/s2" --jobs 2)
-  rm -rf "$work/s1"
-  read -r w1b _ < <(measure "$mastery" build "$school" --out "$work/s1" --jobs 1)
+  read -r w1a _ < <(one_job)
+  read -r paira _ < <(pair_of_jobs)
+  read -r w2a _ < <(two_jobs)
+  read -r w2b _ < <(two_jobs)
+  read -r pairb _ < <(pair_of_jobs)
+  read -r w1b _ < <(one_job)
   w1=$(calc "($w1a + $w1b) / 2")
+  w2=$(calc "($w2a + $w2b) / 2")
+  pair=$(calc "($paira + $pairb) / 2")
   ceiling=$(calc "2 * $w1 / $pair")
   speedup=$(calc "$w1 / $w2")
   printf '| %d | %.2f s | %.2f s | %.2fx | %.2fx | %.2fx | %.0f%% | >= 90%% |\n' "$round" "$w1" "$w2" "$speedup" "$spin_ceiling" "$ceiling" "$(calc "100 * $speedup / $ceiling")"
