@@ -64,6 +64,8 @@ measure() {
   echo "$(cat "$work/time") $cpu"
 }
 ms() { calc "1000 * $1 / $2"; }
+# Measures `mastery build` of the school into a fresh folder OUT: build_into OUT [OPTION...].
+build_into() { local out=$1; shift; rm -rf "$out"; measure "$mastery" build "$school" --out "$out" "$@"; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 echo "# mastery, every stage against its anchor: $(date -u +%Y-%m-%d)"
@@ -81,8 +83,7 @@ rm -f "$school"/students/*
 # compared, so that a slow spell of the shared machine falls on both sides of a ratio.
 runs_pdf=(); runs_typst=()
 pdf_run() {
-  rm -rf "$work/pdf"
-  read -r _ cpu < <(measure "$mastery" build "$school" --out "$work/pdf" --jobs 1)
+  read -r _ cpu < <(build_into "$work/pdf" --jobs 1)
   runs_pdf+=("$cpu")
 }
 "$mastery" build "$school" --out "$work/data" --format data >/dev/null 2>&1
@@ -134,12 +135,10 @@ echo
 # averaged, so that the shared machine growing slower or faster during a round weighs the same
 # on all three.
 spin='i=0; while [ $i -lt 3000000 ]; do i=$((i+1)); done'
-one_job() { rm -rf "$work/s1"; measure "$mastery" build "$school" --out "$work/s1" --jobs 1; }
 pair_of_jobs() {
   rm -rf "$work/s3" "$work/s4"
   measure bash -c "'$mastery' build '$school' --out '$work/s3' --jobs 1 & '$mastery' build '$school' --out '$work/s4' --jobs 1 & wait"
 }
-two_jobs() { rm -rf "$work/s2"; measure "$mastery" build "$school" --out "$work/s2" --jobs 2; }
 echo "## Two jobs against one, $students students, wall time"
 echo
 echo "| round | --jobs 1 | --jobs 2 | speed-up | ceiling: two shell loops | ceiling: two --jobs 1 builds at once | share of that ceiling | target |"
@@ -148,12 +147,12 @@ for round in 1 2 3; do
   read -r one _ < <(measure bash -c "$spin")
   read -r two _ < <(measure bash -c "($spin) & ($spin) & wait")
   spin_ceiling=$(calc "2 * $one / $two")
-  read -r w1a _ < <(one_job)
+  read -r w1a _ < <(build_into "$work/s1" --jobs 1)
   read -r paira _ < <(pair_of_jobs)
-  read -r w2a _ < <(two_jobs)
-  read -r w2b _ < <(two_jobs)
+  read -r w2a _ < <(build_into "$work/s2" --jobs 2)
+  read -r w2b _ < <(build_into "$work/s2" --jobs 2)
   read -r pairb _ < <(pair_of_jobs)
-  read -r w1b _ < <(one_job)
+  read -r w1b _ < <(build_into "$work/s1" --jobs 1)
   w1=$(calc "($w1a + $w1b) / 2")
   w2=$(calc "($w2a + $w2b) / 2")
   pair=$(calc "($paira + $pairb) / 2")
