@@ -559,5 +559,15 @@ footer h2 { border: 0; margin-top: .5rem; font-size: 1.1rem; }
 "#;
 
 /// Opens every section before printing, so paper shows everything; the page works without it.
+/// The page as the console previews it: the same, without its one script (which only opens
+/// every section for printing), since the console lets no script run in a preview.
+pub fn without_script(page: &[u8]) -> Vec<u8> {
+    let element = format!("<script>{SCRIPT}</script>");
+    match memchr::memmem::find(page, element.as_bytes()) {
+        Some(at) => [&page[..at], &page[at + element.len()..]].concat(),
+        None => page.to_vec(),
+    }
+}
+
 const SCRIPT: &str =
     "addEventListener('beforeprint', () => document.querySelectorAll('details').forEach(d => d.open = true));";

@@ -59,6 +59,27 @@ pub struct CredentialSettings {
     /// (`did:web:school.org#z6Mk...`), or the https URL of the key's own document
     /// (`https://school.org/keys/z6Mk...`).
     pub verification_method: String,
+    /// Keys the school signed with before a rotation to `verification_method`: what they
+    /// signed (ledger entries, credentials) stays the school's.
+    #[serde(default)]
+    pub retired_verification_methods: Vec<String>,
+}
+
+impl CredentialSettings {
+    /// The settings of an issuer that signs with one key.
+    pub fn new(issuer_id: &str, verification_method: &str) -> CredentialSettings {
+        CredentialSettings {
+            issuer_id: issuer_id.to_string(),
+            verification_method: verification_method.to_string(),
+            retired_verification_methods: Vec::new(),
+        }
+    }
+
+    /// Every key of the school: the current one, then those retired.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.verification_method.as_str())
+            .chain(self.retired_verification_methods.iter().map(String::as_str))
+    }
 }
 
 /// What one kind of reader may see of a student.

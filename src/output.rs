@@ -1,10 +1,53 @@
 //! Writing files, the one way `mastery` does: each file is written beside its place and
 //! renamed into it, so that a reader (or a rerun after a crash) finds the old file or the whole
 //! new one, never a part.
+//!
+//! Every write boundary (a file flushed, renamed, appended to, a folder made or removed) is a
+//! crash point: with `MASTERY_TEST_CRASH_AT=N` in its environment, the process stops dead at
+//! the Nth boundary it reaches, as a power cut or a `kill -9` would stop it (an append is
+//! then left half written). The crash-safety tests walk N from 1 until a run completes, so
+//! every boundary of `issue`, `revoke`, `publish` and the console is crashed at in turn; a run
+//! without the variable pays one relaxed atomic increment per boundary.
 
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The environment variable that names the boundary to crash at, counted from 1.
+pub const CRASH_AT: &str = "MASTERY_TEST_CRASH_AT";
+/// The environment variable naming a file to which the crash appends the boundary's name,
+/// before the process stops (for the test's message).
+pub const CRASH_LOG: &str = "MASTERY_TEST_CRASH_LOG";
+
+/// Counts a write boundary; whether it is the one to crash at.
+fn crash_here() -> bool {
+    static AT: OnceLock<Option<u64>> = OnceLock::new();
+    static REACHED: AtomicU64 = AtomicU64::new(0);
+    let Some(at) = *AT.get_or_init(|| std::env::var(CRASH_AT).ok().and_then(|n| n.parse().ok())) else {
+        return false;
+    };
+    REACHED.fetch_add(1, Ordering::SeqCst) + 1 == at
+}
+
+/// Stops the process at once, as a crash would: no destructor runs, no buffer is flushed,
+/// no lock is released but by the system.
+fn crash(boundary: &str, path: &Path) -> ! {
+    if let Some(log) = std::env::var_os(CRASH_LOG) {
+        let line = format!("{boundary} {}\n", path.display());
+        let _ =
+            fs::OpenOptions::new().create(true).append(true).open(log).and_then(|mut f| f.write_all(line.as_bytes()));
+    }
+    std::process::abort()
+}
+
+/// A write boundary: crashes there when it is the one asked for.
+fn boundary(name: &str, path: &Path) {
+    if crash_here() {
+        crash(name, path);
+    }
+}
 
 fn failed(error: io::Error, what: &str, path: &Path) -> io::Error {
     io::Error::new(error.kind(), format!("cannot {what} {}: {error}", path.display()))
@@ -15,6 +58,7 @@ fn failed(error: io::Error, what: &str, path: &Path) -> io::Error {
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let file = flushed_beside(path, bytes)?;
     file.persist(path).map_err(|e| failed(e.error, "write", path))?;
+    boundary("renamed", path);
     Ok(())
 }
 
@@ -23,6 +67,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 pub fn write_new_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let file = flushed_beside(path, bytes)?;
     file.persist_noclobber(path).map_err(|e| failed(e.error, "write", path))?;
+    boundary("renamed", path);
     Ok(())
 }
 
@@ -37,12 +82,18 @@ fn flushed_beside(path: &Path, bytes: &[u8]) -> io::Result<tempfile::NamedTempFi
     let mut file = builder.tempfile_in(&dir).map_err(|e| failed(e, "create a temporary file in", &dir))?;
     file.write_all(bytes).map_err(|e| failed(e, "write", path))?;
     file.as_file().sync_all().map_err(|e| failed(e, "write", path))?;
+    boundary("flushed beside", path);
     Ok(file)
 }
 
 /// Creates a folder and the folders above it.
 pub fn create_folder(path: &Path) -> io::Result<()> {
-    fs::create_dir_all(path).map_err(|e| failed(e, "create", path))
+    let existed = path.is_dir();
+    fs::create_dir_all(path).map_err(|e| failed(e, "create", path))?;
+    if !existed {
+        boundary("folder created", path);
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` atomically, creating its folder first.
@@ -55,14 +106,28 @@ pub fn write_in_folder(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// Removes the temporary files an interrupted run left behind, in `dir` and the folders in it.
 pub fn remove_temporary_files(dir: &Path) -> io::Result<()> {
+    remove_temporary(dir, true)
+}
+
+/// Removes the temporary files an interrupted run left behind in `dir` itself (a missing
+/// folder has none).
+pub fn remove_temporary_files_here(dir: &Path) -> io::Result<()> {
+    match fs::metadata(dir) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(()),
+        _ => remove_temporary(dir, false),
+    }
+}
+
+fn remove_temporary(dir: &Path, deep: bool) -> io::Result<()> {
     for entry in fs::read_dir(dir).map_err(|e| failed(e, "read", dir))? {
         let entry = entry.map_err(|e| failed(e, "read", dir))?;
         let path = entry.path();
         let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if name.starts_with(".mastery-") && name.ends_with(".tmp") {
             fs::remove_file(&path).map_err(|e| failed(e, "remove", &path))?;
-        } else if entry.file_type().is_ok_and(|t| t.is_dir()) {
-            remove_temporary_files(&path)?;
+            boundary("temporary file removed", &path);
+        } else if deep && entry.file_type().is_ok_and(|t| t.is_dir()) {
+            remove_temporary(&path, deep)?;
         }
     }
     Ok(())
@@ -72,13 +137,19 @@ pub fn remove_temporary_files(dir: &Path) -> io::Result<()> {
 pub fn remove(path: &Path) -> io::Result<()> {
     match fs::remove_file(path) {
         Err(error) if error.kind() != io::ErrorKind::NotFound => Err(failed(error, "remove", path)),
-        _ => Ok(()),
+        Err(_) => Ok(()),
+        Ok(()) => {
+            boundary("removed", path);
+            Ok(())
+        }
     }
 }
 
 /// Opens a file for appending records one by one (a journal), empty at first.
 pub fn journal(path: &Path) -> io::Result<fs::File> {
-    fs::File::create(path).map_err(|e| failed(e, "write", path))
+    let file = fs::File::create(path).map_err(|e| failed(e, "write", path))?;
+    boundary("journal emptied", path);
+    Ok(file)
 }
 
 /// Writes a secret (a signing key) to a new file that only its owner can read; refuses to
@@ -99,13 +170,36 @@ pub fn append_to(path: &Path) -> io::Result<fs::File> {
 
 /// Appends one record to a file opened with [`append_to`] and flushes it to the disk.
 pub fn append(file: &mut fs::File, path: &Path, bytes: &[u8]) -> io::Result<()> {
-    file.write_all(bytes).and_then(|()| file.sync_data()).map_err(|e| failed(e, "write", path))
+    append_part(file, path, bytes)?;
+    file.sync_data().map_err(|e| failed(e, "write", path))?;
+    boundary("appended", path);
+    Ok(())
+}
+
+/// Appends one record to a journal that a crash may cut (the manifest's, which a rerun can
+/// rebuild): not flushed to the disk, for speed.
+pub fn append_unflushed(file: &mut fs::File, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    append_part(file, path, bytes)?;
+    boundary("appended", path);
+    Ok(())
+}
+
+/// Writes a record at the end of a file; a crash asked for here leaves half of it, as a
+/// power cut in the middle of the write can.
+fn append_part(file: &mut fs::File, path: &Path, bytes: &[u8]) -> io::Result<()> {
+    if crash_here() {
+        let _ = file.write_all(&bytes[..bytes.len() / 2]).and_then(|()| file.sync_data());
+        crash("cut short", path);
+    }
+    file.write_all(bytes).map_err(|e| failed(e, "write", path))
 }
 
 /// Cuts a file to its first `length` bytes (an append a crash left unfinished).
 pub fn truncate(path: &Path, length: u64) -> io::Result<()> {
     let file = fs::OpenOptions::new().write(true).open(path).map_err(|e| failed(e, "write", path))?;
-    file.set_len(length).and_then(|()| file.sync_all()).map_err(|e| failed(e, "write", path))
+    file.set_len(length).and_then(|()| file.sync_all()).map_err(|e| failed(e, "write", path))?;
+    boundary("cut", path);
+    Ok(())
 }
 
 /// Takes the exclusive lock on `path` (created if missing) for as long as the returned file
@@ -129,6 +223,10 @@ pub fn try_lock(path: &Path) -> io::Result<Option<fs::File>> {
 pub fn remove_folder(path: &Path) -> io::Result<()> {
     match fs::remove_dir_all(path) {
         Err(error) if error.kind() != io::ErrorKind::NotFound => Err(failed(error, "remove", path)),
-        _ => Ok(()),
+        Err(_) => Ok(()),
+        Ok(()) => {
+            boundary("folder removed", path);
+            Ok(())
+        }
     }
 }

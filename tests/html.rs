@@ -15,6 +15,11 @@ fn build_html(school: &Path, out: &Path, extra: &[&str]) {
 /// Runs tests/browser/axe.mjs on a page (a file, or a console address); returns its JSON
 /// report.
 pub fn axe(page: impl AsRef<std::ffi::OsStr>, screenshot: &Path) -> serde_json::Value {
+    axe_with_session(page, "", screenshot)
+}
+
+/// [`axe`] on a console page, in a browser that holds the console's session (its cookie).
+pub fn axe_with_session(page: impl AsRef<std::ffi::OsStr>, session: &str, screenshot: &Path) -> serde_json::Value {
     let script = root().join("tests/browser/axe.mjs");
     assert!(
         root().join("tests/browser/node_modules/axe-core").is_dir(),
@@ -24,7 +29,7 @@ pub fn axe(page: impl AsRef<std::ffi::OsStr>, screenshot: &Path) -> serde_json::
         Path::new("/usr/bin/chromium").is_file(),
         "Chromium is not installed: run scripts/test (apt-get install chromium)"
     );
-    let output = tool("node").arg(script).arg(page).arg(screenshot).output().unwrap();
+    let output = tool("node").arg(script).arg(page).arg(screenshot).env("MASTERY_SESSION", session).output().unwrap();
     let report: serde_json::Value = serde_json::from_slice(&output.stdout)
         .unwrap_or_else(|_| panic!("axe.mjs failed:\n{}{}", stdout(&output), stderr(&output)));
     report

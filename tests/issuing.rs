@@ -187,6 +187,177 @@ fn one_changed_byte_of_the_attached_data_or_credential_fails_verify() {
 }
 
 #[test]
+fn one_changed_glyph_of_a_page_fails_verify_and_a_rewrite_without_a_change_does_not() {
+    let (school, out) = (school(), tempfile::tempdir().unwrap());
+    ok(issue(school.path(), out.path(), &["--student", "HV-2026-001"]));
+    let pdf = out.path().join("HV-2026-001/v1/transcript.pdf");
+    let checked = ok(verify(&pdf, &[]));
+    assert!(
+        stdout(&checked).contains("ok: the printed pages are the ones the credential binds"),
+        "{}",
+        stdout(&checked)
+    );
+    // The same PDF written again by qpdf (objects renumbered, streams uncompressed, content
+    // streams normalised): nothing the reader sees changed.
+    let rewritten = out.path().join("rewritten.pdf");
+    let output = tool("qpdf").arg("--qdf").arg(&pdf).arg(&rewritten).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&ok(verify(&rewritten, &[]))).contains("the printed pages are the ones the credential binds"));
+    // One glyph changed: the attachments are untouched, the page is not.
+    let changed = out.path().join("changed.pdf");
+    let script = root().join("tests/tools/change_glyph.py");
+    let output = tool("python3").arg(script).arg(&pdf).arg(&changed).output().unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_ne!(squash(&pdf_text(&changed)), squash(&pdf_text(&pdf)), "the page shows something else");
+    let refused = verify(&changed, &[]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(
+        stdout(&refused).contains("invalid: the printed pages are not the ones the credential binds"),
+        "{}",
+        stdout(&refused)
+    );
+    assert!(stdout(&refused).contains("ok: the attached transcript.json is the one the credential binds"));
+}
+
+/// Rewrites the ledger as someone holding the school's key could: `edit` changes the entries,
+/// then every hash is made again and every entry signed again (with `mastery log
+/// --adopt-unsigned`), and the school folder's own head removed.
+fn rewrite_ledger(school: &Path, edit: impl FnOnce(&mut Vec<mastery::issue::ledger::Entry>)) {
+    use mastery::issue::ledger::Entry;
+    let file = school.join("ledger.jsonl");
+    let mut entries: Vec<Entry> =
+        std::fs::read_to_string(&file).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    edit(&mut entries);
+    let mut text = String::new();
+    let mut prev = "0".repeat(64);
+    for (i, entry) in entries.iter_mut().enumerate() {
+        entry.seq = i as u64 + 1;
+        entry.prev = prev;
+        entry.hash = String::new();
+        entry.signed_by = None;
+        entry.signature = None;
+        entry.hash = mastery::digest::sha256_hex(&serde_json::to_vec(&entry).unwrap());
+        prev = entry.hash.clone();
+        text.push_str(&serde_json::to_string(&entry).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(&file, text).unwrap();
+    std::fs::remove_file(school.join("ledger.checkpoint")).unwrap();
+    ok(run(&["log", path(school), "--adopt-unsigned", "--key", KEY]));
+}
+
+#[test]
+fn a_ledger_rewritten_without_the_key_is_refused_and_with_it_is_caught_by_the_published_head() {
+    let (school, out, site) = (school(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    ok(issue(school.path(), out.path(), &[]));
+    publish(school.path(), site.path());
+    let saved_head = out.path().join("head-kept-by-a-college");
+    std::fs::copy(site.path().join("records.harborview.example.org/transcripts/ledger/checkpoint"), &saved_head)
+        .unwrap();
+    let verified = ok(run(&["log", path(school.path()), "--verify", "--site", path(site.path())]));
+    assert!(stdout(&verified).contains("ledger.jsonl: valid"), "{}", stdout(&verified));
+    // A college checks one transcript: its issue is in the published head.
+    let pdf = out.path().join("HV-2026-001/v1/transcript.pdf");
+    let checked = ok(verify(&pdf, &["--site", path(site.path())]));
+    assert!(stdout(&checked).contains("ok: ledger: the issue of this credential is entry"), "{}", stdout(&checked));
+    let pristine = std::fs::read(school.path().join("ledger.jsonl")).unwrap();
+    let pristine_head = std::fs::read(school.path().join("ledger.checkpoint")).unwrap();
+    let restore = || {
+        std::fs::write(school.path().join("ledger.jsonl"), &pristine).unwrap();
+        std::fs::write(school.path().join("ledger.checkpoint"), &pristine_head).unwrap();
+    };
+
+    // Without the key: `by` changed and every later hash made again. The signatures no longer
+    // hold, and without them the entries are not the school's.
+    let file = school.path().join("ledger.jsonl");
+    let mut entries: Vec<Value> = ledger(school.path());
+    entries[1]["by"] = "Someone Else".into();
+    let mut prev = "0".repeat(64);
+    let mut text = String::new();
+    for entry in &mut entries {
+        entry["prev"] = prev.clone().into();
+        entry["hash"] = "".into();
+        let object = entry.as_object_mut().unwrap();
+        let (signed_by, signature) = (object.remove("signed_by"), object.remove("signature"));
+        let typed: mastery::issue::ledger::Entry = serde_json::from_value(entry.clone()).unwrap();
+        let hash = mastery::digest::sha256_hex(&serde_json::to_vec(&typed).unwrap());
+        entry["hash"] = hash.clone().into();
+        entry["signed_by"] = signed_by.unwrap();
+        entry["signature"] = signature.unwrap();
+        prev = hash;
+        text.push_str(
+            &serde_json::to_string(&serde_json::from_value::<mastery::issue::ledger::Entry>(entry.clone()).unwrap())
+                .unwrap(),
+        );
+        text.push('\n');
+    }
+    std::fs::write(&file, text).unwrap();
+    let log = run(&["log", path(school.path())]);
+    assert_eq!(log.status.code(), Some(1), "{}", stdout(&log));
+    assert!(stderr(&log).contains("ledger.jsonl:2:") && !stdout(&log).contains("Someone Else"), "{}", stderr(&log));
+    restore();
+
+    // With the key: the same rewrite, signed again. The ledger now holds together, but it is
+    // not the one whose head the site published.
+    rewrite_ledger(school.path(), |entries| entries[1].by = "Someone Else".to_string());
+    assert!(stdout(&ok(run(&["log", path(school.path())]))).contains("Someone Else"));
+    let audit = run(&["log", path(school.path()), "--verify", "--site", path(site.path())]);
+    assert_eq!(audit.status.code(), Some(1), "{}", stdout(&audit));
+    assert!(stdout(&audit).contains("are not those the head was signed over"), "{}", stdout(&audit));
+    let republished = run(&["publish", path(school.path()), "--site", path(site.path()), "--key", KEY]);
+    assert_eq!(republished.status.code(), Some(1));
+    assert!(stderr(&republished).contains("the ledger no longer agrees with the head the site already publishes"));
+    restore();
+
+    // A deletion at the end (the last two entries), the head removed with them.
+    rewrite_ledger(school.path(), |entries| entries.truncate(entries.len() - 2));
+    let audit = run(&["log", path(school.path()), "--verify", "--site", path(site.path())]);
+    assert_eq!(audit.status.code(), Some(1), "{}", stdout(&audit));
+    assert!(stdout(&audit).contains("entries 9 to 10 were removed"), "{}", stdout(&audit));
+    restore();
+
+    // A fork after the published head: an entry rewritten, then more issued and published
+    // over a site that no longer shows the old head (a new site). The head a college saved
+    // catches it.
+    rewrite_ledger(school.path(), |entries| entries[4].by = "Someone Else".to_string());
+    change_evidence(school.path());
+    ok(issue(school.path(), out.path(), &[]));
+    let new_site = tempfile::tempdir().unwrap();
+    publish(school.path(), new_site.path());
+    let forked = run(&[
+        "log",
+        path(school.path()),
+        "--verify",
+        "--site",
+        path(new_site.path()),
+        "--checkpoint",
+        path(&saved_head),
+    ]);
+    assert_eq!(forked.status.code(), Some(1), "{}", stdout(&forked));
+    assert!(
+        stdout(&forked).contains("head-kept-by-a-college: the ledger's first 10 entries are not those"),
+        "{}",
+        stdout(&forked)
+    );
+
+    // A record whose proof was tampered with does not lead to the published head.
+    restore();
+    let record = site.path().join("records.harborview.example.org/transcripts").join(format!(
+        "{}.json",
+        issues_of(&ledger(school.path()), "HV-2026-001")[0]["credential_id"]
+            .as_str()
+            .unwrap()
+            .trim_start_matches("urn:uuid:")
+    ));
+    let mut document = read_json(&record);
+    document["ledger"]["entry"] = (document["ledger"]["entry"].as_u64().unwrap() % 10 + 1).into();
+    write_json(&record, &document);
+    let refused = verify(&pdf, &["--site", path(site.path())]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(stdout(&refused).contains("inclusion proof does not lead to the head's root"), "{}", stdout(&refused));
+}
+
+#[test]
 fn the_published_site_says_nothing_about_any_student() {
     let (school, out, site) = (school(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     ok(issue(school.path(), out.path(), &[]));
@@ -207,8 +378,9 @@ fn the_published_site_says_nothing_about_any_student() {
             }
         }
     }
-    // 11 records, the status list, the issuer's and the key's documents.
-    assert_eq!(files, 14, "{site_text}");
+    // 11 records, the status list, the issuer's and the key's documents, the ledger's signed
+    // head (the latest, and the one of its size the records' proofs lead to).
+    assert_eq!(files, 16, "{site_text}");
     let lowered = site_text.to_lowercase();
     for file in std::fs::read_dir(school.path().join("students")).unwrap() {
         let record = read_json(&file.unwrap().path());
@@ -257,12 +429,14 @@ fn a_ledger_edited_or_cut_is_refused_by_every_command_at_its_line() {
         assert_eq!(output.status.code(), Some(1), "{text}");
         assert!(text.contains("ledger.jsonl:2: the ledger's chain breaks here"), "{text}");
     }
-    // Cut in the middle of its last line.
+    // Cut in the middle of its last line: that entry reads as never appended (as after a crash
+    // in the middle of the append), but the head the last run signed covers it, so every
+    // command refuses the cut ledger.
     std::fs::write(school.path().join("ledger.jsonl"), &pristine[..pristine.len() - 20]).unwrap();
     for output in commands(school.path()) {
         let text = stdout(&output) + &stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{text}");
-        assert!(text.contains("ledger.jsonl:2:") && text.contains("incomplete"), "{text}");
+        assert!(text.contains("ledger.checkpoint: the ledger has 1 entries, but the head signed over 2"), "{text}");
     }
     assert_eq!(std::fs::read_dir(site.path()).unwrap().count(), 0, "nothing published");
 }
@@ -270,7 +444,7 @@ fn a_ledger_edited_or_cut_is_refused_by_every_command_at_its_line() {
 #[test]
 fn a_second_run_waits_for_nobody_and_corrupts_nothing() {
     let (school, out) = (school(), tempfile::tempdir().unwrap());
-    let held = mastery::issue::ledger::Ledger::open(school.path()).unwrap();
+    let held = mastery::issue::ledger::Ledger::open(school.path(), &Default::default()).unwrap();
     let output = issue(school.path(), out.path(), &[]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert!(stderr(&output).contains("is locked"), "{}", stderr(&output));
@@ -310,9 +484,55 @@ fn revoking_needs_a_known_credential_and_the_schools_key() {
     let checked = verify(&out.path().join("HV-2026-004/v1/transcript.pdf"), &["--site", path(site.path())]);
     assert_eq!(checked.status.code(), Some(1));
     assert!(stdout(&checked).contains("revoked by its issuer: issued in error"), "{}", stdout(&checked));
-    // A revoked version whose record is unchanged is issued again as a new version.
-    ok(issue(school.path(), out.path(), &["--student", "HV-2026-004"]));
-    assert_eq!(issues_of(&ledger(school.path()), "HV-2026-004").len(), 2);
+}
+
+#[test]
+fn a_revoked_transcript_stays_revoked_until_its_record_changes_or_the_registrar_asks() {
+    let (school, out) = (school(), tempfile::tempdir().unwrap());
+    ok(issue(school.path(), out.path(), &[]));
+    let credential = issues_of(&ledger(school.path()), "HV-2026-004")[0]["credential_id"].as_str().unwrap().to_string();
+    for blank in ["", "   "] {
+        let refused = run(&["revoke", &credential, "--reason", blank, "--key", KEY, "--school", path(school.path())]);
+        assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+        assert!(stderr(&refused).contains("the reason is blank"), "{}", stderr(&refused));
+    }
+    assert_eq!(ledger(school.path()).len(), 10, "nothing recorded");
+    ok(run(&["revoke", &credential, "--reason", "issued in error", "--key", KEY, "--school", path(school.path())]));
+
+    // The nightly whole-school run: nothing changed, so nothing is issued, and it says why.
+    let nightly = ok(issue(school.path(), out.path(), &[]));
+    assert!(
+        stderr(&nightly).contains("version 1 of HV-2026-004 was revoked (issued in error)"),
+        "{}",
+        stderr(&nightly)
+    );
+    assert!(stderr(&nightly).contains("--reissue"), "{}", stderr(&nightly));
+    assert_eq!(issues_of(&ledger(school.path()), "HV-2026-004").len(), 1);
+    assert!(!out.path().join("HV-2026-004/v2").exists());
+
+    // The registrar asks for it, with a reason, which the ledger records.
+    let blank = issue(school.path(), out.path(), &["--student", "HV-2026-004", "--reissue", " "]);
+    assert_eq!(blank.status.code(), Some(2), "{}", stderr(&blank));
+    ok(issue(school.path(), out.path(), &["--student", "HV-2026-004", "--reissue", "revoked by mistake"]));
+    let versions = issues_of(&ledger(school.path()), "HV-2026-004").into_iter().cloned().collect::<Vec<_>>();
+    assert_eq!(versions.len(), 2);
+    assert_eq!(
+        (versions[1]["version"].as_u64(), versions[1]["reason"].as_str()),
+        (Some(2), Some("revoked by mistake"))
+    );
+    assert_eq!(versions[1]["supersedes"], Value::Null, "a revoked version is not superseded again");
+
+    // A current version stands; --reissue supersedes it, and a changed record does too.
+    ok(issue(school.path(), out.path(), &["--student", "HV-2026-001", "--reissue", "new signing key"]));
+    change_evidence(school.path());
+    ok(issue(school.path(), out.path(), &[]));
+    let entries = ledger(school.path());
+    let lines = issues_of(&entries, "HV-2026-001");
+    assert_eq!(lines.iter().map(|e| e["version"].as_u64().unwrap()).collect::<Vec<_>>(), [1, 2, 3]);
+    assert_eq!(lines[1]["supersedes"], lines[0]["credential_id"]);
+    assert_eq!(lines[2]["supersedes"], lines[1]["credential_id"]);
+    let revoked: Vec<&Value> = entries.iter().filter(|e| e["action"] == "revoke").collect();
+    assert_eq!(revoked.len(), 3, "HV-2026-004's revocation and the two supersessions");
 }
 
 #[test]
@@ -427,14 +647,17 @@ fn each_disclosure_profile_has_its_own_versions() {
 fn a_supersession_cut_short_is_completed_by_the_next_run() {
     let (school, out, site) = (school(), tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     ok(issue(school.path(), out.path(), &["--student", "HV-2026-001"]));
+    let head = std::fs::read(school.path().join("ledger.checkpoint")).unwrap();
     change_evidence(school.path());
     ok(issue(school.path(), out.path(), &["--student", "HV-2026-001"]));
-    // As if the run had been killed between recording version 2 and revoking version 1.
+    // As if the run had been killed between recording version 2 and revoking version 1: the
+    // ledger without its last entry, and the head the first run signed.
     let file = school.path().join("ledger.jsonl");
     let text = std::fs::read_to_string(&file).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 3);
     std::fs::write(&file, format!("{}\n{}\n", lines[0], lines[1])).unwrap();
+    std::fs::write(school.path().join("ledger.checkpoint"), head).unwrap();
     ok(issue(school.path(), out.path(), &["--student", "HV-2026-001"]));
     let entries = ledger(school.path());
     assert_eq!(entries.len(), 3);

@@ -9,11 +9,15 @@ use std::process::{Child, Stdio};
 use crate::common::*;
 
 /// A running console; stopped when dropped.
-struct Served {
+pub(crate) struct Served {
     child: Child,
     /// `127.0.0.1:PORT`.
     host: String,
+    /// The one-time token of the printed address (spent when the console is served without
+    /// a session, as `serve_with` does).
     token: String,
+    /// The session the token was exchanged for: what the cookie carries.
+    pub(crate) session: String,
 }
 
 impl Drop for Served {
@@ -24,18 +28,18 @@ impl Drop for Served {
 }
 
 /// An answer: status, headers (names in lowercase) and body.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
 
 impl Answer {
-    fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
     }
 }
@@ -44,11 +48,32 @@ fn serve(school: &Path) -> Served {
     serve_with(school, &[])
 }
 
-/// The console over `school`, started with these options as well.
+/// The console over `school`, started with these options as well, its token exchanged for a
+/// session as a browser opening the printed address does.
 fn serve_with(school: &Path, options: &[&str]) -> Served {
+    serve_in(school, options, &[])
+}
+
+/// [`serve_with`], the console's process given these environment variables as well.
+pub(crate) fn serve_in(school: &Path, options: &[&str], environment: &[(&str, &str)]) -> Served {
+    let mut console = launch(school, options, environment);
+    let opened = console.request("GET", &format!("/?token={}", console.token), &[]);
+    assert_eq!(opened.status, 303, "{}", opened.text());
+    let cookie = opened.header("set-cookie").unwrap();
+    console.session = cookie.strip_prefix("mastery_session=").unwrap().split(';').next().unwrap().to_string();
+    console
+}
+
+/// The console over `school`, its token not yet used.
+fn start(school: &Path, options: &[&str]) -> Served {
+    launch(school, options, &[])
+}
+
+fn launch(school: &Path, options: &[&str], environment: &[(&str, &str)]) -> Served {
     let mut child = mastery()
         .args(["serve", school.to_str().unwrap()])
         .args(options)
+        .envs(environment.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -59,10 +84,15 @@ fn serve_with(school: &Path, options: &[&str]) -> Served {
     let (host, token) = address.split_once("/?token=").unwrap();
     assert!(host.starts_with("127.0.0.1:"), "{line}");
     assert!(token.len() >= 32 && token.chars().all(|c| c.is_ascii_hexdigit()), "{line}");
-    Served { child, host: host.to_string(), token: token.to_string() }
+    Served { child, host: host.to_string(), token: token.to_string(), session: String::new() }
 }
 
 impl Served {
+    /// Whether the console's process has ended (a crash asked for by a test).
+    pub(crate) fn ended(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
+    }
+
     /// Sends one request (HTTP/1.1, then the connection closes) and reads the whole answer.
     fn request(&self, method: &str, path: &str, headers: &[(&str, &str)]) -> Answer {
         self.send(method, path, headers, b"")
@@ -70,7 +100,12 @@ impl Served {
 
     /// Sends one request with a body.
     fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Answer {
-        let mut stream = TcpStream::connect(&self.host).unwrap();
+        self.try_send(method, path, headers, body).expect("the console answers")
+    }
+
+    /// Sends one request, or `None` when the console does not answer it (it has ended).
+    pub(crate) fn try_send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Option<Answer> {
+        let mut stream = TcpStream::connect(&self.host).ok()?;
         let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\n");
         if !headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("host")) {
             request.push_str(&format!("Host: {}\r\n", self.host));
@@ -82,15 +117,15 @@ impl Served {
             request.push_str(&format!("Content-Length: {}\r\n", body.len()));
         }
         request.push_str("\r\n");
-        stream.write_all(request.as_bytes()).unwrap();
+        stream.write_all(request.as_bytes()).ok()?;
         // A refusal may come before the whole body is read; what matters is the answer.
         let _ = stream.write_all(body);
         let mut bytes = Vec::new();
-        stream.read_to_end(&mut bytes).unwrap();
-        let end = bytes.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP answer");
+        stream.read_to_end(&mut bytes).ok()?;
+        let end = bytes.windows(4).position(|w| w == b"\r\n\r\n")?;
         let head = String::from_utf8_lossy(&bytes[..end]).into_owned();
         let mut lines = head.lines();
-        let status = lines.next().unwrap().split(' ').nth(1).unwrap().parse().unwrap();
+        let status = lines.next()?.split(' ').nth(1)?.parse().ok()?;
         let headers = lines
             .filter_map(|l| l.split_once(':'))
             .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
@@ -99,36 +134,48 @@ impl Served {
         if headers.iter().any(|(n, v)| n == "transfer-encoding" && v == "chunked") {
             body = unchunk(&body);
         }
-        Answer { status, headers, body }
+        Some(Answer { status, headers, body })
     }
 
     /// A GET with the session cookie.
-    fn get(&self, path: &str) -> Answer {
-        let cookie = format!("mastery_session={}", self.token);
+    pub(crate) fn get(&self, path: &str) -> Answer {
+        let cookie = format!("mastery_session={}", self.session);
         self.request("GET", path, &[("Cookie", &cookie)])
     }
 
     /// A form sent from the console's own page, with the session cookie.
-    fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        self.try_post_form(path, fields).expect("the console answers")
+    }
+
+    /// [`Served::post_form`], or `None` when the console does not answer (it has ended).
+    pub(crate) fn try_post_form(&self, path: &str, fields: &[(&str, &str)]) -> Option<Answer> {
         let body: Vec<String> = fields.iter().map(|(n, v)| format!("{n}={}", form_encode(v))).collect();
-        self.post(path, "application/x-www-form-urlencoded", body.join("&").as_bytes())
+        self.try_post(path, "application/x-www-form-urlencoded", body.join("&").as_bytes())
     }
 
     /// A file sent from the import page, as a browser sends it.
-    fn upload(&self, name: &str, bytes: &[u8]) -> Answer {
+    pub(crate) fn upload(&self, name: &str, bytes: &[u8]) -> Answer {
+        self.try_upload(name, bytes).expect("the console answers")
+    }
+
+    /// [`Served::upload`], or `None` when the console does not answer (it has ended).
+    pub(crate) fn try_upload(&self, name: &str, bytes: &[u8]) -> Option<Answer> {
         let mut body = format!(
             "--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
         )
         .into_bytes();
         body.extend_from_slice(bytes);
         body.extend_from_slice(b"\r\n--XBOUNDARYX--\r\n");
-        self.post("/import", "multipart/form-data; boundary=XBOUNDARYX", &body)
+        self.try_post("/import", "multipart/form-data; boundary=XBOUNDARYX", &body)
     }
 
-    fn post(&self, path: &str, content_type: &str, body: &[u8]) -> Answer {
-        let cookie = format!("mastery_session={}", self.token);
+    /// A form or file sent from the console's own page, or `None` when the console does not
+    /// answer (it has ended).
+    pub(crate) fn try_post(&self, path: &str, content_type: &str, body: &[u8]) -> Option<Answer> {
+        let cookie = format!("mastery_session={}", self.session);
         let origin = format!("http://{}", self.host);
-        self.send("POST", path, &[("Cookie", &cookie), ("Origin", &origin), ("Content-Type", content_type)], body)
+        self.try_send("POST", path, &[("Cookie", &cookie), ("Origin", &origin), ("Content-Type", content_type)], body)
     }
 
     /// Waits until the job's page says it has ended; gives that page.
@@ -181,8 +228,8 @@ fn school_with_an_invalid_record() -> (tempfile::TempDir, std::path::PathBuf, St
 }
 
 #[test]
-fn the_token_opens_a_session_and_nothing_else_does() {
-    let console = serve(&root().join("fixtures/example-school"));
+fn the_token_opens_one_session_once_and_nothing_else_does() {
+    let mut console = start(&root().join("fixtures/example-school"), &[]);
     let without = console.request("GET", "/", &[]);
     assert_eq!(without.status, 401);
     assert!(without.text().contains("open the address"), "{}", without.text());
@@ -193,7 +240,16 @@ fn the_token_opens_a_session_and_nothing_else_does() {
     assert_eq!(opened.header("location"), Some("/students"));
     let cookie = opened.header("set-cookie").unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
-    assert!(cookie.starts_with(&format!("mastery_session={}", console.token)));
+    console.session = cookie.strip_prefix("mastery_session=").unwrap().split(';').next().unwrap().to_string();
+    assert!(console.session.len() >= 32 && console.session != console.token, "a fresh session id, not the token");
+    // The address is spent: opened again (from the history, the scrollback, another
+    // browser), it opens nothing, and the token is no session either.
+    let again = console.request("GET", &format!("/?token={}", console.token), &[]);
+    assert_eq!(again.status, 401);
+    assert!(again.text().contains("used already"), "{}", again.text());
+    assert!(again.header("set-cookie").is_none());
+    let token_cookie = format!("mastery_session={}", console.token);
+    assert_eq!(console.request("GET", "/", &[("Cookie", &token_cookie)]).status, 401);
     let page = console.get("/");
     assert_eq!(page.status, 200);
     assert!(page.text().contains("Harbor View Academy"));
@@ -206,7 +262,7 @@ fn the_token_opens_a_session_and_nothing_else_does() {
 #[test]
 fn another_host_or_origin_is_refused() {
     let console = serve(&root().join("fixtures/example-school"));
-    let cookie = format!("mastery_session={}", console.token);
+    let cookie = format!("mastery_session={}", console.session);
     // DNS rebinding: a page of evil.example whose name now points at 127.0.0.1.
     let port = console.host.split(':').nth(1).unwrap().to_string();
     let rebound = console.request("GET", "/", &[("Host", &format!("evil.example:{port}")), ("Cookie", &cookie)]);
@@ -220,6 +276,14 @@ fn another_host_or_origin_is_refused() {
     let own_origin = format!("http://{}", console.host);
     let own = console.request("POST", "/", &[("Cookie", &cookie), ("Origin", &own_origin)]);
     assert_eq!(own.status, 405, "no change is asked for on this page");
+    // Two Host headers, the console's first; a target naming another host.
+    let own_host = console.host.clone();
+    let twice = console.request("GET", "/", &[("Host", &own_host), ("Host", "evil.example"), ("Cookie", &cookie)]);
+    assert_eq!(twice.status, 400);
+    let absolute = console.request("GET", "http://evil.example/", &[("Cookie", &cookie)]);
+    assert_eq!(absolute.status, 421);
+    let ours = console.request("GET", &format!("http://{own_host}/"), &[("Cookie", &cookie)]);
+    assert_eq!(ours.status, 200);
 }
 
 #[test]
@@ -264,7 +328,13 @@ fn a_students_page_shows_the_preview_and_the_working() {
     let html = console.get("/students/HV-2026-006/preview.html");
     assert_eq!(html.status, 200);
     assert!(html.text().contains("<html lang=\"en\" dir=\"ltr\">"));
-    assert!(html.header("content-security-policy").unwrap().contains("frame-ancestors 'self'"));
+    let policy = html.header("content-security-policy").unwrap();
+    assert!(policy.contains("frame-ancestors 'self'"), "{policy}");
+    // The transcript's page runs no script and sends no form with the console's session.
+    for directive in ["script-src 'none'", "form-action 'none'"] {
+        assert!(policy.split(';').any(|d| d.trim() == directive), "{policy}");
+    }
+    assert!(!html.text().contains("<script"), "the preview carries no script");
 }
 
 #[test]
@@ -309,10 +379,10 @@ fn every_console_page_passes_axe_in_chromium() {
     for (i, page) in
         ["/", "/problems", "/students?sort=problems", "/students/HV-2026-006", "/students/NOBODY"].iter().enumerate()
     {
-        // Each page opened as a new browser would: with the token, which sets the cookie.
-        let separator = if page.contains('?') { '&' } else { '?' };
-        let address = format!("http://{}{page}{separator}token={}", console.host, console.token);
-        let report = crate::html::axe(&address, &shots.path().join(format!("{i}.png")));
+        // Each page opened in a new browser holding the session's cookie.
+        let address = format!("http://{}{page}", console.host);
+        let shot = shots.path().join(format!("{i}.png"));
+        let report = crate::html::axe_with_session(&address, &console.session, &shot);
         assert_eq!(report["violations"], serde_json::json!([]), "{page}: {report:#}");
         assert_eq!(report["requests"], serde_json::json!([]), "{page} asked for something elsewhere");
         assert_eq!(report["keyboard"]["firstFocus"], "skip", "{page}: the first Tab should reach the skip link");
@@ -420,6 +490,37 @@ fn a_build_runs_one_at_a_time_and_its_outputs_download_as_one_zip() {
     assert!(missing.text().contains("choose a format, a language and a paper"));
     assert_eq!(console.get("/jobs/99").status, 404);
     assert_eq!(console.get("/jobs/..%2F..%2Fetc/outputs.zip").status, 404);
+}
+
+#[test]
+fn a_link_placed_in_the_output_folder_is_not_followed_into_a_download() {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let out = tempfile::tempdir().unwrap();
+    let console = serve_with(school.path(), &["--out", out.path().to_str().unwrap()]);
+    let build = [("format", "data"), ("profile", ""), ("locale", "en"), ("paper", "letter")];
+    assert_eq!(console.post_form("/build", &build).header("location"), Some("/jobs/1"));
+    console.finished("/jobs/1");
+    // Someone who can write the output folder swaps a student's file, then the run's report,
+    // for a link to another file of the machine, before the job's ZIP is downloaded.
+    let folder = out.path().join("data-en-letter");
+    let secret = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(secret.path(), "root:x:0:0:secret").unwrap();
+    for name in ["HV-2026-002.json", "report.json"] {
+        let kept = std::fs::read(folder.join(name)).unwrap();
+        std::fs::remove_file(folder.join(name)).unwrap();
+        std::os::unix::fs::symlink(secret.path(), folder.join(name)).unwrap();
+        let zip = console.get("/jobs/1/outputs.zip");
+        assert!(!String::from_utf8_lossy(&zip.body).contains("root:x:0:0"), "the ZIP carries the linked file");
+        assert_eq!(zip.status, 500, "the download fails rather than carry another file: {}", zip.text());
+        assert!(zip.text().contains("leads out of"), "{}", zip.text());
+        std::fs::remove_file(folder.join(name)).unwrap();
+        std::fs::write(folder.join(name), kept).unwrap();
+    }
+    // A link that stays inside the folder is read as the file it names.
+    std::fs::rename(folder.join("HV-2026-002.json"), folder.join("kept.json")).unwrap();
+    std::os::unix::fs::symlink("kept.json", folder.join("HV-2026-002.json")).unwrap();
+    assert_eq!(console.get("/jobs/1/outputs.zip").status, 200);
 }
 
 #[test]
@@ -539,7 +640,7 @@ fn an_import_is_checked_first_written_whole_and_never_over_a_file_without_a_yes(
     assert_eq!(console.upload(".hidden.json", b"{}").status, 400);
     assert_eq!(console.upload("notes.txt", b"hello").status, 400);
     // Told by its length, before it is sent (as a client that waits for "100 Continue" does).
-    let cookie = format!("mastery_session={}", console.token);
+    let cookie = format!("mastery_session={}", console.session);
     let origin = format!("http://{}", console.host);
     let length = (65 * 1024 * 1024).to_string();
     let headers = [
@@ -574,7 +675,7 @@ fn the_live_pages_hear_of_a_saved_file_and_ctrl_c_waits_for_the_transcripts_bein
     let console = serve_with(school.path(), &["--out", out.path().to_str().unwrap()]);
     // The folder's stream: an event once a file is saved.
     let host = console.host.clone();
-    let cookie = format!("mastery_session={}", console.token);
+    let cookie = format!("mastery_session={}", console.session);
     let listener = std::thread::spawn(move || {
         let mut stream = TcpStream::connect(&host).unwrap();
         write!(stream, "GET /events HTTP/1.1\r\nHost: {host}\r\nCookie: {cookie}\r\n\r\n").unwrap();
@@ -641,7 +742,7 @@ fn a_registrars_session_in_chromium() {
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("upload.json"), good.replace("HV-2026-001", "HV-2026-099")).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let console = serve_with(school.path(), &["--key", KEY, "--out", out.path().to_str().unwrap()]);
+    let console = start(school.path(), &["--key", KEY, "--out", out.path().to_str().unwrap()]);
     let address = format!("http://{}/?token={}", console.host, console.token);
     assert!(
         root().join("tests/browser/node_modules/playwright-core").is_dir(),

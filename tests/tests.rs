@@ -12,6 +12,8 @@ mod build;
 mod case;
 /// Helpers: running the binary, temporary school folders, outside tools.
 mod common;
+/// Crash safety: every write boundary of issue, revoke, publish and the console, crashed at.
+mod crash;
 /// Signed credentials: 1EdTech's test vectors, signing and verification.
 mod credentials;
 /// The build engine through the library: its events in order, its outcome, cancelling.

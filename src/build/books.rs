@@ -6,7 +6,6 @@
 //! a run that ends writes the manifest whole and removes the journal.
 
 use std::fs::File;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::BuildError;
@@ -63,10 +62,7 @@ impl Books {
         let mut names = Vec::with_capacity(files.len());
         for (file, entry) in files {
             let line = JournalLine { file, entry };
-            self.journal.write_all(&line.to_line()).map_err(|e| {
-                let path = journal_path(&self.out);
-                BuildError::Io(std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display())))
-            })?;
+            output::append_unflushed(&mut self.journal, &journal_path(&self.out), &line.to_line())?;
             names.push(line.file.clone());
             self.manifest.outputs.insert(line.file, line.entry);
         }

@@ -1,5 +1,5 @@
-//! The books of an issue: which version each student gets, and the ledger entries once the
-//! files are in place.
+//! The books of an issue: which version each student gets (as [`crate::issue::state`]
+//! decides), and the ledger entries once the files are in place.
 //!
 //! Before a student's files are written, the reader notes the credential it is about to issue
 //! in `.ledger-pending.jsonl` beside the ledger. A run killed after writing a student's files
@@ -19,8 +19,9 @@ use serde::{Deserialize, Serialize};
 use super::manifest::{Entry as FileEntry, file_has_digest, sha256_hex};
 use super::{BuildError, Problem, Status};
 use crate::credential::issuer::Signer;
-use crate::issue::ledger::{self, Action, Entry, Issued, Ledger, StatusRef};
+use crate::issue::ledger::{self, Action, Entry, Ledger, StatusRef};
 use crate::issue::lists::Lists;
+use crate::issue::state::{self, Asked, Decision, Latest, Versions};
 use crate::{load, output};
 
 /// The notes of credentials about to be issued, beside the ledger.
@@ -44,6 +45,8 @@ pub(super) struct Ticket {
     pub(super) record_sha256: String,
     /// The version this one replaces, when it is not revoked yet.
     pub(super) supersedes: Option<String>,
+    /// The registrar's reason, for a version issued though nothing changed.
+    pub(super) reason: Option<String>,
     /// For a version issued before and reprinted: the files as they were issued.
     pub(super) reprint: Option<BTreeMap<String, String>>,
     /// The SHA-256 of the signed credential, once made.
@@ -59,25 +62,47 @@ pub(super) struct Issuing {
     by: String,
     recipient: Option<String>,
     profile: String,
+    /// The registrar's reason to issue a new version of each student chosen, though nothing
+    /// changed (`--reissue`).
+    reissue: Option<String>,
+    /// Signs each ledger entry, the status lists and the ledger's head.
+    signer: Signer,
     ledger: Mutex<Ledger>,
-    latest: BTreeMap<(String, String), Entry>,
-    issued: BTreeMap<String, Issued>,
+    /// The versions as the ledger stood when the run began.
+    versions: Versions,
     lists: Mutex<Lists>,
     pending: Mutex<Option<File>>,
 }
 
+/// Who issues, and what they ask beyond the students: the ledger records each of them.
+pub(super) struct Asking {
+    /// Who issues.
+    pub(super) by: String,
+    /// To whom.
+    pub(super) recipient: Option<String>,
+    /// Under which disclosure profile.
+    pub(super) profile: String,
+    /// Why a new version is issued though nothing changed.
+    pub(super) reissue: Option<String>,
+}
+
 impl Issuing {
-    /// Takes the school's ledger (its lock held until the plan is dropped).
+    /// Takes the school's ledger (its lock held until the plan is dropped). The registrar's
+    /// words (who, to whom, why) are checked first: a blank one is refused.
     pub(super) fn open(
         school_dir: &Path,
+        school: &crate::model::School,
         base: &str,
-        by: String,
-        recipient: Option<String>,
-        profile: String,
+        asking: Asking,
+        signer: &Signer,
     ) -> Result<Issuing, BuildError> {
-        let ledger = Ledger::open(school_dir)?;
-        let latest = ledger::latest(ledger.entries());
-        let issued = ledger::issued(ledger.entries());
+        let Asking { by, recipient, profile, reissue } = asking;
+        let by = crate::issue::words("who issues (--by)", &by).map_err(BuildError::Usage)?;
+        let recipient = recipient.map(|r| crate::issue::words("the recipient (--to)", &r)).transpose();
+        let reissue = reissue.map(|r| crate::issue::words("the reason to issue again (--reissue)", &r)).transpose();
+        let (recipient, reissue) = (recipient.map_err(BuildError::Usage)?, reissue.map_err(BuildError::Usage)?);
+        let ledger = crate::issue::open_ledger(school_dir, school)?;
+        let versions = Versions::of(ledger.entries());
         let lists = Lists::of(ledger.entries());
         Ok(Issuing {
             base: base.to_string(),
@@ -85,9 +110,10 @@ impl Issuing {
             by,
             recipient,
             profile,
+            reissue,
+            signer: signer.clone(),
             ledger: Mutex::new(ledger),
-            latest,
-            issued,
+            versions,
             lists: Mutex::new(lists),
             pending: Mutex::new(None),
         })
@@ -97,17 +123,14 @@ impl Issuing {
     /// recorded only half of (the new version, not yet the old one's revocation), and starts
     /// the pending notes afresh.
     pub(super) fn recover(&self) -> std::io::Result<()> {
-        for issued in self.issued.values() {
-            let Some(old) = issued.entry.supersedes.as_ref().and_then(|old| self.issued.get(old)) else { continue };
-            if old.revoked.is_none() {
-                self.revoke_superseded(&old.entry, &issued.entry.credential_id)?;
-            }
+        for (old, newer) in self.versions.cut_short() {
+            self.revoke_superseded(old, newer)?;
         }
         let path = self.school.join(PENDING);
         if let Some(bytes) = load::optional_file(&path)? {
             for line in bytes.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
                 let Ok(note) = serde_json::from_slice::<Pending>(line) else { continue };
-                if !self.issued.contains_key(&note.credential_id) && !note.folder.contains("..") {
+                if self.versions.credential(&note.credential_id).is_none() && !note.folder.contains("..") {
                     output::remove_folder(&note.out.join(&note.folder))?;
                 }
             }
@@ -116,8 +139,8 @@ impl Issuing {
         Ok(())
     }
 
-    /// What to do for a valid student: the folder and ticket of the version to write, or
-    /// why there is nothing to write.
+    /// What to do for a valid student, as [`state::decide`] says: the folder and ticket of the
+    /// version to write, or why there is nothing to write.
     pub(super) fn decide(
         &self,
         out: &Path,
@@ -127,33 +150,46 @@ impl Issuing {
         source: &str,
     ) -> Result<(String, Ticket), Status> {
         let record_sha256 = sha256_hex(&serde_json::to_vec(record).unwrap_or_default());
-        let last = self.latest.get(&(student.to_string(), self.profile.clone()));
-        let current = last.filter(|last| {
-            last.record_sha256.as_deref() == Some(record_sha256.as_str())
-                && self.issued.get(&last.credential_id).is_some_and(|i| i.revoked.is_none())
-        });
-        if let Some(last) = current {
-            let folder = self.folder_of(student, last.version);
-            if intact(out, &last.files) {
+        let latest = self.versions.latest(student, &self.profile);
+        let files_in_place = match latest {
+            Latest::Current(entry) => intact(out, &entry.files),
+            _ => false,
+        };
+        let asked = Asked { record_sha256: &record_sha256, files_in_place, reissue: self.reissue.as_deref() };
+        let (version, supersedes, reason) = match state::decide(latest, &asked) {
+            Decision::Issue { version, supersedes, reason } => (version, supersedes, reason),
+            Decision::Unchanged(last) => {
                 if let Some(recipient) = &self.recipient {
                     self.disclose(last, recipient).map_err(|e| self.failed(student, source, e.to_string()))?;
                 }
                 return Err(Status::Unchanged);
             }
-            let issue_date = last.issue_date.as_deref().and_then(|d| d.parse().ok()).unwrap_or(issue_date);
-            let ticket = Ticket {
-                version: last.version,
-                credential_id: last.credential_id.clone(),
-                status: last.status.clone().unwrap_or(StatusRef { list: 1, index: 0 }),
-                issue_date,
-                record_sha256,
-                supersedes: None,
-                reprint: Some(last.files.clone()),
-                credential_sha256: String::new(),
-            };
-            return Ok((folder, ticket));
-        }
-        let version = last.map_or(1, |last| last.version + 1);
+            Decision::Reprint(last) => {
+                let issue_date = last.issue_date.as_deref().and_then(|d| d.parse().ok()).unwrap_or(issue_date);
+                let ticket = Ticket {
+                    version: last.version,
+                    credential_id: last.credential_id.clone(),
+                    status: last.status.clone().unwrap_or(StatusRef { list: 1, index: 0 }),
+                    issue_date,
+                    record_sha256,
+                    supersedes: None,
+                    reason: None,
+                    reprint: Some(last.files.clone()),
+                    credential_sha256: String::new(),
+                };
+                return Ok((self.folder_of(student, last.version), ticket));
+            }
+            Decision::Withheld { version, reason } => {
+                return Err(Status::Withheld(Problem {
+                    student: Some(student.to_string()),
+                    source: source.to_string(),
+                    kind: "revoked",
+                    messages: vec![format!(
+                        "version {version} of {student} was revoked ({reason}) and the record has not changed since, so it is not issued again\n  hint: to issue it again all the same, run `mastery issue` with --student {student} --reissue \"REASON\""
+                    )],
+                }));
+            }
+        };
         let folder = self.folder_of(student, version);
         if out.join(&folder).exists() {
             return Err(self.failed(
@@ -167,10 +203,6 @@ impl Issuing {
         }
         let credential_id = fresh_credential_id();
         let status = self.lists.lock().unwrap_or_else(|e| e.into_inner()).allocate();
-        let supersedes = last.and_then(|last| {
-            let revoked = self.issued.get(&last.credential_id).is_some_and(|i| i.revoked.is_some());
-            (!revoked).then(|| last.credential_id.clone())
-        });
         let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
         let note = Pending { out, folder: folder.clone(), credential_id: credential_id.clone() };
         self.note(&note).map_err(|e| self.failed(student, source, e.to_string()))?;
@@ -181,6 +213,7 @@ impl Issuing {
             issue_date,
             record_sha256,
             supersedes,
+            reason,
             reprint: None,
             credential_sha256: String::new(),
         };
@@ -226,28 +259,25 @@ impl Issuing {
             &self.by,
         );
         entry.recipient = Some(recipient.to_string());
-        self.ledger.lock().unwrap_or_else(|e| e.into_inner()).append(entry).map(|_| ())
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner()).append(entry, &self.signer).map(|_| ())
     }
 
     /// Records a student's issue, once its files are in place: the issue entry and, for a
     /// new version, the revocation of the one it supersedes. A reprint records nothing
     /// (but a disclosure, when there is a recipient).
-    pub(super) fn record(
-        &self,
-        student: &str,
-        ticket: &Ticket,
-        files: &[(String, FileEntry)],
-        signer: &Signer,
-    ) -> std::io::Result<()> {
-        let mut ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+    pub(super) fn record(&self, student: &str, ticket: &Ticket, files: &[(String, FileEntry)]) -> std::io::Result<()> {
+        let last = match self.versions.latest(student, &self.profile) {
+            Latest::Current(last) => Some(last),
+            Latest::None | Latest::Revoked(..) => None,
+        };
         if ticket.reprint.is_some() {
-            drop(ledger);
-            let key = (student.to_string(), self.profile.clone());
-            if let (Some(recipient), Some(last)) = (&self.recipient, self.latest.get(&key)) {
+            if let (Some(recipient), Some(last)) = (&self.recipient, last) {
                 self.disclose(last, recipient)?;
             }
             return Ok(());
         }
+        let signer = &self.signer;
+        let mut ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
         let mut entry =
             Entry::new(Action::Issue, student, ticket.version, &ticket.credential_id, ledger::now(), &self.by);
         entry.status = Some(ticket.status.clone());
@@ -260,13 +290,11 @@ impl Issuing {
         entry.verification_method = Some(signer.verification_method().to_string());
         entry.public_key = Some(signer.key().public_multibase());
         entry.supersedes = ticket.supersedes.clone();
-        ledger.append(entry)?;
+        entry.reason = ticket.reason.clone();
+        ledger.append(entry, signer)?;
         drop(ledger);
-        if ticket.supersedes.is_some() {
-            let key = (student.to_string(), self.profile.clone());
-            if let Some(old) = self.latest.get(&key) {
-                self.revoke_superseded(old, &ticket.credential_id)?;
-            }
+        if let Some(old) = last.filter(|old| ticket.supersedes.as_ref() == Some(&old.credential_id)) {
+            self.revoke_superseded(old, &ticket.credential_id)?;
         }
         Ok(())
     }
@@ -274,18 +302,20 @@ impl Issuing {
     /// Revokes a version as superseded by a newer one, and sets its bit.
     fn revoke_superseded(&self, old: &Entry, newer: &str) -> std::io::Result<()> {
         let revoke = old.revocation(format!("superseded by {newer}"), &self.by);
-        self.ledger.lock().unwrap_or_else(|e| e.into_inner()).append(revoke)?;
+        self.ledger.lock().unwrap_or_else(|e| e.into_inner()).append(revoke, &self.signer)?;
         if let Some(status) = &old.status {
             self.lists.lock().unwrap_or_else(|e| e.into_inner()).revoke(status);
         }
         Ok(())
     }
 
-    /// Signs the status lists the ledger now calls for, and clears the pending notes.
-    pub(super) fn finish(&self, signer: &Signer) -> std::io::Result<()> {
+    /// Signs the status lists and the ledger's head as the ledger now calls for, and clears
+    /// the pending notes.
+    pub(super) fn finish(&self) -> std::io::Result<()> {
         let school = &self.school;
-        let lists = self.lists.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        crate::issue::sign_lists(school, &self.base, signer, &lists)?;
+        let ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
+        crate::issue::sign_state(school, &self.base, &self.signer, ledger.entries())?;
+        drop(ledger);
         *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(output::journal(&school.join(PENDING))?);
         Ok(())
     }

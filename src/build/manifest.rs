@@ -126,7 +126,7 @@ impl RunInputs {
     pub fn student(&self, record: &serde_json::Value) -> String {
         let mut inputs = self.clone();
         inputs.add("student", &serde_json::to_vec(record).expect("a record serializes"));
-        format!("{:x}", inputs.0.finalize())
+        crate::digest::hex(&inputs.0.finalize())
     }
 }
 

@@ -145,6 +145,10 @@ pub struct BuildOptions {
     /// writes it: a student whose transcript is unchanged is then disclosed again rather
     /// than issued.
     pub recipient: Option<String>,
+    /// For [`Format::Issue`]: issue a new version of each student chosen although nothing
+    /// changed (a current version is superseded, a revoked one issued again), for this
+    /// reason, which the ledger records. See [`crate::issue::state`].
+    pub reissue: Option<String>,
 }
 
 impl BuildOptions {
@@ -171,6 +175,7 @@ impl BuildOptions {
             isolation: Isolation::Processes { worker, limits: Limits::default() },
             by: None,
             recipient: None,
+            reissue: None,
         }
     }
 }
@@ -264,7 +269,8 @@ pub struct Problem {
     /// The file the record came from.
     pub source: String,
     /// `invalid`, `fonts`, `render`, `credential`, `write` or `internal`; for a student with
-    /// nothing to build, `nothing_to_issue`.
+    /// nothing to build, `nothing_to_issue`; for a revoked transcript an issue leaves revoked,
+    /// `revoked`.
     pub kind: &'static str,
     /// What went wrong, for people: each a located diagnostic or a sentence.
     pub messages: Vec<String>,
@@ -291,6 +297,9 @@ pub enum Status {
     /// Its record is fine, but there is nothing to write in this format (a CLR for a student
     /// with no earned credit).
     Skipped(Problem),
+    /// An issue left the student's revoked transcript revoked: nothing changed since it was
+    /// revoked, and no new version was asked for (see [`crate::issue::state`]).
+    Withheld(Problem),
 }
 
 /// How many students ended each way.
@@ -308,6 +317,8 @@ pub struct Counts {
     pub failed: usize,
     /// Students with nothing to build in this format.
     pub skipped: usize,
+    /// Students whose revoked transcript an issue left revoked.
+    pub withheld: usize,
 }
 
 /// How a run ended.

@@ -1,6 +1,6 @@
 //! Resolving a build's options once, before anything is written.
 
-use super::issuing::Issuing;
+use super::issuing::{Asking, Issuing};
 use super::manifest::RunInputs;
 use super::produce::Producer;
 use super::{BuildError, BuildOptions, Format};
@@ -81,13 +81,15 @@ impl Plan {
         };
         let inputs = run_inputs(&open, &options, &aggregate, logo.as_ref(), &producer);
         let issuing = match producer.official() {
-            Some(official) => Some(Issuing::open(
-                open.dir(),
-                &official.base,
-                options.by.clone().unwrap_or_else(crate::issue::default_actor),
-                options.recipient.clone(),
-                aggregate.layout.profile.clone(),
-            )?),
+            Some(official) => {
+                let asking = Asking {
+                    by: options.by.clone().unwrap_or_else(crate::issue::default_actor),
+                    recipient: options.recipient.clone(),
+                    profile: aggregate.layout.profile.clone(),
+                    reissue: options.reissue.clone(),
+                };
+                Some(Issuing::open(open.dir(), &school, &official.base, asking, &official.signer)?)
+            }
             None => None,
         };
         Ok(Plan { options, schemas, open, school, validate, aggregate, logo, producer, inputs, issuing })

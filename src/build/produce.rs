@@ -385,12 +385,30 @@ fn issue_files(
         student_id: transcript.student.id.as_deref(),
         status: Some(status::entry(&official.base, ticket.status.list, ticket.status.index)),
     };
-    let bound = Bound {
-        id: format!("{}#transcript.json", ticket.credential_id),
-        media_type: "application/json",
-        bytes: &job.data,
-    };
-    let credential = match clr::clr_binding(&transcript, &input, Some(&bound)) {
+    // The printed pages are bound by their digest, taken from the PDF rendered with a
+    // stand-in for the credential (which cannot hold its own digest); attaching the credential
+    // leaves the pages as they are, which is checked below.
+    let mut unsigned = job.clone();
+    unsigned.attachments.push(Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: b"{}".to_vec() });
+    let draft = renderer.pdf(&unsigned).map_err(|error| ("render", error.messages))?;
+    let pages = crate::load::pdf::pages_digest(&draft).map_err(|why| ("render", vec![why]))?;
+    let bound = [
+        Bound {
+            id: format!("{}#transcript.json", ticket.credential_id),
+            name: None,
+            media_type: "application/json",
+            digest_sri: clr::sri_sha256(&job.data),
+        },
+        Bound {
+            id: format!("{}#{}", ticket.credential_id, clr::PAGES),
+            name: Some(
+                "The printed pages of the transcript (mastery page digest 1: what the PDF shows, without its attachments)",
+            ),
+            media_type: "application/pdf",
+            digest_sri: clr::sri(&pages),
+        },
+    ];
+    let credential = match clr::clr_binding(&transcript, &input, &bound) {
         Ok(Some(credential)) => credential,
         Ok(None) => return Ok(None),
         Err(error) => return Err(("credential", vec![error.to_string()])),
@@ -400,6 +418,12 @@ fn issue_files(
     ticket.credential_sha256 = sha256_hex(&credential_bytes);
     job.attachments.push(Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() });
     let pdf = renderer.pdf(&job).map_err(|error| ("render", error.messages))?;
+    if crate::load::pdf::pages_digest(&pdf).ok() != Some(pages) {
+        return Err((
+            "internal",
+            vec!["the pages changed when the credential was attached, so the credential could not bind them; please report it".to_string()],
+        ));
+    }
     let html = crate::html::html(&transcript, context.logo);
     let files = vec![
         (format!("{folder}transcript.pdf"), pdf),

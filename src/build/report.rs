@@ -41,7 +41,9 @@ impl Report {
             Event::Student { status: Status::Invalid(problem) | Status::Failed(problem), .. } => {
                 self.problems.push(problem.clone());
             }
-            Event::Student { status: Status::Skipped(problem), .. } => self.skipped.push(problem.clone()),
+            Event::Student { status: Status::Skipped(problem) | Status::Withheld(problem), .. } => {
+                self.skipped.push(problem.clone());
+            }
             Event::Finished(outcome) => self.outcome = Some(outcome.clone()),
             _ => {}
         }

@@ -126,10 +126,8 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
                 Message::Built { student, source, output, files, ticket } => {
                     let written = files.clone();
                     let files = books.written(&output, files)?;
-                    if let (Some(issuing), Some(ticket), Some(official)) =
-                        (&plan.issuing, &ticket, plan.producer.official())
-                    {
-                        issuing.record(&student, ticket, &written, &official.signer)?;
+                    if let (Some(issuing), Some(ticket)) = (&plan.issuing, &ticket) {
+                        issuing.record(&student, ticket, &written)?;
                     }
                     counts.built += 1;
                     if options.only.contains(&student) {
@@ -143,6 +141,7 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
                         Status::Invalid(_) => counts.invalid += 1,
                         Status::Failed(_) => counts.failed += 1,
                         Status::Skipped(_) => counts.skipped += 1,
+                        Status::Withheld(_) => counts.withheld += 1,
                         Status::NotSelected | Status::Stopped | Status::Built { .. } => {}
                     }
                     if let Some(id) = student.as_ref().filter(|id| options.only.contains(id))
@@ -166,8 +165,8 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
         return Err(error);
     }
     books.close()?;
-    if let (Some(issuing), Some(official)) = (&plan.issuing, plan.producer.official()) {
-        issuing.finish(&official.signer)?;
+    if let Some(issuing) = &plan.issuing {
+        issuing.finish()?;
     }
     let missing = options.only.iter().filter(|id| !found.contains(*id)).cloned().collect();
     let outcome = Outcome {

@@ -158,6 +158,11 @@ pub struct IssueArgs {
     /// Who issues them, for the ledger (default: the user running the command).
     #[arg(long, value_name = "NAME")]
     pub by: Option<String>,
+    /// Issue a new version of each student chosen although the record did not change: a
+    /// current version is superseded, a revoked one is issued again. The ledger records the
+    /// reason. Without it, a revoked transcript whose record has not changed stays revoked.
+    #[arg(long, value_name = "REASON")]
+    pub reissue: Option<String>,
     #[command(flatten)]
     pub data: DataArgs,
     #[command(flatten)]
@@ -201,6 +206,25 @@ pub struct LogArgs {
     /// Print the entries as JSON Lines, as the ledger holds them.
     #[arg(long)]
     pub json: bool,
+    /// Check the ledger instead of printing it: its chain, every entry's signature and key,
+    /// and that it agrees with the signed heads given and the one the school folder keeps.
+    #[arg(long)]
+    pub verify: bool,
+    /// With --verify: the published verification site (as `mastery publish` wrote it), whose
+    /// signed head and key documents the ledger is held against.
+    #[arg(long, value_name = "DIR", requires = "verify")]
+    pub site: Option<PathBuf>,
+    /// With --verify: a signed head saved earlier (a copy of the site's ledger/checkpoint kept
+    /// by a college or an auditor); may be repeated.
+    #[arg(long = "checkpoint", value_name = "FILE", requires = "verify")]
+    pub checkpoints: Vec<PathBuf>,
+    /// Sign, once, the entries a mastery older than signed ledgers wrote (check the ledger
+    /// against a backup first: once signed, what it holds is the school's word).
+    #[arg(long, requires = "key", conflicts_with_all = ["verify", "json", "student"])]
+    pub adopt_unsigned: bool,
+    /// With --adopt-unsigned: the school's signing key.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub key: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

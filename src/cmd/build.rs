@@ -123,7 +123,7 @@ fn follow(event: &Event, reporter: &mut Reporter, progress: &mut Option<Progress
         Event::Student { status, .. } => {
             match status {
                 Status::Failed(problem) => reporter.line(&cannot_build(problem)),
-                Status::Skipped(problem) => {
+                Status::Skipped(problem) | Status::Withheld(problem) => {
                     for message in &problem.messages {
                         reporter.line(&format!("{}: note: not issued: {message}\n", problem.source));
                     }
@@ -178,6 +178,9 @@ fn closing_line(outcome: &Outcome, out: &str, done: &str) -> String {
     }
     if counts.skipped > 0 {
         line.push_str(&format!("; {} with nothing to issue yet", plural(counts.skipped, "student")));
+    }
+    if counts.withheld > 0 {
+        line.push_str(&format!("; {} revoked and not issued again", counts.withheld));
     }
     if outcome.stopped_at_fault {
         line.push_str("; stopped at the first fault (--fail-fast)");

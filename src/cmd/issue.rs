@@ -16,6 +16,7 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode> {
     options.only = args.students.clone();
     options.recipient = args.recipient.clone();
     options.by = args.by.clone();
+    options.reissue = args.reissue.clone();
     if let Some(jobs) = args.jobs {
         options.jobs = jobs.max(1);
     }

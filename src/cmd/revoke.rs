@@ -17,13 +17,12 @@ pub fn run(args: &RevokeArgs) -> Result<ExitCode> {
         Ok(school) => school,
         Err(code) => return Ok(code),
     };
-    let base = issue::verification_base(school).map_err(anyhow::Error::msg)?;
     let signer = match school_signer(&open, school, &args.key, "nothing revoked")? {
         Ok(signer) => signer,
         Err(code) => return Ok(code),
     };
     let by = args.by.clone().unwrap_or_else(issue::default_actor);
-    match issue::revoke(open.dir(), base, &signer, &args.credential, &args.reason, &by) {
+    match issue::revoke(open.dir(), school, &signer, &args.credential, &args.reason, &by) {
         Ok(entry) => {
             println!(
                 "revoked {} (version {} of {}): {}",

@@ -9,6 +9,7 @@ use anyhow::Result;
 use mastery::credential::verify::{CredentialSchemas, check_binding, check_status, verify};
 use mastery::credential::{badge, issuer};
 use mastery::hint::plural;
+use mastery::issue::audit;
 use mastery::load;
 use serde_json::Value;
 
@@ -32,9 +33,14 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     // A PDF carries its credential and data attached; a badge image carries its credential
     // baked in.
     let mut attached = Vec::new();
+    let mut pages = None;
     let bytes = if bytes.starts_with(b"%PDF-") {
         attached = match load::pdf::attachments(&bytes) {
             Ok(files) => files,
+            Err(error) => return invalid(error),
+        };
+        pages = match load::pdf::pages_digest(&bytes) {
+            Ok(digest) => Some(digest),
             Err(error) => return invalid(error),
         };
         match attached.iter().find(|(name, _)| name == CREDENTIAL_FILE) {
@@ -65,6 +71,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     } else {
         bytes
     };
+    let credential_bytes = bytes.clone();
     let credential = match load::parse_json(file, bytes, 1) {
         Ok(document) => document.into_value(),
         Err(diagnostics) => {
@@ -73,8 +80,8 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         }
     };
     let mut report = verify(&credential, &CredentialSchemas::new(), today);
-    if !attached.is_empty() {
-        check_binding(&credential, &attached, &mut report);
+    if let Some(pages) = &pages {
+        check_binding(&credential, &attached, pages, &mut report);
     }
     let status_list = match &args.status_list {
         Some(path) => {
@@ -88,10 +95,15 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         if let Some(list) = &status_list {
             return (list["id"].as_str() == Some(url)).then(|| list.clone());
         }
-        let site = args.site.as_deref()?;
-        from_site(site, url)
+        serde_json::from_slice(&from_site(args.site.as_deref()?, url)?).ok()
     };
     check_status(&credential, &lookup, &mut report);
+    // With the site, that the school's ledger holds the issue, by its published head.
+    if let Some(site) = args.site.as_deref()
+        && credential.get("credentialStatus").is_some()
+    {
+        audit::check_inclusion(&credential, &credential_bytes, &|url| from_site(site, url), &mut report);
+    }
     if args.require_status {
         report.problems.extend(report.not_checked.drain(..).map(|line| format!("{line} (--require-status)")));
     }
@@ -120,8 +132,6 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
 }
 
 /// A document of a published site folder, by its address.
-fn from_site(site: &Path, url: &str) -> Option<Value> {
-    let path = site.join(issuer::site_path(url)?);
-    let bytes = load::optional_file(&path).ok()??;
-    serde_json::from_slice(&bytes).ok()
+fn from_site(site: &Path, url: &str) -> Option<Vec<u8>> {
+    load::optional_file(&site.join(issuer::site_path(url)?)).ok()?
 }

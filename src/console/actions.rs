@@ -62,8 +62,7 @@ fn busy(Busy(running): Busy) -> Response {
 
 /// A name as the ledger records it: given, on one line, not too long.
 fn person(name: &str) -> Option<String> {
-    let name = name.trim();
-    (!name.is_empty() && name.chars().count() <= 200 && !name.chars().any(char::is_control)).then(|| name.to_string())
+    issue::words("", name).ok()
 }
 
 pub async fn build_page(State(console): State<Arc<Console>>) -> Response {
@@ -332,13 +331,16 @@ pub async fn revoke_page(
         Ok(s) => s,
         Err(response) => return response,
     };
+    let Some(settings) = s.school.clone() else {
+        return error_page(400, "school.json has errors: see the problems page");
+    };
     let school = console.school.clone();
-    let entries = match blocking(move || ledger::read(&school)).await {
+    let entries = match blocking(move || issue::read_ledger(&school, &settings)).await {
         Ok(Ok(entries)) => entries,
         Ok(Err(error)) => return error_page(500, &format!("the ledger cannot be read: {error}")),
         Err(response) => return response,
     };
-    let Some(credential) = ledger::issued(&entries).remove(&query.credential) else {
+    let Some(credential) = crate::issue::state::Versions::of(&entries).credential(&query.credential).cloned() else {
         return error_page(404, "the ledger records no such credential");
     };
     let name = s.student(&credential.entry.student).map_or(credential.entry.student.clone(), |r| r.name.clone());
@@ -359,24 +361,20 @@ pub async fn revoke(State(console): State<Arc<Console>>, form: Result<Form<Revok
     let Some(key) = console.key.clone() else {
         return no_key("revoke");
     };
-    let (Some(reason), Some(by)) = (person(&form.reason), person(&form.by)) else {
-        return bad_request(
-            "give the reason and your name: the ledger records both, and the reason is shown to whoever verifies",
-        );
-    };
+    // The reason and the name are checked as `mastery revoke` checks them (issue::words).
+    let (reason, by) = (form.reason.clone(), form.by.clone());
     let worker = Arc::clone(&console);
     let done = blocking(move || {
         worker.jobs.exclusive(|| -> Result<ledger::Entry, String> {
             let schemas = crate::validate::Schemas::new();
             let open = crate::pipeline::open(&worker.school, &schemas).map_err(|e| e.to_string())?;
             let school = open.school.as_ref().ok_or("school.json has errors: see the problems page")?;
-            let base = issue::verification_base(school)?;
             let signer = issue::school_signer(&open, school, Some(&key)).map_err(|refusal| match refusal {
                 issue::KeyRefusal::Usage(message) => message,
                 issue::KeyRefusal::Invalid(diagnostic) => diagnostic.message,
                 issue::KeyRefusal::Io(error) => error.to_string(),
             })?;
-            issue::revoke(open.dir(), base, &signer, &form.credential, &reason, &by).map_err(|e| e.to_string())
+            issue::revoke(open.dir(), school, &signer, &form.credential, &reason, &by).map_err(|e| e.to_string())
         })
     })
     .await;

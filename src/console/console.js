@@ -40,7 +40,8 @@ if (document.body.dataset.live === "job") {
     const c = p.counts;
     document.getElementById("job-counts").textContent =
       p.seen + " records read: " + c.built + " built, " + c.unchanged + " up to date, " + c.invalid +
-      " with errors, " + c.failed + " failed, " + c.skipped + " with nothing to make.";
+      " with errors, " + c.failed + " failed, " + c.skipped + " with nothing to make, " + c.withheld +
+      " revoked and not issued again.";
   });
 }
 

@@ -10,7 +10,7 @@ use super::jobs::{Job, Progress};
 use super::pages::{Live, diagnostics_table, encode, file_name, page, page_with};
 use super::snapshot::{Snapshot, StudentRow};
 use crate::build::Format;
-use crate::issue::ledger::Issued;
+use crate::issue::state::Issued;
 
 /// The choices a build form offers.
 pub struct Choices<'a> {
@@ -117,7 +117,8 @@ pub fn job(job: &Job, p: &Progress) -> Markup {
                 }
                 p #job-counts {
                     (p.seen) " records read: " (c.built) " built, " (c.unchanged) " up to date, "
-                    (c.invalid) " with errors, " (c.failed) " failed, " (c.skipped) " with nothing to make"
+                    (c.invalid) " with errors, " (c.failed) " failed, " (c.skipped) " with nothing to make, "
+                    (c.withheld) " revoked and not issued again"
                     @if let Some(s) = p.seconds { ", in " (format!("{s:.1}")) " s" }
                     "."
                 }

@@ -152,6 +152,10 @@ impl Job {
                         p.counts.skipped += 1;
                         p.problems.push(problem);
                     }
+                    Status::Withheld(problem) => {
+                        p.counts.withheld += 1;
+                        p.problems.push(problem);
+                    }
                     Status::NotSelected | Status::Stopped => {}
                 }
             }),
@@ -186,7 +190,7 @@ impl Job {
             if Path::new(&name).components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
                 continue;
             }
-            let bytes = crate::load::file(&self.out.join(&name))?;
+            let bytes = crate::load::file_beneath(&self.out, Path::new(&name))?;
             let stored = name.ends_with(".pdf") || name.ends_with(".png");
             let method = if stored { zip::CompressionMethod::Stored } else { zip::CompressionMethod::Deflated };
             let options = zip::write::SimpleFileOptions::default()

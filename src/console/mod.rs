@@ -94,8 +94,11 @@ struct Previewer {
 }
 
 impl Console {
-    /// A console as `settings` say.
+    /// A console as `settings` say. The temporary files an import stopped by a crash left in
+    /// the school folder or its `students/` are removed.
     pub fn new(settings: Settings) -> std::io::Result<Console> {
+        crate::output::remove_temporary_files_here(&settings.school)?;
+        crate::output::remove_temporary_files_here(&settings.school.join("students"))?;
         Ok(Console {
             school: settings.school,
             out: settings.out,
@@ -234,9 +237,9 @@ async fn guarded(State(console): State<Arc<Console>>, request: Request, next: Ne
     let verdict = console.guard.check(request.method(), request.uri(), request.headers());
     let mut response = match verdict {
         guard::Verdict::Pass => next.run(request).await,
-        guard::Verdict::SetCookie { location } => {
+        guard::Verdict::SetCookie { location, cookie } => {
             let mut response = StatusCode::SEE_OTHER.into_response();
-            response.headers_mut().insert(header::SET_COOKIE, console.guard.cookie());
+            response.headers_mut().insert(header::SET_COOKIE, cookie);
             let location = HeaderValue::from_str(&location).unwrap_or(HeaderValue::from_static("/"));
             response.headers_mut().insert(header::LOCATION, location);
             response
@@ -304,17 +307,22 @@ async fn student(State(console): State<Arc<Console>>, UrlPath(id): UrlPath<Strin
     let Some(row) = s.student(&id) else {
         return error_page(404, "there is no student with this id in the folder");
     };
-    let school = console.school.clone();
-    let entries = match blocking(move || crate::issue::ledger::read(&school)).await {
-        Ok(read) => read.map_err(|e| e.to_string()),
+    let (school, settings) = (console.school.clone(), s.school.clone());
+    let read = move || match &settings {
+        Some(settings) => crate::issue::read_ledger(&school, settings).map_err(|e| e.to_string()),
+        None => Err("school.json has errors: see the problems page".to_string()),
+    };
+    let entries = match blocking(read).await {
+        Ok(read) => read,
         Err(response) => return response,
     };
     // What can still be revoked: the student's issued credentials not revoked yet.
     let revocable: Vec<String> = match (&entries, &console.key) {
-        (Ok(entries), Some(_)) => crate::issue::ledger::issued(entries)
-            .into_iter()
+        (Ok(entries), Some(_)) => crate::issue::state::Versions::of(entries)
+            .issued()
+            .iter()
             .filter(|(_, issued)| issued.entry.student == id && issued.revoked.is_none())
-            .map(|(credential, _)| credential)
+            .map(|(credential, _)| credential.clone())
             .collect(),
         _ => Vec::new(),
     };
@@ -350,9 +358,12 @@ async fn preview(State(console): State<Arc<Console>>, UrlPath(id): UrlPath<Strin
     match made {
         Ok(bytes) if format == Format::Pdf => ([(header::CONTENT_TYPE, "application/pdf")], bytes).into_response(),
         Ok(bytes) => {
-            // The transcript page keeps its own policy: its inline styles and script.
-            let policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; frame-ancestors 'self'";
-            ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CONTENT_SECURITY_POLICY, policy)], bytes)
+            // The transcript page keeps its inline styles but runs no script here, nor sends a
+            // form: nothing in it can act with the console's session. (Its one script, which
+            // opens every section for printing, is left out rather than refused.)
+            let policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'self'";
+            let page = crate::html::without_script(&bytes);
+            ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CONTENT_SECURITY_POLICY, policy)], page)
                 .into_response()
         }
         Err(message) => error_page(500, &format!("the preview could not be made: {message}")),

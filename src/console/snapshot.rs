@@ -62,6 +62,8 @@ pub struct Snapshot {
     pub school_valid: bool,
     /// The disclosure profiles a build or issue may use: the built-in ones and the school's.
     pub profiles: Vec<String>,
+    /// `school.json`, when it is valid.
+    pub school: Option<crate::model::School>,
 }
 
 impl Snapshot {
@@ -120,7 +122,9 @@ impl Snapshot {
             ControlFlow::Continue(())
         })?;
         let profiles = open.school.as_ref().map(|s| s.disclosure_profile_names()).unwrap_or_default();
-        Ok(Snapshot { stamp, school_name, diagnostics, students, school_valid: open.school.is_some(), profiles })
+        let school_valid = open.school.is_some();
+        let school = open.school.clone();
+        Ok(Snapshot { stamp, school_name, diagnostics, students, school_valid, profiles, school })
     }
 
     /// Whether a file of the folder changed since this snapshot was read.

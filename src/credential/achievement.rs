@@ -88,7 +88,7 @@ pub(super) fn identities(transcript: &Transcript, input: &CredentialInput) -> Va
         // A salt only the school can compute: the same student gets the same hash in every
         // credential, and nobody can test guesses of the id against it.
         let salt = input.signer.key().derive(id);
-        let hash = format!("sha256${:x}", Sha256::digest(format!("{id}{salt}").as_bytes()));
+        let hash = format!("sha256${}", crate::digest::hex(&Sha256::digest(format!("{id}{salt}").as_bytes())));
         list.push(json!({"type": "IdentityObject", "hashed": true, "identityHash": hash, "identityType": "sisSourcedId", "salt": salt}));
     }
     Value::Array(list)

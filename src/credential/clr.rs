@@ -24,16 +24,16 @@ use crate::transcript::{GraduationStatus, Transcript};
 /// The student's CLR, signed. `None` for a student who has earned nothing yet: a CLR must hold
 /// at least one credential, and there is none to issue.
 pub fn clr(transcript: &Transcript, input: &CredentialInput) -> Result<Option<Value>, ProofError> {
-    clr_binding(transcript, input, None)
+    clr_binding(transcript, input, &[])
 }
 
-/// The student's CLR, signed, bound to a file that travels with it (the transcript data
-/// attached to the official PDF) by that file's digest: a `relatedResource` whose
-/// `digestSRI` any verifier can check against the file.
+/// The student's CLR, signed, bound to what travels with it (the transcript data attached to
+/// the official PDF, the PDF's pages) by their digests: a `relatedResource` each, whose
+/// `digestSRI` a verifier checks against the file.
 pub fn clr_binding(
     transcript: &Transcript,
     input: &CredentialInput,
-    bound: Option<&Bound>,
+    bound: &[Bound],
 ) -> Result<Option<Value>, ProofError> {
     let issuer = input.signer.issuer_id();
     let created = timestamp(&transcript.issue_date);
@@ -85,29 +85,47 @@ pub fn clr_binding(
     if let Some(status) = &input.status {
         clr["credentialStatus"] = status.clone();
     }
-    if let Some(bound) = bound {
-        clr["relatedResource"] = json!([{
-            "id": bound.id,
-            "mediaType": bound.media_type,
-            "digestSRI": sri_sha256(bound.bytes),
-        }]);
+    if !bound.is_empty() {
+        let resources: Vec<Value> = bound
+            .iter()
+            .map(|bound| {
+                let mut resource = json!({"id": bound.id});
+                if let Some(name) = bound.name {
+                    resource["name"] = json!(name);
+                }
+                resource["mediaType"] = json!(bound.media_type);
+                resource["digestSRI"] = json!(bound.digest_sri);
+                resource
+            })
+            .collect();
+        clr["relatedResource"] = Value::Array(resources);
     }
     input.signer.sign(&clr, &created).map(Some)
 }
 
-/// A file a credential binds by its digest.
-pub struct Bound<'a> {
-    /// The file's id: a URN naming it within the transcript.
+/// What a credential binds by its digest.
+pub struct Bound {
+    /// Its id: a URN naming it within the transcript.
     pub id: String,
+    /// What it is, in words, when its id does not say.
+    pub name: Option<&'static str>,
     /// Its media type.
     pub media_type: &'static str,
-    /// Its bytes.
-    pub bytes: &'a [u8],
+    /// Its Subresource Integrity digest (`sha256-<base64>`).
+    pub digest_sri: String,
+}
+
+/// The id suffix of the printed pages' binding: `<credential id>#pages`.
+pub const PAGES: &str = "pages";
+
+/// The Subresource Integrity form of a SHA-256 digest.
+pub fn sri(digest: &[u8; 32]) -> String {
+    use base64::Engine;
+    format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(digest))
 }
 
 /// The Subresource Integrity digest of some bytes with SHA-256: `sha256-<base64>`.
 pub fn sri_sha256(bytes: &[u8]) -> String {
-    use base64::Engine;
     use sha2::{Digest, Sha256};
-    format!("sha256-{}", base64::engine::general_purpose::STANDARD.encode(Sha256::digest(bytes)))
+    sri(&Sha256::digest(bytes).into())
 }

@@ -202,6 +202,7 @@ pub fn controls(issuer: &str, method: &str) -> Result<(), String> {
 }
 
 /// The school's signing key, known to be the one its settings name.
+#[derive(Clone)]
 pub struct Signer {
     key: Key,
     settings: CredentialSettings,
@@ -249,10 +250,8 @@ pub fn key_documents(settings: &CredentialSettings) -> Result<Vec<(String, Value
 /// one and those it signed with before a rotation), each method checked as
 /// [`key_documents`] checks one.
 pub fn key_documents_for(issuer: &str, methods: &[String]) -> Result<Vec<(String, Value)>, SettingsProblem> {
-    let methods = methods
-        .iter()
-        .map(|id| check(&CredentialSettings { issuer_id: issuer.to_string(), verification_method: id.clone() }))
-        .collect::<Result<Vec<Method>, _>>()?;
+    let methods =
+        methods.iter().map(|id| check(&CredentialSettings::new(issuer, id))).collect::<Result<Vec<Method>, _>>()?;
     let ids = |kind: fn(&MethodKind) -> bool| methods.iter().filter(|m| kind(&m.kind)).collect::<Vec<_>>();
     let mut documents = Vec::new();
     let web = ids(|kind| matches!(kind, MethodKind::DidWeb(_)));
@@ -323,7 +322,7 @@ mod tests {
     const KEY: &str = "z6MkoYuWEZFUaNHkjA7FggfdBbhjYxpBTQmiMBtyw1QJBLvy";
 
     fn settings(issuer: &str, method: &str) -> CredentialSettings {
-        CredentialSettings { issuer_id: issuer.to_string(), verification_method: method.to_string() }
+        CredentialSettings::new(issuer, method)
     }
 
     #[test]

@@ -141,6 +141,17 @@ impl Key {
         Ok(signed)
     }
 
+    /// Signs a message with plain Ed25519 (RFC 8032), not as a Data Integrity proof: the
+    /// ledger's entries and its signed head.
+    pub fn sign_bytes(&self, message: &[u8]) -> [u8; 64] {
+        self.signing.sign(message).to_bytes()
+    }
+
+    /// The raw 32 bytes of the public key.
+    pub fn public_bytes(&self) -> [u8; 32] {
+        self.signing.verifying_key().to_bytes()
+    }
+
     /// A value derived from the secret key and `label`, that no one without the key can
     /// compute: the salt of a student's hashed identifiers.
     pub fn derive(&self, label: &str) -> String {
@@ -148,7 +159,7 @@ impl Key {
         hasher.update(b"mastery identity salt\0");
         hasher.update(self.signing.as_bytes());
         hasher.update(label.as_bytes());
-        format!("{:x}", hasher.finalize())[..32].to_string()
+        crate::digest::hex(&hasher.finalize())[..32].to_string()
     }
 }
 
@@ -188,6 +199,14 @@ pub fn public_key_of(verification_method: &str) -> Result<VerifyingKey, ProofErr
     let bytes = from_multibase(multikey, &ED25519_PUBLIC)?;
     let bytes: [u8; 32] = bytes.try_into().map_err(|_| error("the public key is not 32 bytes"))?;
     VerifyingKey::from_bytes(&bytes).map_err(|e| error(format!("not an Ed25519 public key ({e})")))
+}
+
+/// Checks a plain Ed25519 signature of `message` by the key `verification_method` names.
+pub fn verify_bytes(verification_method: &str, message: &[u8], signature: &[u8]) -> Result<(), ProofError> {
+    let key = public_key_of(verification_method)?;
+    let signature: [u8; 64] = signature.try_into().map_err(|_| error("the signature is not 64 bytes"))?;
+    key.verify_strict(message, &Signature::from_bytes(&signature))
+        .map_err(|_| error(format!("the signature is not one the key of {verification_method} made")))
 }
 
 /// Checks one `eddsa-rdfc-2022` proof of `document`.

@@ -320,16 +320,33 @@ fn list_bit(status_list: &Value, url: &str, issuer: Option<&str>, index: u64) ->
     super::status::bit(status_list["credentialSubject"]["encodedList"].as_str().unwrap_or(""), index)
 }
 
-/// Checks that the files a credential binds (`relatedResource` with a `digestSRI`) are the
-/// ones at hand, by the part of their id after `#`: the data attached to an issued PDF.
-pub fn check_binding(credential: &Value, files: &[(String, Vec<u8>)], report: &mut Verification) {
+/// Checks that what a credential binds (`relatedResource` with a `digestSRI`) is what is at
+/// hand, by the part of its id after `#`: the data attached to an issued PDF, by its bytes,
+/// and the PDF's printed pages (`#pages`), by their digest `pages`
+/// ([`crate::load::pdf::pages_digest`]).
+pub fn check_binding(credential: &Value, files: &[(String, Vec<u8>)], pages: &[u8; 32], report: &mut Verification) {
     let resources = list(&credential["relatedResource"]);
     if resources.is_empty() {
         report.problems.push("the credential binds no attached file (no relatedResource)".to_string());
     }
+    let mut pages_bound = false;
     for resource in resources {
         let id = resource["id"].as_str().unwrap_or("");
         let name = id.rsplit_once('#').map_or(id, |(_, name)| name);
+        if name == super::clr::PAGES {
+            pages_bound = true;
+            if resource["digestSRI"].as_str() == Some(super::clr::sri(pages).as_str()) {
+                report
+                    .checked
+                    .push("the printed pages are the ones the credential binds (mastery page digest 1)".to_string());
+            } else {
+                report.problems.push(
+                    "the printed pages are not the ones the credential binds: what the PDF shows was changed after it was issued"
+                        .to_string(),
+                );
+            }
+            continue;
+        }
         let Some((_, bytes)) = files.iter().find(|(file, _)| file == name) else {
             report.problems.push(format!("the credential binds {name}, which is not attached"));
             continue;
@@ -339,5 +356,11 @@ pub fn check_binding(credential: &Value, files: &[(String, Vec<u8>)], report: &m
         } else {
             report.problems.push(format!("the attached {name} is not the one the credential binds: it was changed"));
         }
+    }
+    if !pages_bound {
+        report.not_checked.push(
+            "the credential does not bind the printed pages (issued by an older mastery): a change to what they show would not be seen"
+                .to_string(),
+        );
     }
 }

@@ -2,18 +2,26 @@
 //!
 //! `ledger.jsonl` in the school folder, one JSON object per line, appended to and never
 //! rewritten. Each entry carries the SHA-256 of the entry before it (`prev`) and its own
-//! (`hash`, over the entry as written with `hash` empty), so an entry edited, removed or
-//! moved breaks the chain at its line, and every command that reads the ledger refuses it
-//! there. An entry is appended only once every file it names is in place; one run at a time
-//! holds `ledger.lock`.
+//! (`hash`, over the entry as written with `hash` and the signature empty), so an entry
+//! edited, removed or moved breaks the chain at its line, and every command that reads the
+//! ledger refuses it there. Each entry is also signed with the school's key (`signed_by`,
+//! `signature`: Ed25519 over its hash, which covers every entry before it), so no one without
+//! the key can write a chain that verifies; what a holder of the key could still rewrite is
+//! caught by the signed head the site publishes ([`super::head`]). An entry is appended only
+//! once every file it names is in place; one run at a time holds `ledger.lock`. A line a crash
+//! cut short (no newline at its end) was never appended: readers leave it out, and the next run
+//! that appends cuts it off.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::credential::issuer::Signer;
+use crate::credential::proof;
+use crate::model::CredentialSettings;
 use crate::{load, output};
 
 /// The name of the ledger in the school folder.
@@ -88,8 +96,42 @@ pub struct Entry {
     pub reason: Option<String>,
     /// The hash of the entry before, or zeros for the first.
     pub prev: String,
-    /// The SHA-256 of this entry as written with `hash` empty.
+    /// The SHA-256 of this entry as written with `hash`, `signed_by` and `signature` empty.
     pub hash: String,
+    /// The verification method whose key signed the entry (every entry written since
+    /// ledgers are signed; the entries before the first signed one are covered by its
+    /// signature through the chain).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_by: Option<String>,
+    /// The Ed25519 signature of [`signing_message`] of the hash, base58btc multibase.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
+}
+
+/// The keys whose signatures make an entry the school's: the verification method
+/// `school.json` names and those it retired (`credentials.retired_verification_methods`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Keys(BTreeSet<String>);
+
+impl Keys {
+    /// The school's keys, as its settings name them.
+    pub fn of(settings: &CredentialSettings) -> Keys {
+        Keys(settings.keys().map(str::to_string).collect())
+    }
+
+    /// Whether the key of this verification method is the school's.
+    pub fn contains(&self, method: &str) -> bool {
+        self.0.contains(method)
+    }
+}
+
+/// Why an entry without a signature breaks the ledger.
+const NOT_SIGNED: &str = "it is not signed";
+
+/// What an entry's signature signs: its hash, under a label of its own, so the signature can
+/// be taken for nothing else.
+pub fn signing_message(hash: &str) -> Vec<u8> {
+    format!("mastery ledger entry\n{hash}\n").into_bytes()
 }
 
 impl Entry {
@@ -117,6 +159,8 @@ impl Entry {
             reason: None,
             prev: String::new(),
             hash: String::new(),
+            signed_by: None,
+            signature: None,
         }
     }
 
@@ -129,8 +173,27 @@ impl Entry {
     }
 
     fn digest(&self) -> String {
-        let unsealed = Entry { hash: String::new(), ..self.clone() };
+        let unsealed = Entry { hash: String::new(), signed_by: None, signature: None, ..self.clone() };
         crate::digest::sha256_hex(&serde_json::to_vec(&unsealed).expect("an entry serializes"))
+    }
+
+    /// Signs the entry's hash with the school's key.
+    fn sign(&mut self, signer: &Signer) {
+        let signature = signer.key().sign_bytes(&signing_message(&self.hash));
+        self.signed_by = Some(signer.verification_method().to_string());
+        self.signature = Some(format!("z{}", bs58::encode(signature).into_string()));
+    }
+
+    /// Whether the entry's signature is one the key of `signed_by` made over its hash.
+    fn signature_holds(&self) -> Result<(), String> {
+        let (Some(method), Some(signature)) = (&self.signed_by, &self.signature) else {
+            return Err(NOT_SIGNED.to_string());
+        };
+        let bytes = signature
+            .strip_prefix('z')
+            .and_then(|text| bs58::decode(text).into_vec().ok())
+            .ok_or("its signature is not base58btc multibase")?;
+        proof::verify_bytes(method, &signing_message(&self.hash), &bytes).map_err(|e| e.to_string())
     }
 }
 
@@ -148,6 +211,14 @@ pub enum LedgerError {
         /// What is wrong there.
         why: String,
     },
+    /// The ledger is not the one the last issue or revocation signed the head of
+    /// (`ledger.checkpoint`): entries it covered were changed or removed.
+    Disagrees {
+        /// The signed head.
+        path: PathBuf,
+        /// How they differ.
+        why: String,
+    },
     /// It cannot be read or written.
     Io(io::Error),
 }
@@ -160,9 +231,20 @@ impl std::fmt::Display for LedgerError {
                 "another mastery command is issuing or revoking for this school ({} is locked); wait for it to finish",
                 path.display()
             ),
+            LedgerError::Broken { path, line, why } if why == NOT_SIGNED => write!(
+                f,
+                "{}:{line}: the entry is not signed: a mastery older than signed ledgers wrote it, or someone removed its signature and may have rewritten the ledger\n  hint: compare the ledger with a backup; if it is the school's own, sign its entries once with `mastery log {} --adopt-unsigned --key KEY_FILE`",
+                path.display(),
+                path.parent().map_or(".".into(), |p| p.display().to_string()),
+            ),
             LedgerError::Broken { path, line, why } => write!(
                 f,
                 "{}:{line}: the ledger's chain breaks here ({why}): it was edited, cut or reordered after it was written\n  hint: restore the ledger from a backup; nothing was issued, revoked or published",
+                path.display()
+            ),
+            LedgerError::Disagrees { path, why } => write!(
+                f,
+                "{}: {why}\n  hint: restore the ledger from a backup; nothing was issued, revoked or published",
                 path.display()
             ),
             LedgerError::Io(error) => write!(f, "{error}"),
@@ -179,45 +261,72 @@ impl From<io::Error> for LedgerError {
 }
 
 /// Reads and checks the ledger of a school folder (empty when there is none yet), without
-/// taking the lock: for reading only.
-pub fn read(school: &Path) -> Result<Vec<Entry>, LedgerError> {
+/// taking the lock: for reading only. Every entry must be signed by one of the school's
+/// `keys`.
+pub fn read(school: &Path, keys: &Keys) -> Result<Vec<Entry>, LedgerError> {
     let path = school.join(LEDGER);
     match load::optional_file(&path)? {
         None => Ok(Vec::new()),
-        Some(bytes) => parse(&path, &bytes),
+        Some(bytes) => parse(&path, &bytes, keys),
     }
 }
 
-/// The entries of a ledger's bytes, the chain checked line by line.
-pub fn parse(path: &Path, bytes: &[u8]) -> Result<Vec<Entry>, LedgerError> {
+/// The entries of a ledger's bytes, the chain and every signature checked line by line, each
+/// signed by one of `keys`. A last line without its newline is an append a crash cut short,
+/// and is left out.
+pub fn parse(path: &Path, bytes: &[u8], keys: &Keys) -> Result<Vec<Entry>, LedgerError> {
+    parse_whole(path, bytes, keys, Unsigned::Refused).map(|(entries, _)| entries)
+}
+
+/// What to make of an entry without a signature.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Unsigned {
+    /// A break: written before ledgers were signed, or its signature removed.
+    Refused,
+    /// Taken, to be signed ([`adopt`]).
+    Taken,
+}
+
+/// The entries, and the length of the ledger's bytes they take (less than all of it when the
+/// last line was cut short).
+fn parse_whole(path: &Path, bytes: &[u8], keys: &Keys, unsigned: Unsigned) -> Result<(Vec<Entry>, usize), LedgerError> {
     let broken = |line: usize, why: String| LedgerError::Broken { path: path.to_path_buf(), line, why };
     let mut entries: Vec<Entry> = Vec::new();
-    let mut rest = bytes;
-    while !rest.is_empty() {
+    let mut used = 0;
+    while let Some(end) = memchr::memchr(b'\n', &bytes[used..]) {
         let line = entries.len() + 1;
-        let Some(end) = memchr::memchr(b'\n', rest) else {
-            return Err(broken(line, "the line is incomplete".to_string()));
-        };
-        let text = &rest[..end];
-        rest = &rest[end + 1..];
+        let text = &bytes[used..used + end];
+        used += end + 1;
         let entry: Entry =
             serde_json::from_slice(text).map_err(|e| broken(line, format!("not a ledger entry: {e}")))?;
         if serde_json::to_vec(&entry).ok().as_deref() != Some(text) {
             return Err(broken(line, "the entry is not as mastery wrote it".to_string()));
         }
-        let prev = entries.last().map_or(GENESIS, |e| e.hash.as_str());
+        let before = entries.last();
         if entry.seq != line as u64 {
             return Err(broken(line, format!("it says it is entry {}", entry.seq)));
         }
-        if entry.prev != prev {
+        if entry.prev != before.map_or(GENESIS, |e| e.hash.as_str()) {
             return Err(broken(line, "it does not follow the entry before it".to_string()));
         }
         if entry.digest() != entry.hash {
             return Err(broken(line, "its content does not match its hash".to_string()));
         }
+        let unsigned_taken = unsigned == Unsigned::Taken && entry.signature.is_none() && entry.signed_by.is_none();
+        if !unsigned_taken {
+            entry.signature_holds().map_err(|why| broken(line, why))?;
+            if let Some(method) = entry.signed_by.as_deref().filter(|m| !keys.contains(m)) {
+                return Err(broken(
+                    line,
+                    format!(
+                        "it is signed by {method}, which is not a key of the school: school.json names neither it as the verification method nor among the retired_verification_methods"
+                    ),
+                ));
+            }
+        }
         entries.push(entry);
     }
-    Ok(entries)
+    Ok((entries, used))
 }
 
 /// The ledger of a school, locked for one run that appends to it.
@@ -229,12 +338,17 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Takes the school's lock and reads and checks its ledger.
-    pub fn open(school: &Path) -> Result<Ledger, LedgerError> {
+    /// Takes the school's lock and reads and checks its ledger (every entry signed by one of
+    /// the school's `keys`); a last line a crash cut short is cut off.
+    pub fn open(school: &Path, keys: &Keys) -> Result<Ledger, LedgerError> {
         let lock_path = school.join(LOCK);
         let lock = output::try_lock(&lock_path)?.ok_or(LedgerError::Busy(lock_path))?;
-        let entries = read(school)?;
         let path = school.join(LEDGER);
+        let bytes = load::optional_file(&path)?.unwrap_or_default();
+        let (entries, used) = parse_whole(&path, &bytes, keys, Unsigned::Refused)?;
+        if used < bytes.len() {
+            output::truncate(&path, used as u64)?;
+        }
         let file = output::append_to(&path)?;
         Ok(Ledger { path, file, entries, _lock: lock })
     }
@@ -244,12 +358,13 @@ impl Ledger {
         &self.entries
     }
 
-    /// Numbers, chains and appends an entry, flushed to the disk before it returns.
-    pub fn append(&mut self, mut entry: Entry) -> io::Result<&Entry> {
+    /// Numbers, chains, signs and appends an entry, flushed to the disk before it returns.
+    pub fn append(&mut self, mut entry: Entry, signer: &Signer) -> io::Result<&Entry> {
         entry.seq = self.entries.len() as u64 + 1;
         entry.prev = self.entries.last().map_or(GENESIS.to_string(), |e| e.hash.clone());
         entry.hash = String::new();
         entry.hash = entry.digest();
+        entry.sign(signer);
         let mut line = serde_json::to_vec(&entry).expect("an entry serializes");
         line.push(b'\n');
         output::append(&mut self.file, &self.path, &line)?;
@@ -258,53 +373,30 @@ impl Ledger {
     }
 }
 
-/// What the ledger says of one credential.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issued {
-    /// Its issue entry.
-    pub entry: Entry,
-    /// Why it was revoked, if it was.
-    pub revoked: Option<String>,
-    /// The credential that superseded it, if one did.
-    pub superseded_by: Option<String>,
-}
-
-/// Every credential the ledger records as issued, by id, with its revocation.
-pub fn issued(entries: &[Entry]) -> BTreeMap<String, Issued> {
-    let mut issued: BTreeMap<String, Issued> = BTreeMap::new();
-    for entry in entries {
-        match entry.action {
-            Action::Issue => {
-                if let Some(old) = entry.supersedes.as_ref().and_then(|old| issued.get_mut(old)) {
-                    old.superseded_by = Some(entry.credential_id.clone());
-                }
-                issued.insert(
-                    entry.credential_id.clone(),
-                    Issued { entry: entry.clone(), revoked: None, superseded_by: None },
-                );
-            }
-            Action::Revoke => {
-                if let Some(credential) = issued.get_mut(&entry.credential_id) {
-                    credential.revoked = entry.reason.clone().or(Some(String::new()));
-                }
-            }
-            Action::Disclose => {}
+/// Signs, once, the entries of a ledger that a mastery older than signed ledgers wrote: each
+/// unsigned entry gets its signature, its hash and the chain unchanged, and the ledger is
+/// written again whole. Only for a ledger the school has checked against its backups: signed,
+/// whatever it holds becomes the school's word. Gives how many entries were signed.
+pub fn adopt(school: &Path, signer: &Signer, keys: &Keys) -> Result<usize, LedgerError> {
+    let lock_path = school.join(LOCK);
+    let _lock = output::try_lock(&lock_path)?.ok_or(LedgerError::Busy(lock_path))?;
+    let path = school.join(LEDGER);
+    let bytes = load::optional_file(&path)?.unwrap_or_default();
+    let (mut entries, _) = parse_whole(&path, &bytes, keys, Unsigned::Taken)?;
+    let mut signed = 0;
+    let mut text = Vec::with_capacity(bytes.len() + entries.len() * 200);
+    for entry in &mut entries {
+        if entry.signature.is_none() {
+            entry.sign(signer);
+            signed += 1;
         }
+        serde_json::to_writer(&mut text, entry).expect("an entry serializes");
+        text.push(b'\n');
     }
-    issued
-}
-
-/// The latest version issued to each student under each disclosure profile, by (student id,
-/// profile): a college's transcript and the family's are separate lines of versions.
-pub fn latest(entries: &[Entry]) -> BTreeMap<(String, String), Entry> {
-    let mut latest: BTreeMap<(String, String), Entry> = BTreeMap::new();
-    for entry in entries.iter().filter(|e| e.action == Action::Issue) {
-        let key = (entry.student.clone(), entry.profile.clone().unwrap_or_default());
-        if latest.get(&key).is_none_or(|e| e.version < entry.version) {
-            latest.insert(key, entry.clone());
-        }
+    if signed > 0 {
+        output::write_atomic(&path, &text)?;
     }
-    latest
+    Ok(signed)
 }
 
 /// The current time, as the ledger writes it.
@@ -316,12 +408,26 @@ pub fn now() -> String {
 mod tests {
     use super::*;
 
+    fn signer(seed: u8) -> Signer {
+        let key = crate::credential::proof::Key::from_seed([seed; 32]);
+        let settings = crate::model::CredentialSettings::new(
+            &key.did_key(),
+            &format!("{}#{}", key.did_key(), key.public_multibase()),
+        );
+        Signer::new(&settings, key).unwrap()
+    }
+
+    /// The school's keys: the key of seed 1's alone.
+    fn keys() -> Keys {
+        Keys(BTreeSet::from([signer(1).verification_method().to_string()]))
+    }
+
     fn ledger_of(n: usize) -> (tempfile::TempDir, Vec<u8>) {
         let dir = tempfile::tempdir().unwrap();
-        let mut ledger = Ledger::open(dir.path()).unwrap();
+        let mut ledger = Ledger::open(dir.path(), &keys()).unwrap();
         for i in 0..n {
             let entry = Entry::new(Action::Issue, &format!("S-{i}"), 1, &format!("urn:uuid:{i}"), now(), "registrar");
-            ledger.append(entry).unwrap();
+            ledger.append(entry, &signer(1)).unwrap();
         }
         drop(ledger);
         let bytes = std::fs::read(dir.path().join(LEDGER)).unwrap();
@@ -329,7 +435,7 @@ mod tests {
     }
 
     fn broken_line(bytes: &[u8]) -> Option<usize> {
-        match parse(Path::new("ledger.jsonl"), bytes) {
+        match parse(Path::new("ledger.jsonl"), bytes, &keys()) {
             Err(LedgerError::Broken { line, .. }) => Some(line),
             _ => None,
         }
@@ -338,7 +444,7 @@ mod tests {
     #[test]
     fn a_ledger_reads_back_as_written() {
         let (dir, bytes) = ledger_of(3);
-        let entries = read(dir.path()).unwrap();
+        let entries = read(dir.path(), &keys()).unwrap();
         assert_eq!(entries.len(), 3);
         assert_eq!(entries[2].seq, 3);
         assert_eq!(entries[1].prev, entries[0].hash);
@@ -358,14 +464,86 @@ mod tests {
         assert_eq!(broken_line(&join(&[lines[0], lines[2], lines[3]])), Some(2));
         // Two lines swapped.
         assert_eq!(broken_line(&join(&[lines[0], lines[2], lines[1], lines[3]])), Some(2));
-        // Cut in the middle of a line.
-        assert_eq!(broken_line(&bytes[..bytes.len() - 10]), Some(4));
+        // A line cut in the middle, with lines after it.
+        assert_eq!(broken_line(&join(&[lines[0], lines[1], &lines[2][..40], lines[3]])), Some(3));
+    }
+
+    #[test]
+    fn a_last_line_a_crash_cut_short_is_left_out_and_cut_off_by_the_next_writer() {
+        let (dir, bytes) = ledger_of(3);
+        let path = dir.path().join(LEDGER);
+        std::fs::write(&path, &bytes[..bytes.len() - 10]).unwrap();
+        assert_eq!(read(dir.path(), &keys()).unwrap().len(), 2, "the cut entry was never appended");
+        let mut ledger = Ledger::open(dir.path(), &keys()).unwrap();
+        let entry = Entry::new(Action::Issue, "S-9", 1, "urn:uuid:9", now(), "registrar");
+        ledger.append(entry, &signer(1)).unwrap();
+        drop(ledger);
+        let entries = read(dir.path(), &keys()).unwrap();
+        assert_eq!(entries.iter().map(|e| e.student.as_str()).collect::<Vec<_>>(), ["S-0", "S-1", "S-9"]);
+    }
+
+    #[test]
+    fn an_entry_rewritten_without_the_key_is_refused_however_the_chain_is_rebuilt() {
+        let (_dir, bytes) = ledger_of(3);
+        let mut entries: Vec<Entry> =
+            String::from_utf8(bytes).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+        // Change who issued entry 2 and rebuild every hash after it: signed with another key,
+        // or with the signatures removed.
+        entries[1].by = "Someone Else".to_string();
+        for forger in [Some(signer(2)), None] {
+            let mut text = Vec::new();
+            let mut prev = GENESIS.to_string();
+            for entry in &entries {
+                let mut entry = Entry {
+                    prev: prev.clone(),
+                    hash: String::new(),
+                    signed_by: None,
+                    signature: None,
+                    ..entry.clone()
+                };
+                entry.hash = entry.digest();
+                if let Some(forger) = &forger {
+                    entry.sign(forger);
+                }
+                prev = entry.hash.clone();
+                text.extend(serde_json::to_vec(&entry).unwrap());
+                text.push(b'\n');
+            }
+            // Signed by a key that is not the school's, or not signed: refused from the first
+            // entry the forger had to sign again.
+            assert_eq!(broken_line(&text), Some(1));
+        }
+        // The school's signature kept over a changed entry does not hold.
+        let mut forged = entries[1].clone();
+        forged.hash = forged.digest();
+        assert!(forged.signature_holds().is_err());
+    }
+
+    #[test]
+    fn adopting_signs_the_entries_of_an_older_ledger_and_keeps_their_chain() {
+        let (dir, bytes) = ledger_of(3);
+        let unsigned: String = String::from_utf8(bytes)
+            .unwrap()
+            .lines()
+            .map(|line| {
+                let entry: Entry = serde_json::from_str(line).unwrap();
+                let entry = Entry { signed_by: None, signature: None, ..entry };
+                format!("{}\n", serde_json::to_string(&entry).unwrap())
+            })
+            .collect();
+        std::fs::write(dir.path().join(LEDGER), &unsigned).unwrap();
+        assert_eq!(broken_line(unsigned.as_bytes()), Some(1));
+        assert_eq!(adopt(dir.path(), &signer(1), &keys()).unwrap(), 3);
+        let entries = read(dir.path(), &keys()).unwrap();
+        let hashes: Vec<String> = unsigned.lines().map(|l| serde_json::from_str::<Entry>(l).unwrap().hash).collect();
+        assert_eq!(entries.iter().map(|e| e.hash.clone()).collect::<Vec<_>>(), hashes);
+        assert_eq!(adopt(dir.path(), &signer(1), &keys()).unwrap(), 0);
     }
 
     #[test]
     fn a_second_run_cannot_take_the_lock() {
         let dir = tempfile::tempdir().unwrap();
-        let _first = Ledger::open(dir.path()).unwrap();
-        assert!(matches!(Ledger::open(dir.path()), Err(LedgerError::Busy(_))));
+        let _first = Ledger::open(dir.path(), &keys()).unwrap();
+        assert!(matches!(Ledger::open(dir.path(), &keys()), Err(LedgerError::Busy(_))));
     }
 }

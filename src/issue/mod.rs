@@ -6,15 +6,21 @@
 //! [`ledger`]. This module holds what the build and the other commands share: the ledger, the
 //! status [`lists`], [`revoke`], the school's signer, and the published [`site`].
 
+pub mod audit;
+pub mod head;
 pub mod ledger;
 pub mod lists;
+pub mod publish;
 pub mod site;
+pub mod state;
 
 use std::io;
 use std::path::{Path, PathBuf};
 
+use self::head::Head;
 use self::ledger::{Entry, Ledger, LedgerError};
 use self::lists::Lists;
+use self::state::Versions;
 use crate::credential::issuer::{Signer, SignerError};
 use crate::credential::proof::Key;
 use crate::credential::status;
@@ -74,6 +80,12 @@ fn signer_problem(open: &OpenSchool, key_file: &Path, error: SignerError) -> Dia
     }
 }
 
+/// The keys whose signatures make a ledger entry the school's (none when `school.json` has no
+/// `credentials`).
+pub fn keys(school: &School) -> ledger::Keys {
+    school.credentials.as_ref().map(ledger::Keys::of).unwrap_or_default()
+}
+
 /// The address every published record of the school hangs from: `transcript.verification_url_base`.
 pub fn verification_base(school: &School) -> Result<&str, String> {
     school.transcript.verification_url_base.as_deref().filter(|base| base.starts_with("https://")).ok_or_else(|| {
@@ -89,6 +101,59 @@ pub fn list_path(school_dir: &Path, list: u32) -> PathBuf {
 /// The signed status list `list` as the school folder keeps it, when it is there and is JSON.
 pub fn signed_list(school_dir: &Path, list: u32) -> io::Result<Option<serde_json::Value>> {
     Ok(load::optional_file(&list_path(school_dir, list))?.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+}
+
+/// Signs again what the ledger's entries now call for: every status list whose signed copy
+/// is behind them, and the ledger's head ([`head::CHECKPOINT`]) when it is. Gives the files
+/// written.
+pub fn sign_state(school_dir: &Path, base: &str, signer: &Signer, entries: &[Entry]) -> io::Result<Vec<PathBuf>> {
+    let mut written = sign_lists(school_dir, base, signer, &Lists::of(entries))?;
+    let head = Head::of(base, entries);
+    let path = school_dir.join(head::CHECKPOINT);
+    let signed = load::optional_file(&path)?.and_then(|bytes| head::read(&String::from_utf8(bytes).ok()?).ok());
+    if signed.is_none_or(|signed| signed.head != head || signed.signed_by != signer.verification_method()) {
+        output::write_atomic(&path, head.sign(signer).as_bytes())?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Reads the school's ledger, checked as every command that reads it checks it: the chain,
+/// every entry signed by a key of the school, and the entries the head signed by the last
+/// issue or revocation covers (`ledger.checkpoint`) still there and unchanged.
+pub fn read_ledger(school_dir: &Path, school: &School) -> Result<Vec<Entry>, LedgerError> {
+    let entries = ledger::read(school_dir, &keys(school))?;
+    agrees_with_signed_head(school_dir, school, &entries)?;
+    Ok(entries)
+}
+
+/// Takes the school's ledger to append to, checked as [`read_ledger`] checks it. The
+/// temporary files a stopped run left where the ledger's holder writes (the school folder,
+/// its `status/`) are removed.
+pub fn open_ledger(school_dir: &Path, school: &School) -> Result<Ledger, LedgerError> {
+    let ledger = Ledger::open(school_dir, &keys(school))?;
+    agrees_with_signed_head(school_dir, school, ledger.entries())?;
+    output::remove_temporary_files_here(school_dir)?;
+    output::remove_temporary_files_here(&school_dir.join("status"))?;
+    Ok(ledger)
+}
+
+fn agrees_with_signed_head(school_dir: &Path, school: &School, entries: &[Entry]) -> Result<(), LedgerError> {
+    let path = school_dir.join(head::CHECKPOINT);
+    let disagrees = |why: String| LedgerError::Disagrees { path: path.clone(), why };
+    let Some(signed) = signed_head(school_dir).map_err(disagrees)? else { return Ok(()) };
+    if !keys(school).contains(&signed.signed_by) {
+        return Err(disagrees(format!("it is signed by {}, which is not a key of the school", signed.signed_by)));
+    }
+    head::agrees(entries, &signed.head).map_err(disagrees)
+}
+
+/// The signed head the last issue or revocation left in the school folder, if any.
+pub fn signed_head(school_dir: &Path) -> Result<Option<head::Signed>, String> {
+    let path = school_dir.join(head::CHECKPOINT);
+    let Some(bytes) = load::optional_file(&path).map_err(|e| e.to_string())? else { return Ok(None) };
+    let text = String::from_utf8(bytes).map_err(|_| format!("{} is not text", path.display()))?;
+    head::read(&text).map(Some).map_err(|why| format!("{}: {why}", path.display()))
 }
 
 /// Signs again every status list whose signed copy in the school folder does not show the
@@ -119,6 +184,8 @@ pub enum RevokeError {
     Ledger(LedgerError),
     /// The ledger has no such credential.
     Unknown(String),
+    /// The reason or the name is missing or not plain text.
+    Refused(String),
     /// It was revoked already.
     AlreadyRevoked {
         /// The credential.
@@ -138,6 +205,7 @@ impl std::fmt::Display for RevokeError {
                 f,
                 "the ledger records no credential {id}\n  hint: `mastery log SCHOOL_DIR` lists every credential the school issued"
             ),
+            RevokeError::Refused(why) => f.write_str(why),
             RevokeError::AlreadyRevoked { id, reason } => write!(f, "{id} was revoked already ({reason})"),
             RevokeError::Io(error) => write!(f, "{error}"),
         }
@@ -159,25 +227,54 @@ impl From<io::Error> for RevokeError {
 }
 
 /// Revokes an issued credential: appends the revocation to the ledger and signs the status
-/// list again with its bit set. Gives the ledger's entry.
+/// list and the ledger's head again. Gives the ledger's entry. The reason and the name are
+/// the registrar's words ([`words`]): a blank one is refused.
 pub fn revoke(
     school_dir: &Path,
-    base: &str,
+    school: &School,
     signer: &Signer,
     credential_id: &str,
     reason: &str,
     by: &str,
 ) -> Result<Entry, RevokeError> {
-    let mut ledger = Ledger::open(school_dir)?;
-    let issued = ledger::issued(ledger.entries());
-    let credential = issued.get(credential_id).ok_or_else(|| RevokeError::Unknown(credential_id.to_string()))?;
+    let reason = words("the reason", reason).map_err(RevokeError::Refused)?;
+    let by = words("who revokes it", by).map_err(RevokeError::Refused)?;
+    let base = verification_base(school).map_err(RevokeError::Refused)?;
+    let mut ledger = open_ledger(school_dir, school)?;
+    let versions = Versions::of(ledger.entries());
+    let credential =
+        versions.credential(credential_id).ok_or_else(|| RevokeError::Unknown(credential_id.to_string()))?;
     if let Some(reason) = &credential.revoked {
+        // A revocation that stopped after its entry was appended: what follows from it is
+        // signed now.
+        sign_state(school_dir, base, signer, ledger.entries())?;
         return Err(RevokeError::AlreadyRevoked { id: credential_id.to_string(), reason: reason.clone() });
     }
-    let issue = &credential.entry;
-    let entry = ledger.append(issue.revocation(reason.to_string(), by))?.clone();
-    sign_lists(school_dir, base, signer, &Lists::of(ledger.entries()))?;
+    let revocation = credential.entry.revocation(reason, &by);
+    let entry = ledger.append(revocation, signer)?.clone();
+    sign_state(school_dir, base, signer, ledger.entries())?;
     Ok(entry)
+}
+
+/// The most characters of a registrar's words the ledger takes (a reason, a name, a
+/// recipient).
+pub const MOST_WORDS: usize = 500;
+
+/// A registrar's words for the ledger (a reason, who acts, a recipient), trimmed: refused,
+/// with why, when blank, longer than [`MOST_WORDS`] characters, or holding a control
+/// character. The site shows a revocation's reason to whoever verifies.
+pub fn words(what: &str, text: &str) -> Result<String, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(format!("{what} is blank: the ledger records it, so write it out"));
+    }
+    if text.chars().count() > MOST_WORDS {
+        return Err(format!("{what} is longer than {MOST_WORDS} characters"));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(format!("{what} holds a control character (a line break or a tab): write it on one line"));
+    }
+    Ok(text.to_string())
 }
 
 /// Who is acting, when `--by` does not say: the user the command runs as.

@@ -158,3 +158,46 @@ pub fn stamp(dir: &Path) -> io::Result<Stamp> {
     files.sort();
     Ok(files)
 }
+
+/// Reads a file of the folder `root` by its path in it, never following a link (or `..`) out
+/// of `root`: on Linux the system resolves the path beneath the folder (`openat2` with
+/// `RESOLVE_BENEATH`), elsewhere the file's real path is checked before it is read. What the
+/// console serves from its output folder is read this way, so a link placed there cannot
+/// hand out another file of the machine.
+pub fn file_beneath(root: &Path, relative: &Path) -> io::Result<Vec<u8>> {
+    let path = root.join(relative);
+    let leaves = || {
+        io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!("{} leads out of {}: it is not read", path.display(), root.display()),
+        )
+    };
+    #[cfg(target_os = "linux")]
+    {
+        use rustix::fs::{Mode, OFlags, ResolveFlags};
+        let folder = fs::File::open(root).map_err(|e| with_path(e, root))?;
+        let flags = OFlags::RDONLY | OFlags::CLOEXEC;
+        let resolve = ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS;
+        match rustix::fs::openat2(&folder, relative, flags, Mode::empty(), resolve) {
+            Ok(fd) => return read_all(fs::File::from(fd), &path),
+            Err(rustix::io::Errno::XDEV | rustix::io::Errno::LOOP) => return Err(leaves()),
+            // A kernel older than openat2 (5.6): checked as elsewhere.
+            Err(rustix::io::Errno::NOSYS) => {}
+            Err(error) => return Err(with_path(error.into(), &path)),
+        }
+    }
+    let (root_real, real) = (fs::canonicalize(root), fs::canonicalize(&path));
+    match (root_real, real) {
+        (Ok(root_real), Ok(real)) if real.starts_with(&root_real) => file(&real),
+        (Ok(_), Ok(_)) => Err(leaves()),
+        (Err(error), _) => Err(with_path(error, root)),
+        (_, Err(error)) => Err(with_path(error, &path)),
+    }
+}
+
+fn read_all(mut file: fs::File, path: &Path) -> io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes).map_err(|e| with_path(e, path))?;
+    Ok(bytes)
+}

@@ -28,6 +28,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::load::TemplateFile;
 
+pub mod rtl;
 pub mod worker;
 use crate::transcript::Transcript;
 
@@ -473,6 +474,7 @@ pub fn pdf(template: &Template, transcript: &Transcript, attachments: &[Attachme
 pub fn render_pdf(template: &Template, job: &PdfJob) -> Result<Vec<u8>, RenderError> {
     let today = typst_date(&job.date)?;
     let (document, world) = compile(template, job.data.clone(), &job.attachments, today)?;
+    let document = rtl::for_extractors(document);
     let pdf_options = PdfOptions {
         ident: Smart::Custom(job.ident.clone()),
         creator: Smart::Custom(Some(format!("mastery {}", env!("CARGO_PKG_VERSION")))),

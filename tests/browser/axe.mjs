@@ -2,7 +2,7 @@
 // machine) in headless Chromium (Debian's /usr/bin/chromium), checks it with axe-core against
 // WCAG 2.0, 2.1 and 2.2 A and AA, tries the keyboard, and takes screenshots.
 //
-//   node axe.mjs TRANSCRIPT.html|http://127.0.0.1:PORT/PAGE SCREENSHOT.png
+//   [MASTERY_SESSION=ID] node axe.mjs TRANSCRIPT.html|http://127.0.0.1:PORT/PAGE SCREENSHOT.png
 //
 // Prints a JSON report on standard output; exits 1 if axe finds any violation or the page
 // makes a network request (for an http page: a request to another address than its own).
@@ -30,6 +30,10 @@ page.on("request", (request) => {
   const url = request.url();
   if (!url.startsWith(own) && !url.startsWith("data:")) requests.push(url);
 });
+// A console page is opened in a browser that holds the console's session cookie.
+if (served && process.env.MASTERY_SESSION) {
+  await page.context().addCookies([{ name: "mastery_session", value: process.env.MASTERY_SESSION, url: own }]);
+}
 await page.goto(address);
 await page.addScriptTag({ content: axeSource });
 
