@@ -521,6 +521,10 @@ fn a_link_placed_in_the_output_folder_is_not_followed_into_a_download() {
     std::fs::rename(folder.join("HV-2026-002.json"), folder.join("kept.json")).unwrap();
     std::os::unix::fs::symlink("kept.json", folder.join("HV-2026-002.json")).unwrap();
     assert_eq!(console.get("/jobs/1/outputs.zip").status, 200);
+    // The school's ledger swapped for a link to a file elsewhere: not read, and said so.
+    std::os::unix::fs::symlink(secret.path(), school.path().join("ledger.jsonl")).unwrap();
+    let page = console.get("/students/HV-2026-006").text();
+    assert!(page.contains("leads out of") && !page.contains("root:x:0:0"), "{page}");
 }
 
 #[test]

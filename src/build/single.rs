@@ -4,6 +4,8 @@
 
 use super::produce::{Built, Context, Job, Renderer, build_student};
 use super::{BuildError, BuildOptions, Format, Plan, Problem};
+use std::path::Path;
+
 use crate::load;
 use crate::render::worker::Supervised;
 use crate::validate::StudentRecord;
@@ -55,7 +57,7 @@ impl Single {
             *kept = Some(supervised);
         }
         match built {
-            Built::Files { .. } => load::file(&plan.options.out.join(&output)).map_err(|error| Problem {
+            Built::Files { .. } => load::file_beneath(&plan.options.out, Path::new(&output)).map_err(|error| Problem {
                 student: Some(id),
                 source,
                 kind: "write",

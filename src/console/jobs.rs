@@ -176,8 +176,9 @@ impl Job {
     /// deflated.
     pub fn write_zip(&self, to: &mut (impl Write + io::Seek)) -> io::Result<()> {
         let Progress { mut written, unchanged, .. } = self.progress();
-        let manifest =
-            Manifest::parse(&crate::load::optional_file(&self.out.join("manifest.json"))?.unwrap_or_default());
+        let manifest = Manifest::parse(
+            &crate::load::optional_file_beneath(&self.out, Path::new("manifest.json"))?.unwrap_or_default(),
+        );
         let up_to_date = manifest.outputs.into_iter().filter(|(_, e)| unchanged.contains(&e.student));
         written.extend(up_to_date.map(|(name, _)| name));
         let mut names: Vec<String> = written.into_iter().collect();

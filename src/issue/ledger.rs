@@ -265,7 +265,7 @@ impl From<io::Error> for LedgerError {
 /// `keys`.
 pub fn read(school: &Path, keys: &Keys) -> Result<Vec<Entry>, LedgerError> {
     let path = school.join(LEDGER);
-    match load::optional_file(&path)? {
+    match load::optional_file_beneath(school, Path::new(LEDGER))? {
         None => Ok(Vec::new()),
         Some(bytes) => parse(&path, &bytes, keys),
     }
@@ -344,7 +344,7 @@ impl Ledger {
         let lock_path = school.join(LOCK);
         let lock = output::try_lock(&lock_path)?.ok_or(LedgerError::Busy(lock_path))?;
         let path = school.join(LEDGER);
-        let bytes = load::optional_file(&path)?.unwrap_or_default();
+        let bytes = load::optional_file_beneath(school, Path::new(LEDGER))?.unwrap_or_default();
         let (entries, used) = parse_whole(&path, &bytes, keys, Unsigned::Refused)?;
         if used < bytes.len() {
             output::truncate(&path, used as u64)?;
@@ -381,7 +381,7 @@ pub fn adopt(school: &Path, signer: &Signer, keys: &Keys) -> Result<usize, Ledge
     let lock_path = school.join(LOCK);
     let _lock = output::try_lock(&lock_path)?.ok_or(LedgerError::Busy(lock_path))?;
     let path = school.join(LEDGER);
-    let bytes = load::optional_file(&path)?.unwrap_or_default();
+    let bytes = load::optional_file_beneath(school, Path::new(LEDGER))?.unwrap_or_default();
     let (mut entries, _) = parse_whole(&path, &bytes, keys, Unsigned::Taken)?;
     let mut signed = 0;
     let mut text = Vec::with_capacity(bytes.len() + entries.len() * 200);

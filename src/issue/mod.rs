@@ -100,7 +100,9 @@ pub fn list_path(school_dir: &Path, list: u32) -> PathBuf {
 
 /// The signed status list `list` as the school folder keeps it, when it is there and is JSON.
 pub fn signed_list(school_dir: &Path, list: u32) -> io::Result<Option<serde_json::Value>> {
-    Ok(load::optional_file(&list_path(school_dir, list))?.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+    let relative = format!("status/{list}.json");
+    let bytes = load::optional_file_beneath(school_dir, Path::new(&relative))?;
+    Ok(bytes.and_then(|bytes| serde_json::from_slice(&bytes).ok()))
 }
 
 /// Signs again what the ledger's entries now call for: every status list whose signed copy
@@ -110,7 +112,8 @@ pub fn sign_state(school_dir: &Path, base: &str, signer: &Signer, entries: &[Ent
     let mut written = sign_lists(school_dir, base, signer, &Lists::of(entries))?;
     let head = Head::of(base, entries);
     let path = school_dir.join(head::CHECKPOINT);
-    let signed = load::optional_file(&path)?.and_then(|bytes| head::read(&String::from_utf8(bytes).ok()?).ok());
+    let signed = load::optional_file_beneath(school_dir, Path::new(head::CHECKPOINT))?
+        .and_then(|bytes| head::read(&String::from_utf8(bytes).ok()?).ok());
     if signed.is_none_or(|signed| signed.head != head || signed.signed_by != signer.verification_method()) {
         output::write_atomic(&path, head.sign(signer).as_bytes())?;
         written.push(path);
@@ -151,7 +154,8 @@ fn agrees_with_signed_head(school_dir: &Path, school: &School, entries: &[Entry]
 /// The signed head the last issue or revocation left in the school folder, if any.
 pub fn signed_head(school_dir: &Path) -> Result<Option<head::Signed>, String> {
     let path = school_dir.join(head::CHECKPOINT);
-    let Some(bytes) = load::optional_file(&path).map_err(|e| e.to_string())? else { return Ok(None) };
+    let bytes = load::optional_file_beneath(school_dir, Path::new(head::CHECKPOINT)).map_err(|e| e.to_string())?;
+    let Some(bytes) = bytes else { return Ok(None) };
     let text = String::from_utf8(bytes).map_err(|_| format!("{} is not text", path.display()))?;
     head::read(&text).map(Some).map_err(|why| format!("{}: {why}", path.display()))
 }

@@ -142,7 +142,7 @@ fn published_head(
         return Ok(None);
     }
     let path = school_dir.join(head::CHECKPOINT);
-    let Some(bytes) = load::optional_file(&path)? else {
+    let Some(bytes) = load::optional_file_beneath(school_dir, Path::new(head::CHECKPOINT))? else {
         return Err(PublishError::Refused(format!(
             "the ledger has no signed head ({} is missing: the ledger was written by an older mastery, or the file was removed)\n  hint: run `mastery publish` with --key KEY_FILE to sign it",
             path.display()

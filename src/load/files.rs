@@ -195,6 +195,15 @@ pub fn file_beneath(root: &Path, relative: &Path) -> io::Result<Vec<u8>> {
     }
 }
 
+/// [`file_beneath`], `None` when there is no such file.
+pub fn optional_file_beneath(root: &Path, relative: &Path) -> io::Result<Option<Vec<u8>>> {
+    match file_beneath(root, relative) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
 fn read_all(mut file: fs::File, path: &Path) -> io::Result<Vec<u8>> {
     use std::io::Read;
     let mut bytes = Vec::new();

@@ -24,7 +24,9 @@ use std::fs;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-pub use self::files::{Asset, TemplateFile, file, file_beneath, font_files, optional_file, template_dir};
+pub use self::files::{
+    Asset, TemplateFile, file, file_beneath, font_files, optional_file, optional_file_beneath, template_dir,
+};
 pub use self::json::parse_json;
 use crate::diag::{Checked, Diagnostic, Position};
 pub use crate::document::{Cell, Document, locate};
