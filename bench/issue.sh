@@ -2,7 +2,8 @@
 # What issuing costs against previewing: the same generated district (the example school's
 # framework) built as preview PDFs and issued (PDF with its signed CLR attached, the CLR, the
 # HTML, the ledger, the status list), both with --jobs 2, in one run; then a correction of one
-# student, a revocation, publishing the site, and verifying one PDF against it.
+# student, a revocation, publishing the site, verifying one PDF against it, and checking the
+# whole ledger against the site's signed head.
 #
 #   bench/issue.sh [STUDENTS]      (default 1000)
 set -euo pipefail
@@ -45,6 +46,8 @@ rows.append(("publish the site", len(entries), wall, cpu))
 pdf = f"{work}/issued/{entries[1]['student']}/v1/transcript.pdf"
 wall, cpu = run(["verify", pdf, "--site", f"{work}/site"])
 rows.append(("verify one PDF with --site", 1, wall, cpu))
+wall, cpu = run(["log", f"{work}/school", "--verify", "--site", f"{work}/site"])
+rows.append(("log --verify against the site's head", len(entries) + 1, wall, cpu))
 
 print("| step | items | wall | CPU | CPU per item |")
 print("|---|---:|---:|---:|---:|")

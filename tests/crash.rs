@@ -5,8 +5,7 @@
 //! lists, the signed head, the published site and the files consistent: what the same command
 //! would have left had nothing crashed.
 
-use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Output;
 
 use serde_json::Value;
@@ -104,21 +103,15 @@ fn shape(school: &Path) -> Vec<String> {
     lines
 }
 
-/// Every file under a folder, by its path in it, with its bytes.
-fn tree(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(folder) = stack.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let entry = entry.unwrap().path();
-            if entry.is_dir() {
-                stack.push(entry);
-            } else {
-                files.insert(entry.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&entry).unwrap());
-            }
+/// Waits, five seconds at most, for a console asked to crash to end; whether it did.
+fn ended(console: &mut crate::serve::Served) -> bool {
+    for _ in 0..100 {
+        if console.ended() {
+            return true;
         }
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    files
+    false
 }
 
 /// What every run must leave, crash or not: the ledger checks (chain, signatures, the signed
@@ -136,7 +129,7 @@ fn assert_consistent(school: &Path, out: &Path, expected: &[String], context: &s
             assert_eq!(&mastery::digest::sha256_hex(&bytes), digest.as_str().unwrap(), "{context}: {name}");
         }
     }
-    for (file, _) in tree(out).into_iter().chain(tree(school)) {
+    for (file, _) in files_under(out).into_iter().chain(files_under(school)) {
         let name = file.file_name().unwrap().to_string_lossy().into_owned();
         assert!(!name.starts_with(".mastery-"), "{context}: a temporary file is left: {}", file.display());
         if file.components().count() == 3 && name.starts_with("transcript.") {
@@ -259,7 +252,7 @@ fn a_publication_crashed_at_any_write_boundary_is_completed_by_publishing_again(
     ok(run(&issue_args(school.path(), out.path()).iter().map(String::as_str).collect::<Vec<_>>()));
     let reference = tempfile::tempdir().unwrap();
     ok(run(&["publish", path(school.path()), "--site", path(reference.path())]));
-    let expected = tree(reference.path());
+    let expected = files_under(reference.path());
     let log = reference.path().join("../crash-publish.log");
     for at in 1.. {
         assert!(at < 400, "more write boundaries than expected");
@@ -267,12 +260,12 @@ fn a_publication_crashed_at_any_write_boundary_is_completed_by_publishing_again(
         let site = tempfile::tempdir().unwrap();
         let args = ["publish", path(school.path()), "--site", path(site.path())];
         let Some(boundary) = crashed_at(at, &args, &log) else {
-            assert_eq!(tree(site.path()), expected);
+            assert_eq!(files_under(site.path()), expected);
             break;
         };
         // Whatever the site holds meanwhile, every proof on it leads to a head it holds.
         ok(run(&args));
-        assert_eq!(tree(site.path()), expected, "crashed at boundary {at} ({boundary}), then published again");
+        assert_eq!(files_under(site.path()), expected, "crashed at boundary {at} ({boundary}), then published again");
     }
 }
 
@@ -323,13 +316,7 @@ fn a_console_issue_crashed_at_any_write_boundary_is_completed_by_the_next_issue(
             assert_consistent(school.path(), &issued, &expected, "the console's issue, no crash");
             break;
         }
-        for _ in 0..100 {
-            if console.ended() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        assert!(console.ended(), "boundary {at}: the job neither finished nor crashed");
+        assert!(ended(&mut console), "boundary {at}: the job neither finished nor crashed");
         crashes += 1;
         // The next issue, from the command line, into the same folder.
         ok(run(&students(school.path(), &issued).iter().map(String::as_str).collect::<Vec<_>>()));
@@ -356,13 +343,7 @@ fn a_console_import_crashed_at_any_write_boundary_leaves_the_file_whole_or_absen
             assert_eq!(std::fs::read_to_string(target(school.path())).unwrap(), upload);
             break;
         }
-        for _ in 0..100 {
-            if console.ended() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        assert!(console.ended(), "boundary {at}: the import neither ended nor crashed");
+        assert!(ended(&mut console), "boundary {at}: the import neither ended nor crashed");
         // Whole or absent, and the console started again clears what the crash left.
         if let Ok(written) = std::fs::read_to_string(target(school.path())) {
             assert_eq!(written, upload, "boundary {at}: the file is whole");

@@ -364,20 +364,9 @@ fn the_published_site_says_nothing_about_any_student() {
     change_evidence(school.path());
     ok(issue(school.path(), out.path(), &[]));
     publish(school.path(), site.path());
-    let mut site_text = String::new();
-    let mut files = 0;
-    let mut stack = vec![site.path().to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let entry = entry.unwrap().path();
-            if entry.is_dir() {
-                stack.push(entry);
-            } else {
-                site_text.push_str(&std::fs::read_to_string(&entry).unwrap());
-                files += 1;
-            }
-        }
-    }
+    let published = files_under(site.path());
+    let files = published.len();
+    let site_text: String = published.values().map(|bytes| String::from_utf8_lossy(bytes)).collect();
     // 11 records, the status list, the issuer's and the key's documents, the ledger's signed
     // head (the latest, and the one of its size the records' proofs lead to).
     assert_eq!(files, 16, "{site_text}");

@@ -168,7 +168,8 @@ fn transcript_template(options: &BuildOptions, fonts: Vec<Vec<u8>>) -> Result<Te
 
 /// Where a worker renders its PDFs.
 pub(super) enum Renderer<'a> {
-    InProcess(&'a Template),
+    /// In this thread, with the last document kept for [`Renderer::again`].
+    InProcess(&'a Template, Option<render::Kept>),
     Supervised(Box<Supervised>),
     /// Not a PDF build.
     Nothing,
@@ -181,7 +182,7 @@ impl<'a> Renderer<'a> {
             (Some(template), Isolation::Processes { worker, limits }) => {
                 Renderer::Supervised(Box::new(Supervised::new(worker.clone(), template, *limits, template_name)))
             }
-            (Some(template), Isolation::InProcess) => Renderer::InProcess(template),
+            (Some(template), Isolation::InProcess) => Renderer::InProcess(template, None),
             (None, _) => Renderer::Nothing,
         }
     }
@@ -189,8 +190,23 @@ impl<'a> Renderer<'a> {
     fn pdf(&mut self, job: &PdfJob) -> Result<Vec<u8>, RenderError> {
         match self {
             Renderer::Supervised(supervised) => supervised.render(job),
-            Renderer::InProcess(template) => render::render_pdf(template, job),
+            Renderer::InProcess(template, kept) => {
+                let (bytes, document) = render::render_pdf_kept(template, job)?;
+                *kept = Some(document);
+                Ok(bytes)
+            }
             Renderer::Nothing => Err(RenderError { messages: vec!["this build writes no PDF".to_string()] }),
+        }
+    }
+
+    /// The document rendered last, exported again with one attached file's bytes replaced.
+    fn again(&mut self, attachment: &Attachment) -> Result<Vec<u8>, RenderError> {
+        match self {
+            Renderer::Supervised(supervised) => supervised.again(attachment),
+            Renderer::InProcess(_, Some(kept)) => render::export_with(kept, attachment),
+            Renderer::InProcess(_, None) | Renderer::Nothing => {
+                Err(RenderError { messages: vec!["there is no document to export again".to_string()] })
+            }
         }
     }
 }
@@ -386,11 +402,11 @@ fn issue_files(
         status: Some(status::entry(&official.base, ticket.status.list, ticket.status.index)),
     };
     // The printed pages are bound by their digest, taken from the PDF rendered with a
-    // stand-in for the credential (which cannot hold its own digest); attaching the credential
-    // leaves the pages as they are, which is checked below.
-    let mut unsigned = job.clone();
-    unsigned.attachments.push(Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: b"{}".to_vec() });
-    let draft = renderer.pdf(&unsigned).map_err(|error| ("render", error.messages))?;
+    // stand-in for the credential (which cannot hold its own digest); the same document, laid
+    // out once, is then exported again with the signed credential in the stand-in's place:
+    // the same pages, so the same digest (the issuing tests verify every PDF they issue).
+    job.attachments.push(Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: b"{}".to_vec() });
+    let draft = renderer.pdf(&job).map_err(|error| ("render", error.messages))?;
     let pages = crate::load::pdf::pages_digest(&draft).map_err(|why| ("render", vec![why]))?;
     let bound = [
         Bound {
@@ -416,14 +432,8 @@ fn issue_files(
     let mut credential_bytes = serde_json::to_vec_pretty(&credential).expect("a credential serializes");
     credential_bytes.push(b'\n');
     ticket.credential_sha256 = sha256_hex(&credential_bytes);
-    job.attachments.push(Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() });
-    let pdf = renderer.pdf(&job).map_err(|error| ("render", error.messages))?;
-    if crate::load::pdf::pages_digest(&pdf).ok() != Some(pages) {
-        return Err((
-            "internal",
-            vec!["the pages changed when the credential was attached, so the credential could not bind them; please report it".to_string()],
-        ));
-    }
+    let signed = Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() };
+    let pdf = renderer.again(&signed).map_err(|error| ("render", error.messages))?;
     let html = crate::html::html(&transcript, context.logo);
     let files = vec![
         (format!("{folder}transcript.pdf"), pdf),

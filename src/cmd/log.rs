@@ -17,7 +17,7 @@ use mastery::validate::Schemas;
 use mastery::{load, pipeline};
 
 use super::args::LogArgs;
-use super::{DATA_ERROR, school_signer, valid_school};
+use super::{DATA_ERROR, print_findings, school_signer, valid_school};
 
 pub fn run(args: &LogArgs) -> Result<ExitCode> {
     // The school's settings say which keys sign its ledger.
@@ -130,15 +130,7 @@ fn verify(args: &LogArgs, school: &School, entries: &[Entry]) -> Result<ExitCode
         heads.push(Given { from, text: String::from_utf8_lossy(&bytes).into_owned() });
     }
     let audit = audit::ledger(entries, base, &settings.issuer_id, &trusted, &heads);
-    for line in &audit.checked {
-        println!("ok: {line}");
-    }
-    for line in &audit.not_checked {
-        println!("not checked: {line}");
-    }
-    for line in &audit.problems {
-        println!("invalid: {line}");
-    }
+    print_findings(&audit);
     let ledger = args.school.join(ledger::LEDGER);
     if audit.problems.is_empty() {
         println!("{}: valid", ledger.display());

@@ -116,6 +116,19 @@ fn school_signer(
 }
 
 /// Pretty JSON with a final newline, as every JSON file `mastery` writes.
+/// Prints what a check found, a line each: what holds, what was not checked, what does not.
+fn print_findings(report: &mastery::credential::verify::Verification) {
+    for line in &report.checked {
+        println!("ok: {line}");
+    }
+    for line in &report.not_checked {
+        println!("not checked: {line}");
+    }
+    for line in &report.problems {
+        println!("invalid: {line}");
+    }
+}
+
 fn pretty_json(value: &impl serde::Serialize) -> Result<Vec<u8>> {
     let mut bytes = serde_json::to_vec_pretty(value)?;
     bytes.push(b'\n');

@@ -14,7 +14,7 @@ use mastery::load;
 use serde_json::Value;
 
 use super::args::VerifyArgs;
-use super::{DATA_ERROR, date_argument};
+use super::{DATA_ERROR, date_argument, print_findings};
 
 /// The name of the signed credential an issued PDF carries.
 const CREDENTIAL_FILE: &str = "credential.clr.json";
@@ -107,15 +107,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     if args.require_status {
         report.problems.extend(report.not_checked.drain(..).map(|line| format!("{line} (--require-status)")));
     }
-    for line in &report.checked {
-        println!("ok: {line}");
-    }
-    for line in &report.not_checked {
-        println!("not checked: {line}");
-    }
-    for problem in &report.problems {
-        println!("invalid: {problem}");
-    }
+    print_findings(&report);
     if !report.is_valid() {
         println!("{}: not valid ({})", file.display(), plural(report.problems.len(), "problem"));
         Ok(ExitCode::from(DATA_ERROR))

@@ -89,17 +89,6 @@ fn status_base(credential: &Value) -> Option<&str> {
     status["statusListCredential"].as_str()?.rsplit_once("/status/").map(|(base, _)| base)
 }
 
-/// What checking a ledger found.
-#[derive(Debug, Default)]
-pub struct Audit {
-    /// What holds, one line each.
-    pub checked: Vec<String>,
-    /// What does not, one line each.
-    pub problems: Vec<String>,
-    /// What was not checked, one line each.
-    pub not_checked: Vec<String>,
-}
-
 /// A head to hold the ledger against: where it came from, and its text.
 pub struct Given {
     /// Where it was read, for the messages.
@@ -113,18 +102,20 @@ pub struct Given {
 /// (with the site, a key the site publishes as the school's), and that the ledger
 /// agrees with each head given (the one the site publishes, the one the school folder keeps,
 /// one a college or auditor saved): nothing rewritten, cut or forked since each was signed.
-pub fn ledger(entries: &[Entry], base: &str, issuer_id: &str, trusted: &BTreeSet<String>, heads: &[Given]) -> Audit {
-    let mut audit = Audit::default();
-    let signed = entries.iter().filter(|e| e.signature.is_some()).count();
-    audit.checked.push(format!(
-        "the chain of {} entries holds, and {signed} of them are signed (each signature covers the entries before it)",
-        entries.len()
-    ));
-    if signed < entries.len() {
-        audit.not_checked.push(format!(
-            "the first {} entries were written before ledgers were signed: the first signed entry covers them through the chain",
-            entries.len() - signed
-        ));
+pub fn ledger(
+    entries: &[Entry],
+    base: &str,
+    issuer_id: &str,
+    trusted: &BTreeSet<String>,
+    heads: &[Given],
+) -> Verification {
+    let mut audit = Verification::default();
+    match super::ledger::check_every_signature(entries) {
+        Ok(()) => audit.checked.push(format!(
+            "the chain of {} entries holds, and so does every entry's signature (each also covers the entries before it)",
+            entries.len()
+        )),
+        Err((line, why)) => audit.problems.push(format!("entry {line}: {why}")),
     }
     let methods: BTreeSet<&str> = entries.iter().filter_map(|e| e.signed_by.as_deref()).collect();
     for method in methods {

@@ -314,8 +314,10 @@ fn parse_whole(path: &Path, bytes: &[u8], keys: &Keys, unsigned: Unsigned) -> Re
         }
         let unsigned_taken = unsigned == Unsigned::Taken && entry.signature.is_none() && entry.signed_by.is_none();
         if !unsigned_taken {
-            entry.signature_holds().map_err(|why| broken(line, why))?;
-            if let Some(method) = entry.signed_by.as_deref().filter(|m| !keys.contains(m)) {
+            let Some(method) = entry.signed_by.as_deref().filter(|_| entry.signature.is_some()) else {
+                return Err(broken(line, NOT_SIGNED.to_string()));
+            };
+            if !keys.contains(method) {
                 return Err(broken(
                     line,
                     format!(
@@ -326,7 +328,29 @@ fn parse_whole(path: &Path, bytes: &[u8], keys: &Keys, unsigned: Unsigned) -> Re
         }
         entries.push(entry);
     }
+    // The last signature covers every entry before it through the chain: when it holds, a
+    // holder of the school's key wrote them all, and the others need not be checked one by
+    // one (`mastery log --verify` does); when it does not, the first that does not is named.
+    let last = entries.last().filter(|e| unsigned == Unsigned::Refused || e.signature.is_some());
+    if let Some(Err(why)) = last.map(Entry::signature_holds) {
+        let signed = entries.iter().enumerate().filter(|(_, e)| e.signature.is_some());
+        let first = signed.map(|(i, e)| (i + 1, e.signature_holds())).find(|(_, held)| held.is_err());
+        return Err(match first {
+            Some((line, Err(why))) => broken(line, why),
+            _ => broken(entries.len(), why),
+        });
+    }
     Ok((entries, used))
+}
+
+/// Checks the signature of every entry of a ledger read with [`read`] (which checks the last
+/// one, and through the chain what it covers): the line of the first that does not hold, and
+/// why.
+pub fn check_every_signature(entries: &[Entry]) -> Result<(), (usize, String)> {
+    for (i, entry) in entries.iter().enumerate() {
+        entry.signature_holds().map_err(|why| (i + 1, why))?;
+    }
+    Ok(())
 }
 
 /// The ledger of a school, locked for one run that appends to it.

@@ -472,22 +472,93 @@ pub fn pdf(template: &Template, transcript: &Transcript, attachments: &[Attachme
 
 /// Renders a PDF job in this process.
 pub fn render_pdf(template: &Template, job: &PdfJob) -> Result<Vec<u8>, RenderError> {
+    render_pdf_kept(template, job).map(|(bytes, _)| bytes)
+}
+
+/// A document rendered and kept, to be exported again with one attached file's bytes replaced,
+/// without being laid out again: an official transcript is rendered with a stand-in for its
+/// signed credential (which binds the printed pages, so it cannot be made before them), then
+/// exported with the credential in its place ([`export_with`]).
+pub struct Kept {
+    document: PagedDocument,
+    ident: String,
+    today: Datetime,
+}
+
+/// Renders a PDF job in this process, and keeps the document for [`export_with`].
+pub fn render_pdf_kept(template: &Template, job: &PdfJob) -> Result<(Vec<u8>, Kept), RenderError> {
     let today = typst_date(&job.date)?;
     let (document, world) = compile(template, job.data.clone(), &job.attachments, today)?;
     let document = rtl::for_extractors(document);
-    let pdf_options = PdfOptions {
-        ident: Smart::Custom(job.ident.clone()),
+    let bytes = typst_pdf::pdf(&document, &pdf_options(&job.ident, today)?).map_err(|errors| describe(&world, &errors));
+    // typst's memo cache is global; dropping what this document alone used keeps memory flat
+    // over a batch.
+    typst::comemo::evict(3);
+    Ok((bytes?, Kept { document, ident: job.ident.clone(), today }))
+}
+
+/// Exports a kept document again with the bytes of the attached file `attachment.path`
+/// replaced by `attachment.bytes`: the same pages, tags and metadata, another attachment.
+pub fn export_with(kept: &Kept, attachment: &Attachment) -> Result<Vec<u8>, RenderError> {
+    let name = attachment.path.rsplit('/').next().unwrap_or(&attachment.path);
+    let data = Bytes::new(attachment.bytes.clone());
+    let mut pages = kept.document.pages().to_vec();
+    let replaced: usize = pages.iter_mut().map(|page| attached::replace(&mut page.frame, name, &data)).sum();
+    if replaced != 1 {
+        return Err(RenderError::new(format!(
+            "the template attaches {replaced} files named {name}, not one, so the signed one cannot take the stand-in's place"
+        )));
+    }
+    let document =
+        PagedDocument::new(pages.into_iter().collect(), typst::model::Document::info(&kept.document).clone());
+    let bytes = typst_pdf::pdf(&document, &pdf_options(&kept.ident, kept.today)?)
+        .map_err(|errors| RenderError { messages: errors.iter().map(|error| error.message.to_string()).collect() });
+    typst::comemo::evict(3);
+    bytes
+}
+
+/// The PDF export's settings: the document's id and date, PDF/A-3b and PDF/UA-1.
+fn pdf_options(ident: &str, today: Datetime) -> Result<PdfOptions, RenderError> {
+    Ok(PdfOptions {
+        ident: Smart::Custom(ident.to_string()),
         creator: Smart::Custom(Some(format!("mastery {}", env!("CARGO_PKG_VERSION")))),
         timestamp: Some(Timestamp::new_utc(today)),
         standards: PdfStandards::new(&[PdfStandard::A_3b, PdfStandard::Ua_1])
             .map_err(|e| RenderError::new(e.message().to_string()))?,
         ..PdfOptions::default()
-    };
-    let bytes = typst_pdf::pdf(&document, &pdf_options).map_err(|errors| describe(&world, &errors));
-    // typst's memo cache is global; dropping what this document alone used keeps memory flat
-    // over a batch.
-    typst::comemo::evict(3);
-    bytes
+    })
+}
+
+/// Attached files in a laid-out document.
+mod attached {
+    use typst::foundations::Bytes;
+    use typst::introspection::Tag;
+    use typst::layout::{Frame, FrameItem};
+    use typst::pdf::AttachElem;
+
+    /// Gives the attached file named `name` (its path's last part) `data` instead of its
+    /// bytes, wherever the frame and its groups hold it; how many were.
+    pub(super) fn replace(frame: &mut Frame, name: &str, data: &Bytes) -> usize {
+        let mut replaced = 0;
+        frame.retain(|item| {
+            match item {
+                FrameItem::Group(group) => replaced += replace(&mut group.frame, name, data),
+                FrameItem::Tag(Tag::Start(content, _)) => {
+                    if let Some(elem) = content.to_packed::<AttachElem>()
+                        && elem.path.derived.rsplit('/').next() == Some(name)
+                    {
+                        let mut elem = elem.clone();
+                        elem.data = data.clone();
+                        *content = elem.pack();
+                        replaced += 1;
+                    }
+                }
+                _ => {}
+            }
+            true
+        });
+        replaced
+    }
 }
 
 /// An image drawn by a template: its first page as SVG (text as outlines, so it looks the

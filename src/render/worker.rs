@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Attachment, PdfJob, RenderError, Template, TemplateSource, render_pdf};
+use super::{Attachment, PdfJob, RenderError, Template, TemplateSource, export_with, render_pdf_kept};
 use crate::load::TemplateFile;
 
 /// Turns transparent huge pages off for this process and those it starts; the binary calls it
@@ -74,6 +74,9 @@ enum Request {
     Template { main: String, files: Vec<(String, u64)>, fonts: Vec<u64> },
     /// A document: the data's length, each attachment's path and length.
     Pdf { ident: String, date: String, data: u64, attachments: Vec<(String, u64)> },
+    /// The last document again, with the bytes of the attached file `path` replaced by the
+    /// payload ([`super::export_with`]).
+    Again { path: String },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -146,9 +149,25 @@ pub fn serve(input: impl Read, output: impl Write) -> io::Result<()> {
         }
         Err(error) => return write_frame(&mut output, &Response::Failed { messages: error.messages }, &[]),
     };
+    // The last document rendered, for a request to export it again.
+    let mut kept = None;
     while let Some((request, payload)) = read_frame::<Request>(&mut input)? {
-        let Request::Pdf { ident, date, data, attachments } = request else {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, "a render worker builds one template"));
+        let (ident, date, data, attachments) = match request {
+            Request::Pdf { ident, date, data, attachments } => (ident, date, data, attachments),
+            Request::Again { path } => {
+                let answer = match &kept {
+                    Some(kept) => export_with(kept, &Attachment { path, bytes: payload }),
+                    None => Err(RenderError::new("there is no document to export again")),
+                };
+                match answer {
+                    Ok(pdf) => write_frame(&mut output, &Response::Pdf, &[&pdf])?,
+                    Err(error) => write_frame(&mut output, &Response::Failed { messages: error.messages }, &[])?,
+                }
+                continue;
+            }
+            Request::Template { .. } => {
+                return Err(io::Error::new(io::ErrorKind::InvalidData, "a render worker builds one template"));
+            }
         };
         let mut parts = split(&payload, std::iter::once(data).chain(attachments.iter().map(|(_, l)| *l)))?;
         let files = parts.split_off(1);
@@ -162,8 +181,12 @@ pub fn serve(input: impl Read, output: impl Write) -> io::Result<()> {
                 .map(|((path, _), bytes)| Attachment { path, bytes })
                 .collect(),
         };
-        match render_pdf(&template, &job) {
-            Ok(pdf) => write_frame(&mut output, &Response::Pdf, &[&pdf])?,
+        kept = None;
+        match render_pdf_kept(&template, &job) {
+            Ok((pdf, document)) => {
+                kept = Some(document);
+                write_frame(&mut output, &Response::Pdf, &[&pdf])?;
+            }
             Err(error) => write_frame(&mut output, &Response::Failed { messages: error.messages }, &[])?,
         }
     }
@@ -299,7 +322,6 @@ impl Supervised {
             Some(process) => process,
             None => Process::start(&self.command, &self.source, &self.limits)?,
         };
-        let mut process = process;
         let request = Request::Pdf {
             ident: job.ident.clone(),
             date: job.date.clone(),
@@ -308,7 +330,24 @@ impl Supervised {
         };
         let parts: Vec<&[u8]> =
             std::iter::once(job.data.as_slice()).chain(job.attachments.iter().map(|a| a.bytes.as_slice())).collect();
-        if write_frame(&mut process.input, &request, &parts).is_err() {
+        self.exchange(process, &request, &parts)
+    }
+
+    /// Exports the document [`Supervised::render`] made last again, with the bytes of one
+    /// attached file replaced ([`super::export_with`]), in the same process.
+    pub fn again(&mut self, attachment: &Attachment) -> Result<Vec<u8>, RenderError> {
+        let Some(process) = self.process.take() else {
+            return Err(RenderError::new(
+                "the render process of this document is gone, so it cannot be exported again",
+            ));
+        };
+        let request = Request::Again { path: attachment.path.clone() };
+        self.exchange(process, &request, &[&attachment.bytes])
+    }
+
+    /// Sends a request to the process and waits for its answer within the limits.
+    fn exchange(&mut self, mut process: Process, request: &Request, parts: &[&[u8]]) -> Result<Vec<u8>, RenderError> {
+        if write_frame(&mut process.input, request, parts).is_err() {
             return Err(process.died("before the document"));
         }
         let started = Instant::now();
