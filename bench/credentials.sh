@@ -43,7 +43,7 @@ for (const student of fs.readdirSync(path.join(work, 'ob')).sort()) {
   for (const name of fs.readdirSync(folder).filter(n => n.endsWith('.json')).sort()) list['OpenBadgeCredential'].push(path.join(folder, name));
 }
 fs.writeFileSync(path.join(work, 'list.json'), JSON.stringify(list));
-const standards = path.join(root, '../shared/standards');
+const standards = path.join(root, 'tests/data');
 const documents = {
   'https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json': path.join(standards, 'clr2/context/clr-v2p0-2.0.1.json'),
   'https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json': path.join(standards, 'ob3/context/ob-v3p0-3.0.3.json'),

@@ -193,7 +193,6 @@ echo
 # 4. Set-up, from a fresh clone (only with --cold).
 if $cold; then
   git clone --quiet "$root" "$work/clone"
-  ln -s "$root/../shared" "$work/shared" 2>/dev/null || true
   read -r build_wall _ < <(cd "$work/clone" && measure cargo build --release)
   read -r test_wall _ < <(cd "$work/clone" && measure cargo test --release --no-run)
   echo "## Set-up from a fresh clone"

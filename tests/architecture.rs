@@ -249,3 +249,63 @@ fn the_tests_reuse_the_release_build_of_the_binary() {
         "these crates get other features when the tests are built than when the binary is, so `cargo test --release` compiles them and all that depends on them again: {differ:?}\nask for the same features in [dependencies] (see `either` in Cargo.toml)"
     );
 }
+
+/// The files of the repository that run or are run (sources, tests, scripts, CI), by their
+/// paths in it: not the test data, nor what tools installed.
+fn runnable_files() -> Vec<PathBuf> {
+    let root = root();
+    let mut found = Vec::new();
+    let mut folders: Vec<PathBuf> =
+        ["src", "tests", "scripts", ".ci", "bench", "fuzz"].iter().map(|f| root.join(f)).collect();
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { continue };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                if !matches!(name.as_str(), "node_modules" | "data" | "target" | "corpus" | "artifacts" | "snapshots") {
+                    folders.push(path);
+                }
+                continue;
+            }
+            let runs = ["rs", "sh", "mjs", "js", "py", "toml"].iter().any(|e| name.ends_with(&format!(".{e}")))
+                || path.parent().is_some_and(|p| p.ends_with("scripts") || p.ends_with(".ci"));
+            if runs {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+#[test]
+fn nothing_that_runs_reads_a_path_outside_the_repository() {
+    // The project's shared material sits beside the repository (`../shared`) where it is
+    // developed, but a fresh clone has only itself: what the tests read is in tests/data.
+    // An absolute path counts where it starts one: `/work/` inside an address such as
+    // `https://school.org/work/1` does not. Comments may name the shared folder.
+    let starts_path = |line: &str, path: &str| {
+        line.match_indices(path).any(|(at, _)| {
+            !line[..at].chars().next_back().is_some_and(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | '/'))
+        })
+    };
+    // (Spelled in two halves, so that this test does not find itself.)
+    let (shared, work) = (concat!("..", "/shared"), concat!("/wo", "rk/"));
+    let mut found = Vec::new();
+    for file in runnable_files() {
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        for (number, line) in text.lines().enumerate() {
+            let comment = ["//", "#"].iter().any(|c| line.trim_start().starts_with(c));
+            if !comment && (line.contains(shared) || starts_path(line, work)) {
+                found.push(format!("{}:{}: {}", file.strip_prefix(root()).unwrap().display(), number + 1, line.trim()));
+            }
+        }
+    }
+    assert!(runnable_files().len() > 50, "the walk found the repository's files");
+    assert!(
+        found.is_empty(),
+        "paths outside the repository (copy what is needed into tests/data, with its source):\n{}",
+        found.join("\n")
+    );
+}

@@ -115,7 +115,7 @@ fn the_issue_date_can_be_set_on_the_command_line() {
 #[test]
 fn hostile_and_international_names_print_literally() {
     // Every name of names.tsv, in every script, with no flag: the built-in fonts cover them all.
-    let names: Vec<(String, String)> = shared_names();
+    let names: Vec<(String, String)> = test_names();
     assert!(names.iter().any(|(_, n)| n == "#read(\"/etc/passwd\")"));
     assert!(names.iter().any(|(script, _)| script == "han"));
     let school = school_with_names(&names.iter().map(|(_, n)| n.clone()).collect::<Vec<_>>());
@@ -201,7 +201,7 @@ fn plain(text: &str) -> String {
 
 #[test]
 fn every_script_renders_with_fonts_from_font_path() {
-    let scripts = shared_names();
+    let scripts = test_names();
     let names: Vec<String> = scripts.iter().map(|(_, name)| name.clone()).collect();
     let school = school_with_names(&names);
     let fonts = noto_fonts();

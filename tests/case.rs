@@ -4,13 +4,15 @@ use serde_json::{Value, json};
 
 use crate::common::*;
 
-const ORDERING: &str = "../shared/standards/case/examples/Ordering.json";
+const ORDERING: &str = "tests/data/case/examples/Ordering.json";
 
 fn package() -> Value {
     let path = root().join(ORDERING);
-    serde_json::from_slice(&std::fs::read(&path).unwrap_or_else(|e| {
-        panic!("cannot read {} ({e}); the tests expect ../shared beside the project", path.display())
-    }))
+    serde_json::from_slice(
+        &std::fs::read(&path).unwrap_or_else(|e| {
+            panic!("cannot read {} ({e}): the tests read their data from tests/data", path.display())
+        }),
+    )
     .unwrap()
 }
 

@@ -36,7 +36,7 @@ fn vector_key() -> Key {
 }
 
 fn shared(path: &str) -> std::path::PathBuf {
-    root().join("../shared/standards").join(path)
+    root().join("tests/data").join(path)
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -12,11 +12,11 @@ use crate::common::*;
 const DEMO_KEY: &str = "z6MkoYuWEZFUaNHkjA7FggfdBbhjYxpBTQmiMBtyw1QJBLvy";
 
 fn standards(path: &str) -> PathBuf {
-    root().join("../shared/standards").join(path)
+    root().join("tests/data").join(path)
 }
 
 /// The addresses verifiers fetch that are not the school's: the 1EdTech contexts and schemas
-/// (official copies from ../shared, not the ones mastery embeds), then every file of a site
+/// (official copies from tests/data, not the ones mastery embeds), then every file of a site
 /// folder that `mastery publish` wrote, at its address.
 fn documents(site: Option<&Path>) -> Map<String, Value> {
     let mut documents = Map::new();

@@ -665,7 +665,7 @@ fn an_import_is_checked_first_written_whole_and_never_over_a_file_without_a_yes(
 
     // A CASE package becomes the framework; here the school's requirements name other areas,
     // so it is refused with the reasons.
-    let package = std::fs::read(root().join("../shared/standards/case/examples/Ordering.json")).unwrap();
+    let package = std::fs::read(root().join("tests/data/case/examples/Ordering.json")).unwrap();
     let framework = console.upload("Ordering.json", &package);
     assert_eq!(framework.status, 422);
     assert!(framework.text().contains("imported 1 area and 24 credits"), "{}", framework.text());

@@ -735,8 +735,7 @@ mod tests {
 
     #[test]
     fn the_value_of_a_tape_is_the_one_serde_json_reads() {
-        let names =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/names.tsv")).unwrap();
+        let names = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/names.tsv")).unwrap();
         let mut texts: Vec<String> = names
             .lines()
             .map(|line| serde_json::to_string(&json!({ "name": line, "n": [line] })))

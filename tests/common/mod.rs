@@ -128,12 +128,11 @@ pub fn squash(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-/// The names in `../shared/testdata/names.tsv`: (script, name).
-pub fn shared_names() -> Vec<(String, String)> {
-    let path = root().join("../shared/testdata/names.tsv");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("cannot read {} ({e}); the tests expect ../shared beside the project", path.display())
-    });
+/// The names in `tests/data/names.tsv`: (script, name).
+pub fn test_names() -> Vec<(String, String)> {
+    let path = root().join("tests/data/names.tsv");
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {} ({e}): the tests read their data from tests/data", path.display()));
     text.lines()
         .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
         .map(|line| {

@@ -273,8 +273,7 @@ mod tests {
 
     #[test]
     fn it_reads_what_serde_json_reads_into_the_same_tape() {
-        let names =
-            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/testdata/names.tsv")).unwrap();
+        let names = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/names.tsv")).unwrap();
         let mut texts: Vec<String> =
             names.lines().map(|line| serde_json::json!({ "name": line, "n": [line, 1] }).to_string()).collect();
         texts.extend(
