@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 // typst allocates and frees many small objects per document; mimalloc does that faster than
-// the system allocator (measured: see the README's performance section).
+// the system allocator (measured: see bench/README.md).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -16,6 +16,8 @@ mod common;
 mod crash;
 /// Signed credentials: 1EdTech's test vectors, signing and verification.
 mod credentials;
+/// The README and the user guide: every link resolves, the book builds.
+mod docs;
 /// The build engine through the library: its events in order, its outcome, cancelling.
 mod engine;
 /// `mastery explain`: the working, as snapshots.

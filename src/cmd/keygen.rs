@@ -20,7 +20,9 @@ pub fn run(args: &KeygenArgs) -> Result<ExitCode> {
     println!("wrote a new Ed25519 key to {} (keep it secret)", out.display());
     println!("public key:  {public}");
     println!("as did:key:  {did}");
-    println!("in school.json, \"credentials\" takes one of these (see the README, \"Keys and issuers\"):");
+    println!(
+        "in school.json, \"credentials\" takes one of these (see the user guide, docs/src/credentials.md, \"Keys and issuers\"):"
+    );
     println!("  did:key, nothing to publish:");
     println!("    \"issuer_id\": \"{did}\", \"verification_method\": \"{did}#{public}\"");
     println!("  did:web, the DID document published with `mastery publish`:");

@@ -31,8 +31,8 @@ use crate::load::TemplateFile;
 /// first thing. mimalloc asks the kernel for huge pages, and each fresh one is zeroed whole
 /// (2 MiB) when first touched; a render process frees and touches new memory on every
 /// document, so on a build of 30 students the kernel spent 0.4 to 0.6 s zeroing pages against
-/// 0.16 to 0.27 s with small pages, which cost about 0.1 s more user time (README,
-/// "Performance").
+/// 0.16 to 0.27 s with small pages, which cost about 0.1 s more user time (bench/README.md,
+/// "What was done for the render, 2026-12-02").
 pub fn small_pages_only() {
     #[cfg(target_os = "linux")]
     // SAFETY: PR_SET_THP_DISABLE takes plain integers and changes only this process's memory

@@ -105,7 +105,7 @@ pub(super) fn schema_diagnostics(
         ValidationErrorKind::OneOfNotValid { .. } if pointer.ends_with("/method") => one(
             format!("{} is not an aggregation method", describe(instance)),
             Some(
-                "use one of \"most_recent\", \"highest\", \"mean\", \"median\", \"mode\", \"decaying_average\", \"weighted_recent\", \"power_law\", or an object such as {\"name\": \"n_times\", \"n\": 2}; see the README for each method's parameters".to_string(),
+                "use one of \"most_recent\", \"highest\", \"mean\", \"median\", \"mode\", \"decaying_average\", \"weighted_recent\", \"power_law\", or an object such as {\"name\": \"n_times\", \"n\": 2}; see the user guide's chapter on levels and credits (docs/src/levels-and-credits.md) for each method's parameters".to_string(),
             ),
         ),
         _ => one(error.to_string(), None),
