@@ -269,7 +269,7 @@ fn runnable_files() -> Vec<PathBuf> {
                 continue;
             }
             let runs = ["rs", "sh", "mjs", "js", "py", "toml"].iter().any(|e| name.ends_with(&format!(".{e}")))
-                || path.parent().is_some_and(|p| p.ends_with("scripts") || p.ends_with(".ci"));
+                || path.parent().is_some_and(|p| p.ends_with("scripts") || p.file_name().is_some_and(|n| n == ".ci"));
             if runs {
                 found.push(path);
             }

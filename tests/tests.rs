@@ -40,3 +40,5 @@ mod serve;
 mod sources;
 /// `mastery validate`: the example school and every fixture in fixtures/invalid.
 mod validate;
+/// The W3C's conformance suite for RDF Dataset Canonicalization (RDFC-1.0), in full.
+mod w3c;

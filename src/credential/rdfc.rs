@@ -28,11 +28,69 @@ impl std::fmt::Display for CanonError {
 
 impl std::error::Error for CanonError {}
 
-/// The canonical N-Quads of a dataset: one line per statement, sorted.
+/// The hash function the algorithm runs on (RDFC-1.0, section 4.1: SHA-256 unless the caller
+/// names another).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HashAlgorithm {
+    /// SHA-256, the default, and what `eddsa-rdfc-2022` uses.
+    #[default]
+    Sha256,
+    /// SHA-384.
+    Sha384,
+}
+
+impl HashAlgorithm {
+    fn hex(self, text: &str) -> String {
+        use sha2::Digest;
+        match self {
+            HashAlgorithm::Sha256 => crate::digest::hex(&sha2::Sha256::digest(text.as_bytes())),
+            HashAlgorithm::Sha384 => crate::digest::hex(&sha2::Sha384::digest(text.as_bytes())),
+        }
+    }
+}
+
+/// How the algorithm runs: its hash, and how much work it may do before it refuses a dataset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Options {
+    /// The hash function.
+    pub hash: HashAlgorithm,
+    /// The work allowed on blank nodes that look alike (RDFC-1.0, section 4.4.2 and the
+    /// "poison graphs" of its security section): with `n` blank nodes whose first-degree hashes
+    /// are shared, at most `n` to this power hashings of N-degree. 1, the default, is the limit
+    /// the verifiers apply (Digital Bazaar's rdf-canonize, `maxWorkFactor`), so that what we
+    /// sign they can check; 0 allows none.
+    pub work_factor: u32,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options { hash: HashAlgorithm::Sha256, work_factor: 1 }
+    }
+}
+
+/// A dataset in canonical form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Canonical {
+    /// The canonical N-Quads: one line per distinct statement, sorted.
+    pub nquads: String,
+    /// The issued identifiers map (section 4.4.3): each blank node's label in the input, and
+    /// its canonical label (`c14n0`, ...).
+    pub labels: BTreeMap<String, String>,
+}
+
+/// The canonical N-Quads of a dataset, with SHA-256 and the verifiers' limits.
 pub fn canonical_nquads(quads: &[Quad]) -> Result<String, CanonError> {
-    let mut state = State::new(quads);
+    canonicalize(quads, Options::default()).map(|canonical| canonical.nquads)
+}
+
+/// The canonicalization algorithm (RDFC-1.0, section 4.4). A dataset is a set: a statement
+/// given twice counts once.
+pub fn canonicalize(quads: &[Quad], options: Options) -> Result<Canonical, CanonError> {
+    let mut state = State::new(quads, options.hash);
+    state.work_factor = options.work_factor;
     state.label()?;
-    let mut lines: Vec<String> = quads
+    let mut lines: Vec<String> = state
+        .quads
         .iter()
         .map(|quad| {
             nquad(quad, &|label: &str| format!("_:{}", state.canonical.get(state.index[label]).unwrap_or_default()))
@@ -40,11 +98,13 @@ pub fn canonical_nquads(quads: &[Quad]) -> Result<String, CanonError> {
         .collect();
     lines.sort_unstable();
     lines.dedup();
-    Ok(lines.concat())
-}
-
-fn sha256_hex(text: &str) -> String {
-    crate::digest::sha256_hex(text.as_bytes())
+    let labels = state
+        .labels
+        .iter()
+        .enumerate()
+        .map(|(node, label)| (label.to_string(), state.canonical.get(node).unwrap_or_default()))
+        .collect();
+    Ok(Canonical { nquads: lines.concat(), labels })
 }
 
 /// Issues identifiers (`prefix` and a counter) in order of first request.
@@ -79,7 +139,9 @@ impl Issuer {
 }
 
 struct State<'a> {
-    quads: &'a [Quad],
+    /// The distinct statements, in the order first given.
+    quads: Vec<&'a Quad>,
+    hash: HashAlgorithm,
     /// Blank node labels by number, and numbers by label.
     labels: Vec<&'a str>,
     index: HashMap<&'a str, usize>,
@@ -87,12 +149,15 @@ struct State<'a> {
     mentions: Vec<Vec<usize>>,
     first_degree: Vec<String>,
     canonical: Issuer,
+    work_factor: u32,
     deep_left: usize,
     permutations_left: usize,
 }
 
 impl<'a> State<'a> {
-    fn new(quads: &'a [Quad]) -> State<'a> {
+    fn new(given: &'a [Quad], hash: HashAlgorithm) -> State<'a> {
+        let mut seen = std::collections::HashSet::with_capacity(given.len());
+        let quads: Vec<&Quad> = given.iter().filter(|quad| seen.insert(*quad)).collect();
         let mut labels = Vec::new();
         let mut index = HashMap::new();
         let mut mentions: Vec<Vec<usize>> = Vec::new();
@@ -112,11 +177,13 @@ impl<'a> State<'a> {
         }
         State {
             quads,
+            hash,
             labels,
             index,
             mentions,
             first_degree: Vec::new(),
             canonical: Issuer::new("c14n"),
+            work_factor: 1,
             deep_left: 0,
             permutations_left: MAX_PERMUTATIONS,
         }
@@ -145,7 +212,11 @@ impl<'a> State<'a> {
                 _ => shared.push(nodes),
             }
         }
-        self.deep_left = shared.iter().map(Vec::len).sum();
+        let alike: usize = shared.iter().map(Vec::len).sum();
+        self.deep_left = match self.work_factor {
+            0 => 0,
+            power => alike.checked_pow(power).unwrap_or(usize::MAX),
+        };
         for nodes in shared {
             let mut results = Vec::new();
             for node in nodes {
@@ -170,10 +241,10 @@ impl<'a> State<'a> {
         let label = self.labels[node];
         let mut lines: Vec<String> = self.mentions[node]
             .iter()
-            .map(|&i| nquad(&self.quads[i], &|other: &str| if other == label { "_:a".into() } else { "_:z".into() }))
+            .map(|&i| nquad(self.quads[i], &|other: &str| if other == label { "_:a".into() } else { "_:z".into() }))
             .collect();
         lines.sort_unstable();
-        sha256_hex(&lines.concat())
+        self.hash.hex(&lines.concat())
     }
 
     fn hash_related(&self, related: usize, quad: &Quad, issuer: &Issuer, position: char) -> String {
@@ -191,7 +262,7 @@ impl<'a> State<'a> {
             }
             None => input.push_str(&self.first_degree[related]),
         }
-        sha256_hex(&input)
+        self.hash.hex(&input)
     }
 
     fn hash_n_degree(&mut self, node: usize, mut issuer: Issuer) -> Result<(String, Issuer), CanonError> {
@@ -204,7 +275,7 @@ impl<'a> State<'a> {
         self.deep_left -= 1;
         let mut related: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for &i in &self.mentions[node] {
-            let quad = &self.quads[i];
+            let quad = self.quads[i];
             for (component, position) in
                 [(Some(&quad.subject), 's'), (Some(&quad.object), 'o'), (quad.graph.as_ref(), 'g')]
             {
@@ -283,7 +354,7 @@ impl<'a> State<'a> {
                 issuer = chosen;
             }
         }
-        Ok((sha256_hex(&data), issuer))
+        Ok((self.hash.hex(&data), issuer))
     }
 }
 
