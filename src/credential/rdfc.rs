@@ -8,7 +8,11 @@
 //! (rdf-canonize, whose default allows as many deep hashings as there are such nodes), a
 //! dataset that needs more is refused: a credential we sign must be one they can check.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+// Fast hashing for the blank node tables: they are looked up, never iterated, so their order
+// (and the hasher's seed) cannot reach the output.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use super::rdf::{Quad, Term, nquad};
 
@@ -156,7 +160,7 @@ struct State<'a> {
 
 impl<'a> State<'a> {
     fn new(given: &'a [Quad], hash: HashAlgorithm) -> State<'a> {
-        let mut seen = std::collections::HashSet::with_capacity(given.len());
+        let mut seen = HashSet::with_capacity(given.len());
         let quads: Vec<&Quad> = given.iter().filter(|quad| seen.insert(*quad)).collect();
         let mut labels = Vec::new();
         let mut index = HashMap::new();
