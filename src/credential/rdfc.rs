@@ -160,8 +160,14 @@ struct State<'a> {
 
 impl<'a> State<'a> {
     fn new(given: &'a [Quad], hash: HashAlgorithm) -> State<'a> {
-        let mut seen = HashSet::with_capacity(given.len());
-        let quads: Vec<&Quad> = given.iter().filter(|quad| seen.insert(*quad)).collect();
+        // JSON-LD's reader gives its statements sorted and once each: checking that costs a
+        // comparison per pair, where hashing every statement cost 2 % of a verify.
+        let quads: Vec<&Quad> = if given.windows(2).all(|pair| pair[0] < pair[1]) {
+            given.iter().collect()
+        } else {
+            let mut seen = HashSet::with_capacity(given.len());
+            given.iter().filter(|quad| seen.insert(*quad)).collect()
+        };
         let mut labels = Vec::new();
         let mut index = HashMap::new();
         let mut mentions: Vec<Vec<usize>> = Vec::new();
