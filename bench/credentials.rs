@@ -8,6 +8,12 @@
 //! or a long-running verifier would. Prints one JSON object: per kind, the count and the
 //! milliseconds of CPU per credential for signing and for verifying.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_types,
+    reason = "a benchmark reports its timings to the terminal"
+)]
+
 use std::time::Duration;
 
 use mastery::credential::proof::{Key, verify_proof};

@@ -3,6 +3,12 @@
 //!
 //!   cargo run --release --example parse_floor -- RECORDS.jsonl
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_types,
+    reason = "a benchmark reports its timings to the terminal"
+)]
+
 use std::io::BufRead;
 
 fn main() {

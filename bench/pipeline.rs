@@ -3,6 +3,12 @@
 //!
 //! `cargo bench` runs them; `bench/run.sh` measures whole batch builds.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_types,
+    reason = "a benchmark reports its timings to the terminal"
+)]
+
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};

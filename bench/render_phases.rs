@@ -12,6 +12,12 @@
 //! Every transcript is rendered once per round, in order, so that typst's memo cache holds
 //! what a batch's cache would; the first round warms it and is not counted.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_types,
+    reason = "a benchmark reports its timings to the terminal"
+)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

@@ -40,6 +40,10 @@ impl Fixed {
 
     /// The value as a floating-point number, for formats that want one (JSON-LD's
     /// `xsd:float`).
+    #[allow(
+        clippy::disallowed_types,
+        reason = "for formats whose schema wants a number (the CLR's creditsEarned, an xsd:float) and the HTML's bar widths; never a value computed with or compared"
+    )]
     pub fn to_f64(&self) -> f64 {
         self.value.to_f64().unwrap_or(f64::NAN)
     }
@@ -74,6 +78,10 @@ impl Amount {
     }
 
     /// The value as a floating-point number, for formats that want one.
+    #[allow(
+        clippy::disallowed_types,
+        reason = "for formats whose schema wants a number (the CLR's creditsEarned, an xsd:float) and the HTML's bar widths; never a value computed with or compared"
+    )]
     pub fn to_f64(&self) -> f64 {
         self.0.to_f64().unwrap_or(f64::NAN)
     }

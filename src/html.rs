@@ -369,6 +369,7 @@ fn profile(d: &Transcript, t: &Labels) -> Markup {
 }
 
 /// Whole credits' worth of value still required in an area: the empty squares.
+#[allow(clippy::disallowed_types, reason = "the width of a bar drawn in the page, not a value shown")]
 fn missing_marks(area: &AreaResult) -> u32 {
     let required: f64 = area.required.map_or(0.0, |r| r.to_f64());
     let earned: f64 = area.earned.value.to_f64();

@@ -1,6 +1,8 @@
 //! The `mastery` command: parses the arguments and runs the command asked for (`cmd/`), over
 //! the library. Exit codes: 0 ok, 1 invalid data, 2 a usage or I/O failure.
 
+#![allow(clippy::disallowed_macros, reason = "the binary is where the library's results are shown")]
+
 mod cmd;
 
 use std::process::ExitCode;

@@ -857,6 +857,10 @@ pub enum AttestationStatus {
 
 /// Turns a JSON number into an exact decimal through its shortest decimal spelling, so that
 /// `0.65` becomes exactly 0.65 rather than the nearest binary fraction.
+#[allow(
+    clippy::disallowed_types,
+    reason = "a JSON number arrives as a double only when it has no exact decimal reading, and is refused unless it reads back the same"
+)]
 pub fn decimal_from_f64(number: f64) -> Option<Decimal> {
     if !number.is_finite() {
         return None;
@@ -877,6 +881,10 @@ pub fn decimal_from_f64(number: f64) -> Option<Decimal> {
     number.to_string().parse().ok()
 }
 
+#[allow(
+    clippy::disallowed_types,
+    reason = "a JSON number arrives as a double only when it has no exact decimal reading, and is refused unless it reads back the same"
+)]
 fn decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     let number = f64::deserialize(deserializer)?;
     decimal_from_f64(number).ok_or_else(|| serde::de::Error::custom(format!("number {number} is out of range")))
@@ -950,6 +958,7 @@ pub fn default_weight() -> Decimal {
     Decimal::new(65, 2)
 }
 
+#[allow(clippy::disallowed_types, reason = "the conversion tested against doubles")]
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,5 +1,11 @@
 //! Integration tests: one test binary, each module a part of the tool seen from outside.
 
+#![allow(
+    clippy::disallowed_macros,
+    clippy::disallowed_types,
+    reason = "tests print what they saw, and measure pages and times in floats"
+)]
+
 /// The aggregation methods through the library: worked examples, statuses and properties.
 mod aggregate;
 /// The shape of src/: no cycles between modules.

@@ -226,10 +226,18 @@ fn weighted_recent(values: &[Decimal], weight: Decimal, steps: &mut Vec<Step>) -
     result
 }
 
+#[allow(
+    clippy::disallowed_types,
+    reason = "the power law's least-squares fit on logarithms (libm, the same on every machine), turned into a decimal once"
+)]
 fn to_decimal(value: f64) -> Decimal {
     Decimal::from_f64(value).unwrap_or_default().round_dp(12)
 }
 
+#[allow(
+    clippy::disallowed_types,
+    reason = "the power law's least-squares fit on logarithms (libm, the same on every machine), turned into a decimal once"
+)]
 fn power_law(values: &[Decimal], min_scores: u32, steps: &mut Vec<Step>) -> Outcome {
     let n = values.len();
     if n < min_scores as usize {
@@ -282,6 +290,7 @@ fn recent_window(values: &[Decimal], k: u32, of: WindowStat, steps: &mut Vec<Ste
     value
 }
 
+#[allow(clippy::disallowed_types, reason = "worked examples written as floats")]
 #[cfg(test)]
 mod tests {
     use super::*;

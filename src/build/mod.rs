@@ -327,6 +327,7 @@ pub struct Outcome {
     /// How many students ended each way.
     pub counts: Counts,
     /// How long the run took, from start to finish (wall time).
+    #[allow(clippy::disallowed_types, reason = "a duration shown to people, not a value of any record")]
     pub seconds: f64,
     /// Stopped by [`Cancel`] before every student was seen.
     pub cancelled: bool,

@@ -24,6 +24,7 @@ struct Written<'a> {
     output: String,
     #[serde(flatten)]
     counts: Counts,
+    #[allow(clippy::disallowed_types, reason = "a duration shown to people, not a value of any record")]
     seconds: f64,
     problems: &'a [Problem],
     skipped_students: &'a [Problem],

@@ -111,6 +111,7 @@ pub struct BuildArgs {
     /// The longest one transcript may take to render, in seconds; past it, the template is
     /// stopped and that student fails (a template that never ends cannot hold up a batch).
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    #[allow(clippy::disallowed_types, reason = "a time limit, not a value of any record")]
     pub doc_timeout: f64,
     /// The most memory rendering one transcript may use, in MB.
     #[arg(long, value_name = "MB", default_value_t = 2048)]
@@ -172,6 +173,7 @@ pub struct IssueArgs {
     pub jobs: Option<usize>,
     /// The longest one transcript may take to render, in seconds.
     #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    #[allow(clippy::disallowed_types, reason = "a time limit, not a value of any record")]
     pub doc_timeout: f64,
     /// The most memory rendering one transcript may use, in MB.
     #[arg(long, value_name = "MB", default_value_t = 2048)]

@@ -99,6 +99,7 @@ pub fn render_options(options: &mut BuildOptions, render: &RenderArgs, data: &Da
 }
 
 /// The time and memory one document may take.
+#[allow(clippy::disallowed_types, reason = "a time limit, not a value of any record")]
 pub fn set_limits(options: &mut BuildOptions, seconds: f64, megabytes: u64) {
     if let Isolation::Processes { limits, .. } = &mut options.isolation {
         *limits = Limits {

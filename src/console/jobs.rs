@@ -57,6 +57,7 @@ pub struct Progress {
     /// Why it could not run or stopped, when it failed as a whole.
     pub error: Option<String>,
     /// How long it took, once finished.
+    #[allow(clippy::disallowed_types, reason = "a duration shown to people, not a value of any record")]
     pub seconds: Option<f64>,
 }
 

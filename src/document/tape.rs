@@ -305,6 +305,10 @@ impl<'t> Visitor<'t> for ItemSeed<'_, 't> {
         Ok(self.0.push_number(value.into()))
     }
 
+    #[allow(
+        clippy::disallowed_types,
+        reason = "serde hands a JSON number with a fraction over as a double; it is kept as serde_json's Number, as serde_json itself does"
+    )]
     fn visit_f64<E>(self, value: f64) -> Result<u32, E> {
         // As serde_json's own `Value`: a number it cannot hold is null.
         Ok(match Number::from_f64(value) {
@@ -722,6 +726,7 @@ impl<'a> de::VariantAccess<'a> for Node<'a> {
     }
 }
 
+#[allow(clippy::disallowed_types, reason = "test records with a float field")]
 #[cfg(test)]
 mod tests {
     use serde::Deserialize;

@@ -22,6 +22,7 @@ pub const MAX_DIGITS: usize = 15;
 /// The most digits after the decimal point.
 pub const MAX_DECIMALS: i32 = 10;
 /// Numbers must stay below this, in absolute value.
+#[allow(clippy::disallowed_types, reason = "a bound checked against the double a JSON reader would make of the number")]
 pub const MAX_MAGNITUDE: f64 = 1e12;
 
 pub(super) const LIMITS: &str = "numbers may have at most 15 significant digits, at most 10 after the decimal point, and stay below 1,000,000,000,000";

@@ -572,6 +572,7 @@ pub struct Image {
 }
 
 /// Draws the badge `template` over `data` (see `templates/badge/badge.typ`).
+#[allow(clippy::disallowed_types, reason = "a badge image's pixel scale, for the rasterizer")]
 pub fn badge_image(template: &Template, data: &serde_json::Value, pixels: u32) -> Result<Image, RenderError> {
     let bytes = serde_json::to_vec(data).map_err(|e| RenderError::new(e.to_string()))?;
     let today = Datetime::from_ymd(2000, 1, 1).expect("a valid date");

@@ -1,6 +1,11 @@
 //! Numbers and JSON literals as jsonld.js writes them: JavaScript's number printing
 //! (ECMAScript Number::toString) and the canonical JSON of an `@json` value.
 
+#![allow(
+    clippy::disallowed_types,
+    reason = "JSON numbers are JavaScript doubles here: jsonld.js writes its lexical forms from them"
+)]
+
 use serde_json::Value;
 
 /// Whether JavaScript prints this number with a decimal point (or it is very large): what

@@ -120,6 +120,10 @@ impl Emitter {
 /// lexical forms jsonld.js writes: JSON numbers are
 /// JavaScript numbers, written as integers or as canonical doubles; `@json` values in JSON's
 /// canonical form (RFC 8785); a direction as an i18n datatype.
+#[allow(
+    clippy::disallowed_types,
+    reason = "JSON-LD reads a JSON number as a JavaScript double, and writes its lexical form from that double"
+)]
 pub(super) fn literal_term(literal: &Literal) -> Term {
     let given = literal.datatype.clone();
     let (value, datatype) = match &literal.value {

@@ -252,6 +252,7 @@ impl<'t> Scanner<'t> {
     }
 }
 
+#[allow(clippy::disallowed_types, reason = "generated JSON numbers for the property test")]
 #[cfg(test)]
 mod tests {
     use proptest::prelude::*;
