@@ -281,7 +281,7 @@ fn runnable_files() -> Vec<PathBuf> {
 
 #[test]
 fn nothing_that_runs_reads_a_path_outside_the_repository() {
-    // The project's shared material sits beside the repository (`../shared`) where it is
+    // The project's shared folder sits beside the repository where it is
     // developed, but a fresh clone has only itself: what the tests read is in tests/data.
     // An absolute path counts where it starts one: `/work/` inside an address such as
     // `https://school.org/work/1` does not. Comments may name the shared folder.
