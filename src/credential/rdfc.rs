@@ -90,8 +90,7 @@ pub fn canonical_nquads(quads: &[Quad]) -> Result<String, CanonError> {
 /// The canonicalization algorithm (RDFC-1.0, section 4.4). A dataset is a set: a statement
 /// given twice counts once.
 pub fn canonicalize(quads: &[Quad], options: Options) -> Result<Canonical, CanonError> {
-    let mut state = State::new(quads, options.hash);
-    state.work_factor = options.work_factor;
+    let mut state = State::new(quads, options);
     state.label()?;
     let mut lines: Vec<String> = state
         .quads
@@ -159,7 +158,7 @@ struct State<'a> {
 }
 
 impl<'a> State<'a> {
-    fn new(given: &'a [Quad], hash: HashAlgorithm) -> State<'a> {
+    fn new(given: &'a [Quad], options: Options) -> State<'a> {
         // JSON-LD's reader gives its statements sorted and once each: checking that costs a
         // comparison per pair, where hashing every statement cost 2 % of a verify.
         let quads: Vec<&Quad> = if given.windows(2).all(|pair| pair[0] < pair[1]) {
@@ -187,13 +186,13 @@ impl<'a> State<'a> {
         }
         State {
             quads,
-            hash,
+            hash: options.hash,
             labels,
             index,
             mentions,
             first_degree: Vec::new(),
             canonical: Issuer::new("c14n"),
-            work_factor: 1,
+            work_factor: options.work_factor,
             deep_left: 0,
             permutations_left: MAX_PERMUTATIONS,
         }
