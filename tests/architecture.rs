@@ -1,5 +1,6 @@
 //! The shape of `src/`, checked: no module depends on another that depends back on it, directly
-//! or round about. Run it alone with `cargo test --release architecture`.
+//! or round about; no layer of ARCHITECTURE.md's list uses a higher one; nothing that runs names
+//! a path outside the repository. Run it alone with `cargo test --release architecture`.
 //!
 //! Every `crate::`, `super::` and `self::` path in a file (in `use` items, types and
 //! expressions) is an edge between modules, taken between the two siblings under their nearest
@@ -308,4 +309,83 @@ fn nothing_that_runs_reads_a_path_outside_the_repository() {
         "paths outside the repository (copy what is needed into tests/data, with its source):\n{}",
         found.join("\n")
     );
+}
+
+/// The layers of the library as ARCHITECTURE.md's "Layers" section lists them, lowest first:
+/// each numbered line names its modules in backticks.
+fn layers() -> Vec<BTreeSet<String>> {
+    let text = std::fs::read_to_string(root().join("ARCHITECTURE.md")).unwrap();
+    let section = text.split("\n## Layers\n").nth(1).expect("ARCHITECTURE.md has a section \"## Layers\"");
+    let section = section.split("\n## ").next().unwrap();
+    let mut found = Vec::new();
+    for line in section.lines() {
+        let Some((number, rest)) = line.split_once(". ") else { continue };
+        if number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) {
+            continue;
+        }
+        // The module names: the backticked words before the colon.
+        let names = rest.split(':').next().unwrap();
+        found.push(names.split('`').skip(1).step_by(2).map(str::to_string).collect());
+    }
+    found
+}
+
+/// Where a lower layer uses a higher one, as "from uses to (in files)".
+fn upward(
+    layers: &[BTreeSet<String>],
+    graph: &BTreeMap<ModulePath, BTreeMap<ModulePath, BTreeSet<PathBuf>>>,
+) -> Vec<String> {
+    let layer = |name: &str| layers.iter().position(|l| l.contains(name));
+    let mut found = Vec::new();
+    for (from, uses) in graph.iter().filter(|(from, _)| from.len() == 1) {
+        for (to, files) in uses {
+            if let (Some(low), Some(high)) = (layer(&from[0]), layer(&to[0]))
+                && high > low
+            {
+                let files: Vec<String> =
+                    files.iter().map(|f| f.strip_prefix(root()).unwrap_or(f).display().to_string()).collect();
+                found.push(format!(
+                    "{} (layer {}) uses {} (layer {}) in {}",
+                    from[0],
+                    low + 1,
+                    to[0],
+                    high + 1,
+                    files.join(", ")
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_layer_of_the_library_uses_a_higher_one() {
+    let layers = layers();
+    assert!(layers.len() >= 5, "ARCHITECTURE.md's layers were read: {layers:?}");
+    let modules = modules(&root().join("src"), |file| !is_binary(file));
+    // Every top-level module has one layer, so a new module must be placed before it lands.
+    let top: BTreeSet<String> = modules.keys().filter(|m| m.len() == 1).map(|m| m[0].clone()).collect();
+    for name in &top {
+        let count = layers.iter().filter(|l| l.contains(name)).count();
+        assert_eq!(count, 1, "src/{name} is in {count} of ARCHITECTURE.md's layers; list it in exactly one");
+    }
+    let listed: BTreeSet<String> = layers.iter().flatten().cloned().collect();
+    let gone: Vec<&String> = listed.difference(&top).collect();
+    assert!(gone.is_empty(), "ARCHITECTURE.md's layers name modules that do not exist: {gone:?}");
+    let found = upward(&layers, &dependencies(&modules));
+    assert!(
+        found.is_empty(),
+        "a lower layer uses a higher one (move the shared part down, or the module up):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_layer_check_sees_a_use_upward() {
+    let layers = vec![BTreeSet::from(["low".to_string()]), BTreeSet::from(["high".to_string()])];
+    let path = |name: &str| vec![name.to_string()];
+    let down = BTreeMap::from([(path("high"), BTreeMap::from([(path("low"), BTreeSet::new())]))]);
+    assert!(upward(&layers, &down).is_empty());
+    let up = BTreeMap::from([(path("low"), BTreeMap::from([(path("high"), BTreeSet::new())]))]);
+    assert_eq!(upward(&layers, &up).len(), 1);
 }

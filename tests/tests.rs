@@ -8,7 +8,7 @@
 
 /// The aggregation methods through the library: worked examples, statuses and properties.
 mod aggregate;
-/// The shape of src/: no cycles between modules.
+/// The shape of src/: no cycles between modules, no layer using a higher one, no outside paths.
 mod architecture;
 /// Batch builds: resume, SIGKILL, shards, fault isolation, generated students.
 mod batch;
