@@ -48,18 +48,16 @@ impl Reader<'_> {
         let term = if self.rest.starts_with('<') {
             Term::Iri(self.quoted('>')?)
         } else if let Some(after) = self.rest.strip_prefix("_:") {
-            let end = after.find(|c: char| c.is_whitespace()).unwrap_or(after.len());
-            self.rest = &after[end..];
-            Term::Blank(after[..end].to_string())
+            self.rest = after;
+            Term::Blank(self.word())
         } else if self.rest.starts_with('"') {
             let value = self.quoted('"')?;
             if let Some(after) = self.rest.strip_prefix("^^") {
                 self.rest = after;
                 Term::Literal { value, datatype: self.quoted('>')?, language: None }
             } else if let Some(after) = self.rest.strip_prefix('@') {
-                let end = after.find(|c: char| c.is_whitespace()).unwrap_or(after.len());
-                self.rest = &after[end..];
-                Term::Literal { value, datatype: RDF_LANGSTRING.into(), language: Some(after[..end].to_string()) }
+                self.rest = after;
+                Term::Literal { value, datatype: RDF_LANGSTRING.into(), language: Some(self.word()) }
             } else {
                 Term::Literal { value, datatype: XSD_STRING.into(), language: None }
             }
@@ -68,6 +66,14 @@ impl Reader<'_> {
         };
         self.rest = self.rest.trim_start();
         Ok(term)
+    }
+
+    /// The text up to the next white space (a blank node label, a language tag).
+    fn word(&mut self) -> String {
+        let end = self.rest.find(char::is_whitespace).unwrap_or(self.rest.len());
+        let (word, rest) = self.rest.split_at(end);
+        self.rest = rest;
+        word.to_string()
     }
 
     /// The text from the opening character to `close`, escapes read (ECHAR and UCHAR).
