@@ -51,6 +51,10 @@ pub(super) struct Definition {
 #[derive(Debug, Clone, Default)]
 pub(super) struct Context {
     pub(super) terms: HashMap<String, Arc<Definition>>,
+    /// The base IRI a context's `@base` set, which relative IRIs in the document resolve
+    /// against. A credential is read without a document address, so there is none until a
+    /// context sets one.
+    pub(super) base: Option<String>,
     pub(super) vocab: Option<String>,
     pub(super) language: Option<String>,
     pub(super) direction: Option<String>,
@@ -177,10 +181,7 @@ impl Processor {
         override_protected: bool,
         path: &Path,
     ) -> Result<Arc<Context>, JsonLdError> {
-        let mut value = local.value();
-        if let Some(inner @ Value::Array(_)) = value.get("@context") {
-            value = inner;
-        }
+        let value = local.value();
         let items = as_list(value);
         if items.is_empty() {
             return Ok(Arc::clone(active));
@@ -195,20 +196,14 @@ impl Processor {
                     let (known, definitions) = self.embedded(url, item_path)?;
                     Resolved { key: Some(LocalKey::Url(known)), owner: None, definitions: Some(definitions) }
                 }
-                Value::Object(object) => {
-                    let definitions = match object.get("@context") {
-                        Some(Value::Object(inner)) => inner,
-                        _ => object,
-                    };
-                    match local {
-                        Local::Scoped(owner) => Resolved {
-                            key: Some(LocalKey::Scoped(Arc::as_ptr(owner) as usize, i)),
-                            owner: Some(Arc::clone(owner)),
-                            definitions: Some(definitions),
-                        },
-                        Local::Inline(_) => Resolved { key: None, owner: None, definitions: Some(definitions) },
-                    }
-                }
+                Value::Object(definitions) => match local {
+                    Local::Scoped(owner) => Resolved {
+                        key: Some(LocalKey::Scoped(Arc::as_ptr(owner) as usize, i)),
+                        owner: Some(Arc::clone(owner)),
+                        definitions: Some(definitions),
+                    },
+                    Local::Inline(_) => Resolved { key: None, owner: None, definitions: Some(definitions) },
+                },
                 _ => return Err(item_path.error("a @context must be a URL, an object or null")),
             });
         }
@@ -232,13 +227,14 @@ impl Processor {
                 result = Arc::clone(&self.initial);
                 continue;
             };
+            let remote = matches!(item.key, Some(LocalKey::Url(_)));
             let key =
                 item.key.map(|local| CacheKey { active: Arc::as_ptr(&result) as usize, local, override_protected });
             if let Some(found) = key.as_ref().and_then(|k| self.remembered(k)) {
                 result = found;
                 continue;
             }
-            let next = Arc::new(self.define(&result, definitions, override_protected, path)?);
+            let next = Arc::new(self.define(&result, definitions, override_protected, remote, path)?);
             if let Some(key) = key {
                 self.remember(
                     key,
@@ -252,13 +248,14 @@ impl Processor {
 
     /// The active context with the definitions of one local context added: the Context
     /// Processing Algorithm's steps 5.5 to 5.13 (`@version`, `@vocab`, `@language`,
-    /// `@direction`, `@propagate`, then each term through [`Definer::create`]). `@import` (step
-    /// 5.6) and `@base` (step 5.7) are refused, as safe mode reads a credential without either.
+    /// `@direction`, `@propagate`, then each term through [`Definer::create`]), with `@import`
+    /// (step 5.6) of an embedded context and `@base` (step 5.7, ignored in a `remote` context).
     pub(super) fn define(
         &self,
         active: &Context,
         definitions: &Map<String, Value>,
         override_protected: bool,
+        remote: bool,
         path: &Path,
     ) -> Result<Context, JsonLdError> {
         let mut context = active.clone();
@@ -286,15 +283,28 @@ impl Processor {
             return Err(path.error(format!("unsupported JSON-LD version {version}")));
         }
         if let Some(base) = definitions.get("@base")
-            && !base.is_null()
+            && !remote
         {
-            return Err(path.error("a @base in a context is not supported: credentials are read without a base"));
+            context.base = match base {
+                Value::Null => None,
+                Value::String(text) => match resolve(context.base.as_deref(), text) {
+                    Some(iri) => Some(iri),
+                    None => {
+                        return Err(path.error(format!("@base \"{text}\" is not an IRI, nor one relative to a base")));
+                    }
+                },
+                _ => return Err(path.error("@base must be a string or null")),
+            };
         }
         if let Some(vocab) = definitions.get("@vocab") {
             match vocab {
                 Value::Null => context.vocab = None,
                 Value::String(text) => {
-                    let expanded = expand_iri(&context, text, true).unwrap_or_default();
+                    // Step 5.8.3: a relative @vocab (or "") is relative to the base.
+                    let expanded = match expand_iri(&context, text, true) {
+                        Some(iri) if !is_absolute(&iri) => resolve(context.base.as_deref(), &iri).unwrap_or(iri),
+                        other => other.unwrap_or_default(),
+                    };
                     if !is_absolute(&expanded) {
                         return Err(refused(path, format!("@vocab \"{text}\" is not an absolute IRI")));
                     }
@@ -666,10 +676,11 @@ impl<'a> Definer<'a> {
 }
 
 /// IRI Expansion (section 5.2.2) against an active context: steps 1 and 2 (keywords and
-/// keyword-like values), 4 and 5 (terms), 6 (compact IRIs and absolute IRIs) and 7 (`@vocab`);
-/// step 8 (resolving against the document's base) does not apply, as there is none. `vocab`: as a property name or type (terms and
-/// `@vocab` apply); otherwise as an `@id` (only compact IRIs apply; without a base, a relative
-/// reference stays relative). `None` for a term defined as null or a reserved word.
+/// keyword-like values), 4 and 5 (terms), 6 (compact IRIs and absolute IRIs), 7 (`@vocab`) and
+/// 8 (against the base). `vocab`: as a property name or type (terms and `@vocab` apply);
+/// otherwise as an `@id`, relative to the base a context set (without one, a relative
+/// reference stays relative, and safe mode refuses it). `None` for a term defined as null or a
+/// reserved word.
 pub(super) fn expand_iri(context: &Context, value: &str, vocab: bool) -> Option<String> {
     if is_keyword(value) {
         return Some(value.to_string());
@@ -698,5 +709,29 @@ pub(super) fn expand_iri(context: &Context, value: &str, vocab: bool) -> Option<
     if vocab && let Some(base) = &context.vocab {
         return Some(format!("{base}{value}"));
     }
+    if !vocab && let Some(iri) = resolve(context.base.as_deref(), value) {
+        return Some(iri);
+    }
     Some(value.to_string())
+}
+
+/// IRI Expansion of a `@type` value (vocabulary and document relative): as a term or against
+/// `@vocab` first, and only without one against the base.
+pub(super) fn expand_type_iri(context: &Context, value: &str) -> Option<String> {
+    let iri = expand_iri(context, value, true)?;
+    if is_absolute(&iri) || context.vocab.is_some() {
+        return Some(iri);
+    }
+    Some(resolve(context.base.as_deref(), &iri).unwrap_or(iri))
+}
+
+/// `reference` resolved against `base` by RFC 3986, section 5.2 (what JSON-LD asks: no
+/// normalization), or as it is when it is already absolute; `None` when it is neither absolute
+/// nor resolvable (no base, or not an IRI reference).
+fn resolve(base: Option<&str>, reference: &str) -> Option<String> {
+    if let Ok(iri) = oxiri::Iri::parse(reference) {
+        return Some(iri.into_inner().to_string());
+    }
+    let (base, reference) = (oxiri::Iri::parse(base?).ok()?, oxiri::IriRef::parse(reference).ok()?);
+    base.resolve(&reference).ok().map(oxiri::Iri::into_inner)
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::context::{Container, Context, Local, Processor, expand_iri, revert};
+use super::context::{Container, Context, Local, Processor, expand_iri, expand_type_iri, revert};
 use super::{JsonLdError, Path, as_list, is_absolute, is_bcp47, is_keyword, refused};
 
 /// An expanded value.
@@ -14,7 +14,8 @@ use super::{JsonLdError, Path, as_list, is_absolute, is_bcp47, is_keyword, refus
 pub(super) enum Item {
     Node(Node),
     Value(Literal),
-    List(Vec<Item>),
+    /// A list, with its `@index` if it has one.
+    List(Vec<Item>, Option<String>),
 }
 
 #[derive(Debug, Default)]
@@ -25,7 +26,7 @@ pub(super) struct Node {
     pub(super) reverse: BTreeMap<String, Vec<Item>>,
     pub(super) graph: Option<Vec<Item>>,
     pub(super) included: Vec<Item>,
-    pub(super) has_index: bool,
+    pub(super) index: Option<String>,
 }
 
 impl Node {
@@ -36,7 +37,7 @@ impl Node {
             && self.properties.is_empty()
             && self.reverse.is_empty()
             && self.included.is_empty()
-            && !self.has_index
+            && self.index.is_none()
     }
 }
 
@@ -46,6 +47,59 @@ pub(super) struct Literal {
     pub(super) datatype: Option<String>,
     pub(super) language: Option<String>,
     pub(super) direction: Option<String>,
+    pub(super) index: Option<String>,
+}
+
+impl Item {
+    /// The item in the expanded document form (JSON-LD 1.1, section 9 of the syntax): a node,
+    /// value or list object, every property's values in an array.
+    pub(super) fn to_json(&self) -> Value {
+        let mut object = Map::new();
+        let all = |items: &[Item]| Value::Array(items.iter().map(Item::to_json).collect());
+        let index = match self {
+            Item::Node(node) => {
+                if let Some(id) = &node.id {
+                    object.insert("@id".into(), id.clone().into());
+                }
+                if !node.types.is_empty() {
+                    object.insert("@type".into(), node.types.clone().into());
+                }
+                for (property, values) in &node.properties {
+                    object.insert(property.clone(), all(values));
+                }
+                if !node.reverse.is_empty() {
+                    let reverse = node.reverse.iter().map(|(property, values)| (property.clone(), all(values)));
+                    object.insert("@reverse".into(), Value::Object(reverse.collect()));
+                }
+                if let Some(graph) = &node.graph {
+                    object.insert("@graph".into(), all(graph));
+                }
+                if !node.included.is_empty() {
+                    object.insert("@included".into(), all(&node.included));
+                }
+                &node.index
+            }
+            Item::Value(literal) => {
+                object.insert("@value".into(), literal.value.clone());
+                for (keyword, text) in
+                    [("@type", &literal.datatype), ("@language", &literal.language), ("@direction", &literal.direction)]
+                {
+                    if let Some(text) = text {
+                        object.insert(keyword.into(), text.clone().into());
+                    }
+                }
+                &literal.index
+            }
+            Item::List(items, index) => {
+                object.insert("@list".into(), all(items));
+                index
+            }
+        };
+        if let Some(index) = index {
+            object.insert("@index".into(), index.clone().into());
+        }
+        Value::Object(object)
+    }
 }
 
 /// What expanding one JSON value gave.
@@ -144,7 +198,7 @@ impl Processor {
                     let item_flags = Flags { inside_list: false, inside_index: flags.inside_index };
                     let expanded = self.expand(context, property, item, &path.index(i), item_flags, type_scoped)?;
                     match expanded {
-                        Expanded::Many(list) if inside_list => out.push(Item::List(list)),
+                        Expanded::Many(list) if inside_list => out.push(Item::List(list, None)),
                         Expanded::Many(list) => out.extend(list),
                         Expanded::One(one) => out.push(one),
                         Expanded::Nothing => {}
@@ -195,7 +249,8 @@ impl Processor {
                 return Ok(Item::Node(Node { id: Some(iri), ..Node::default() }));
             }
         }
-        let mut literal = Literal { value: value.clone(), datatype: None, language: None, direction: None };
+        let mut literal =
+            Literal { value: value.clone(), datatype: None, language: None, direction: None, index: None };
         match mapping {
             Some(datatype) if !["@id", "@vocab", "@none"].contains(&datatype) => {
                 literal.datatype = Some(datatype.to_string());
@@ -358,7 +413,7 @@ impl Processor {
                         let Some(name) = name.as_str() else {
                             return Err(item_path.error("@type must be a string or a list of strings"));
                         };
-                        let iri = expand_iri(type_scoped, name, true).unwrap_or_default();
+                        let iri = expand_type_iri(type_scoped, name).unwrap_or_default();
                         if iri != "@json" && !is_absolute(&iri) {
                             return Err(refused(
                                 &item_path,
@@ -437,6 +492,12 @@ impl Processor {
         }
         for key in nests {
             let at = path.key(key);
+            // Steps 14.2.2 with 3 and 8: the nesting term's own scoped context applies inside.
+            let nest_context = match context.term(key).and_then(|d| d.context.as_ref()) {
+                Some(scoped) => self.process(context, Local::Scoped(scoped), true, true, &at)?,
+                None => Arc::clone(context),
+            };
+            let context = &nest_context;
             for (i, nested) in as_list(&element[key]).iter().enumerate() {
                 let nested_path = if element[key].is_array() { at.index(i) } else { at };
                 let Value::Object(object) = nested else {
@@ -490,15 +551,16 @@ impl Processor {
                 datatype: Some("@json".to_string()),
                 language: None,
                 direction: None,
+                index: None,
             }))
         } else {
             self.expand(&term_context, Some(key), value, path, Flags::default(), None)?
         };
         let mut items = match expanded_value {
             Expanded::Nothing => return Ok(()),
-            Expanded::One(list @ Item::List(_)) => vec![list],
-            Expanded::One(item) if container.has(Container::LIST) => vec![Item::List(vec![item])],
-            Expanded::Many(items) if container.has(Container::LIST) => vec![Item::List(items)],
+            Expanded::One(list @ Item::List(..)) => vec![list],
+            Expanded::One(item) if container.has(Container::LIST) => vec![Item::List(vec![item], None)],
+            Expanded::Many(items) if container.has(Container::LIST) => vec![Item::List(items, None)],
             other => other.into_vec(),
         };
         if container.has(Container::GRAPH) && !container.has(Container::ID) && !container.has(Container::INDEX) {
@@ -554,6 +616,7 @@ impl Processor {
                         datatype: None,
                         language: (!none).then(|| language.to_lowercase()),
                         direction: direction.clone(),
+                        index: None,
                     })),
                     _ => return Err(at.error("the values of a language map must be strings")),
                 }
@@ -588,6 +651,7 @@ impl Processor {
             let flags = Flags { inside_list: false, inside_index: true };
             let expanded = self.expand(&map_context, Some(key), &map[index.as_str()], &at, flags, None)?;
             let expanded_key = expand_iri(&map_context, index, true);
+            let none = expanded_key.as_deref() == Some("@none");
             for item in expanded.into_vec() {
                 let item = if as_graph && !matches!(&item, Item::Node(n) if n.graph.is_some() && n.id.is_none()) {
                     Item::Node(Node { graph: Some(vec![item]), ..Node::default() })
@@ -613,16 +677,30 @@ impl Processor {
                     }
                     Item::Node(mut node) => {
                         if let Some(property) = &property_index
-                            && index != "@none"
+                            && !none
                         {
                             let iri = expand_iri(&map_context, property, true).unwrap_or_default();
                             let value =
                                 self.expand_value(&map_context, Some(property), &Value::String(index.clone()), &at)?;
                             node.properties.entry(iri).or_default().insert(0, value);
-                        } else {
-                            node.has_index = true;
+                        } else if !none {
+                            node.index.get_or_insert_with(|| index.clone());
                         }
                         Item::Node(node)
+                    }
+                    // Step 13.8.3.7.2: a value or a list in an index map keeps its key.
+                    Item::Value(mut literal) if container.has(Container::INDEX) && !none => {
+                        if property_index.is_some() {
+                            return Err(at.error("the values of a property-valued index must be node objects"));
+                        }
+                        literal.index.get_or_insert_with(|| index.clone());
+                        Item::Value(literal)
+                    }
+                    Item::List(items, own) if container.has(Container::INDEX) && !none => {
+                        if property_index.is_some() {
+                            return Err(at.error("the values of a property-valued index must be node objects"));
+                        }
+                        Item::List(items, own.or_else(|| Some(index.clone())))
                     }
                     other => other,
                 };
@@ -682,6 +760,7 @@ impl Processor {
                 datatype,
                 language: out.language,
                 direction: out.direction,
+                index: out.index,
             })));
         }
         if out.list.is_some() || out.set.is_some() {
@@ -694,7 +773,7 @@ impl Processor {
             if top {
                 return Err(refused(path, "a list belongs to no property".to_string()));
             }
-            return Ok(Expanded::One(Item::List(out.list.unwrap_or_default())));
+            return Ok(Expanded::One(Item::List(out.list.unwrap_or_default(), out.index)));
         }
         if count == 1 && out.language.is_some() {
             return Err(refused(path, "an object with only @language says nothing".to_string()));
@@ -710,7 +789,7 @@ impl Processor {
             reverse: out.reverse,
             graph: out.graph,
             included: out.included.unwrap_or_default(),
-            has_index: out.index.is_some(),
+            index: out.index,
         })))
     }
 }
@@ -719,7 +798,7 @@ impl Processor {
 pub(super) fn check_graph_member(item: &Item, path: &Path) -> Result<(), JsonLdError> {
     match item {
         Item::Value(_) => Err(refused(path, "a value cannot stand alone in a graph".to_string())),
-        Item::List(_) => Err(refused(path, "a list cannot stand alone in a graph".to_string())),
+        Item::List(..) => Err(refused(path, "a list cannot stand alone in a graph".to_string())),
         Item::Node(node)
             if node.id.is_some()
                 && node.types.is_empty()

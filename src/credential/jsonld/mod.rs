@@ -25,8 +25,10 @@
 //! - [`to_rdf`]: Deserialize JSON-LD to RDF, Object and List to RDF Conversion (section 8);
 //! - [`number`]: numbers and JSON literals in the lexical forms jsonld.js writes.
 //!
-//! What is left out: `@base` in a context and relative IRIs against a document address (a
-//! credential is read without a base, as the Data Integrity suites read it), and framing.
+//! What is left out: relative IRIs against a document's own address (a credential is read
+//! without one, as the Data Integrity suites read it; a context's `@base` is followed),
+//! JSON-LD 1.0 processing, compaction and framing. The W3C's `expand` and `toRdf` suites run
+//! as tests (`tests/w3c/jsonld.rs`), every test within these limits passing.
 
 use std::fmt;
 
@@ -84,19 +86,8 @@ impl std::error::Error for JsonLdError {}
 /// The RDF dataset of a JSON-LD document, as a safe-mode verifier reads it: every statement
 /// once, in no particular order.
 pub fn to_rdf(document: &Value) -> Result<Vec<Quad>, JsonLdError> {
-    let processor = &*PROCESSOR;
-    let root = Path::ROOT;
-    let expanded = processor.expand(&processor.initial, None, document, &root, Flags::default(), None)?;
-    let mut items = expanded.into_vec();
-    // A document that is only a graph stands for the nodes of that graph.
-    if let [Item::Node(node)] = items.as_slice()
-        && node.is_only_graph()
-    {
-        let Some(Item::Node(node)) = items.pop() else { unreachable!() };
-        items = node.graph.unwrap_or_default();
-    }
     let mut emitter = Emitter::default();
-    for item in &items {
+    for item in &expand_items(document)? {
         if let Item::Node(node) = item {
             emitter.node(node, &None)?;
         }
@@ -105,6 +96,28 @@ pub fn to_rdf(document: &Value) -> Result<Vec<Quad>, JsonLdError> {
     quads.sort_unstable();
     quads.dedup();
     Ok(quads)
+}
+
+/// A JSON-LD document in expanded form (the `expand()` method of the JSON-LD 1.1 API,
+/// section 9.2), with the same safe-mode refusals as [`to_rdf`]: what the verifiers read, for
+/// a reader who wants to see it, and for the W3C expansion suite.
+pub fn expand(document: &Value) -> Result<Value, JsonLdError> {
+    Ok(Value::Array(expand_items(document)?.iter().map(Item::to_json).collect()))
+}
+
+/// The Expansion Algorithm run on a whole document, then the API's last step: a document that
+/// is only a graph stands for the nodes of that graph.
+fn expand_items(document: &Value) -> Result<Vec<Item>, JsonLdError> {
+    let processor = &*PROCESSOR;
+    let expanded = processor.expand(&processor.initial, None, document, &Path::ROOT, Flags::default(), None)?;
+    let mut items = expanded.into_vec();
+    if let [Item::Node(node)] = items.as_slice()
+        && node.is_only_graph()
+    {
+        let Some(Item::Node(node)) = items.pop() else { unreachable!() };
+        items = node.graph.unwrap_or_default();
+    }
+    Ok(items)
 }
 
 // ---------------------------------------------------------------------------------------------

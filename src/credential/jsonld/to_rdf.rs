@@ -94,7 +94,7 @@ impl Emitter {
         match item {
             Item::Node(node) => self.node(node, graph),
             Item::Value(literal) => Ok(literal_term(literal)),
-            Item::List(items) => {
+            Item::List(items, _) => {
                 let Some((last, rest)) = items.split_last() else {
                     return Ok(Term::Iri(RDF_NIL.to_string()));
                 };
