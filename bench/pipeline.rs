@@ -13,9 +13,9 @@ use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mastery::aggregate::{AggregateOptions, aggregate};
+use mastery::intake;
 use mastery::load::{self, Source, SourceKind};
 use mastery::model::CsvSettings;
-use mastery::pipeline;
 use mastery::render::{self, Attachment, Template};
 use mastery::transcript::Layout;
 use mastery::validate::{Schemas, StudentChecker};
@@ -23,7 +23,7 @@ use mastery::validate::{Schemas, StudentChecker};
 fn stages(c: &mut Criterion) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/example-school");
     let schemas = Schemas::new();
-    let open = pipeline::open(&root, &schemas).expect("the example school loads");
+    let open = intake::open(&root, &schemas).expect("the example school loads");
     let school = open.school.clone().expect("the example school is valid");
     let source = Source { path: root.join("students/hv-2026-005.json"), kind: SourceKind::Json };
     let mut document = None;
@@ -59,7 +59,7 @@ fn stages(c: &mut Criterion) {
     // documents), as a batch does.
     let template = Template::embedded();
     let mut transcripts = Vec::new();
-    pipeline::students(&open, &schemas, &Default::default(), |outcome| {
+    intake::students(&open, &schemas, &Default::default(), |outcome| {
         if let Some(record) = outcome.record {
             transcripts.push(aggregate(&school, &record.student, &options));
         }

@@ -13,12 +13,12 @@
 //! 2. **Validate** ([`validate`]): [`validate::school`] and [`validate::StudentChecker`] check
 //!    each document against the JSON Schemas in `schemas/`, then check meaning (references,
 //!    unique ids, scores on the scale, dates), and deserialize what passed into [`model`]
-//!    types. [`pipeline`] runs the first two stages together over a folder.
+//!    types. [`intake`] runs the first two stages together over a folder.
 //! 3. **Aggregate** ([`aggregate`]): [`aggregate::aggregate`] turns one student's evidence into
 //!    levels, credits, area totals and a graduation status, keeping every intermediate value:
 //!    a [`transcript::Transcript`], which [`explain::explain`] can tell step by step.
-//! 4. **Render** (`render`, `html`): `render::render_pdf` typesets a transcript through an
-//!    embedded Typst template into PDF/A-3b + PDF/UA-1 bytes; `html::html` writes the
+//! 4. **Render** (`render`): `render::render_pdf` typesets a transcript through an embedded
+//!    Typst template into PDF/A-3b + PDF/UA-1 bytes; `render::html::html` writes the
 //!    accessible HTML page; `render::data_json` the data templates read.
 //! 5. **Credentials** ([`credential`]): [`credential::clr::clr`] and
 //!    [`credential::badge::badges`] sign CLR 2.0 and Open Badges 3.0 credentials;
@@ -26,14 +26,14 @@
 //!
 //! # Building a school
 //!
-//! `build` (with the `render` feature, on by default) runs the stages over every student of a
-//! folder, in parallel: `build::Plan::new` resolves a `build::BuildOptions` once, reading
-//! every input a single time, and `build::run` writes the outputs and `manifest.json`, telling
-//! a sink what happens as `build::Event`s and stopping when asked (`build::Cancel`).
+//! `batch` (with the `render` feature, on by default) runs the stages over every student of a
+//! folder, in parallel: `batch::Plan::new` resolves a `batch::BuildOptions` once, reading
+//! every input a single time, and `batch::run` writes the outputs and `manifest.json`, telling
+//! a sink what happens as `batch::Event`s and stopping when asked (`batch::Cancel`).
 //!
 //! # Issuing
 //!
-//! An official issue is a build of `build::Format::Issue`: each student's next version,
+//! An official issue is a batch run of `batch::Format::Issue`: each student's next version,
 //! recorded in the school's hash-chained ledger ([`issue::ledger`]) once its files are in
 //! place. [`issue`] also holds what the other commands share: [`issue::revoke`], the status
 //! lists ([`issue::lists`], in the W3C Bitstring Status List format of
@@ -41,13 +41,13 @@
 //!
 //! Problems in the data are [`diag::Diagnostic`]s, collected rather than thrown, so one run
 //! reports all of them. The library never prints; it writes files only through [`output`]
-//! (the build engine's outputs and what the commands ask for).
+//! (the batch engine's outputs and what the commands ask for).
 
 #![deny(missing_docs)]
 
 pub mod aggregate;
 #[cfg(feature = "render")]
-pub mod build;
+pub mod batch;
 pub mod case;
 #[cfg(feature = "render")]
 pub mod console;
@@ -58,13 +58,11 @@ pub mod digest;
 pub mod document;
 pub mod explain;
 pub mod hint;
-#[cfg(feature = "render")]
-pub mod html;
+pub mod intake;
 pub mod issue;
 pub mod load;
 pub mod model;
 pub mod output;
-pub mod pipeline;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod synth;

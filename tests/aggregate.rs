@@ -150,7 +150,7 @@ fn small_school_transcript(
     let mut school = crate::common::read_json(&school_path);
     school_change(&mut school);
     crate::common::write_json(&school_path, &school);
-    let checked = mastery::pipeline::check_folder(dir.path(), &Default::default()).unwrap();
+    let checked = mastery::intake::check_folder(dir.path(), &Default::default()).unwrap();
     assert!(!checked.diagnostics.iter().any(|d| d.is_error()), "{:?}", checked.diagnostics);
     let school = checked.open.school.unwrap();
     let options = AggregateOptions {

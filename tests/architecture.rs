@@ -4,8 +4,8 @@
 //!
 //! Every `crate::`, `super::` and `self::` path in a file (in `use` items, types and
 //! expressions) is an edge between modules, taken between the two siblings under their nearest
-//! common parent: `build::plan` naming `crate::load::file` makes `build` depend on `load`, and
-//! `build::plan` naming `super::produce::Producer` makes `plan` depend on `produce`. A module
+//! common parent: `batch::plan` naming `crate::load::file` makes `batch` depend on `load`, and
+//! `batch::plan` naming `super::produce::Producer` makes `plan` depend on `produce`. A module
 //! and the modules inside it may use each other freely. The library (`lib.rs`) and the binary
 //! (`main.rs` and `cmd/`) are two crates, checked apart.
 
@@ -205,7 +205,7 @@ fn is_binary(relative: &Path) -> bool {
 
 #[test]
 fn no_two_modules_of_the_library_depend_on_each_other() {
-    assert_acyclic("library", &modules(&root().join("src"), |file| !is_binary(file)), &["build"], &["pipeline"]);
+    assert_acyclic("library", &modules(&root().join("src"), |file| !is_binary(file)), &["batch"], &["intake"]);
 }
 
 #[test]

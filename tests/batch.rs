@@ -46,7 +46,7 @@ fn a_rerun_rebuilds_only_what_changed() {
     let manifest = read_json(&out.path().join("manifest.json"));
     for name in pdf_names(out.path()) {
         let bytes = std::fs::read(out.path().join(&name)).unwrap();
-        assert_eq!(manifest["outputs"][&name]["sha256"], mastery::build::manifest::sha256_hex(&bytes));
+        assert_eq!(manifest["outputs"][&name]["sha256"], mastery::batch::manifest::sha256_hex(&bytes));
     }
 
     let output = build(school.path(), out.path(), &[]);
@@ -134,7 +134,7 @@ fn shards_split_the_students_without_overlap() {
             .collect();
         assert!(!names.is_empty(), "shard {k} is empty");
         for name in &names {
-            assert_eq!(mastery::build::manifest::shard_of(name.trim_end_matches(".json"), 3), k);
+            assert_eq!(mastery::batch::manifest::shard_of(name.trim_end_matches(".json"), 3), k);
         }
         all.extend(names);
     }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use mastery::build::{self, BuildOptions, Cancel, Event, Format, Isolation, Outcome, Plan, Status};
+use mastery::batch::{self, BuildOptions, Cancel, Event, Format, Isolation, Outcome, Plan, Status};
 use mastery::render::worker::WorkerCommand;
 use serde_json::json;
 
@@ -20,7 +20,7 @@ fn options(school: &Path, out: &Path, format: Format) -> BuildOptions {
 /// Runs a plan, keeping every event; the sink may cancel.
 fn record(plan: &Plan, cancel: &Cancel, mut on: impl FnMut(&Event, &Cancel)) -> (Vec<Event>, Outcome) {
     let mut events = Vec::new();
-    let outcome = build::run(
+    let outcome = batch::run(
         plan,
         |event| {
             on(&event, cancel);
@@ -97,7 +97,7 @@ fn a_run_reports_each_record_in_order_and_returns_what_it_did() {
     let manifest = read_json(&out.path().join("manifest.json"));
     for name in ["S1.json", "S2.json"] {
         let bytes = std::fs::read(out.path().join(name)).unwrap();
-        assert_eq!(manifest["outputs"][name]["sha256"], mastery::build::manifest::sha256_hex(&bytes));
+        assert_eq!(manifest["outputs"][name]["sha256"], mastery::batch::manifest::sha256_hex(&bytes));
     }
 
     // The same plan again: nothing changed, so nothing is written.
@@ -124,11 +124,11 @@ fn a_plan_refuses_before_writing_anything() {
     let target = out.path().join("never");
     // A signed format without a key is a usage error; a school.json with errors is invalid.
     let error = Plan::new(options(school.path(), &target, Format::Clr)).err().expect("refused");
-    assert!(matches!(error, build::BuildError::Usage(_)), "{error:?}");
+    assert!(matches!(error, batch::BuildError::Usage(_)), "{error:?}");
     let mut broken = read_json(&school.path().join("school.json"));
     broken["scale"] = json!("three levels");
     write_json(&school.path().join("school.json"), &broken);
-    let Err(build::BuildError::Invalid { diagnostics, .. }) = Plan::new(options(school.path(), &target, Format::Pdf))
+    let Err(batch::BuildError::Invalid { diagnostics, .. }) = Plan::new(options(school.path(), &target, Format::Pdf))
     else {
         panic!("a broken school.json is refused")
     };
@@ -170,7 +170,7 @@ fn a_cancelled_run_finishes_what_is_in_flight_and_keeps_a_true_manifest() {
     assert_eq!(listed, present.iter().collect::<Vec<_>>());
     for name in &present {
         let bytes = std::fs::read(out.path().join(name)).unwrap();
-        assert_eq!(manifest["outputs"][name]["sha256"], mastery::build::manifest::sha256_hex(&bytes), "{name}");
+        assert_eq!(manifest["outputs"][name]["sha256"], mastery::batch::manifest::sha256_hex(&bytes), "{name}");
     }
 
     // Run to the end: what was built is left alone, the rest is built.

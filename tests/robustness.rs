@@ -45,7 +45,7 @@ fn json() -> impl Strategy<Value = Value> {
 fn small_school() -> mastery::model::School {
     let schemas = Schemas::new();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    mastery::pipeline::open(&root.join("fixtures/small-school"), &schemas).unwrap().school.unwrap()
+    mastery::intake::open(&root.join("fixtures/small-school"), &schemas).unwrap().school.unwrap()
 }
 
 fn student_template() -> Value {

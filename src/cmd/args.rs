@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use mastery::build::Format;
+use mastery::batch::Format;
 use mastery::transcript::Paper;
 
 /// Turn competency records into mastery transcripts.

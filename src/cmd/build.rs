@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use mastery::build::report::Report;
-use mastery::build::{self, BuildError, BuildOptions, Cancel, Event, Isolation, Outcome, Plan, Problem, Status};
+use mastery::batch::report::Report;
+use mastery::batch::{self, BuildError, BuildOptions, Cancel, Event, Isolation, Outcome, Plan, Problem, Status};
 use mastery::hint::plural;
 use mastery::output;
 use mastery::render::worker::{Limits, WorkerCommand};
@@ -58,7 +58,7 @@ pub fn execute(options: BuildOptions, data: &DataArgs, done: &str) -> Result<Exi
     };
     let mut report = Report::new();
     let mut progress = None;
-    let outcome = build::run(
+    let outcome = batch::run(
         &plan,
         |event| {
             report.record(&event);

@@ -5,8 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use mastery::aggregate::{AggregateOptions, aggregate};
+use mastery::intake;
 use mastery::model::DisclosureProfile;
-use mastery::pipeline;
 use mastery::transcript::Layout;
 
 use super::args::ExplainArgs;
@@ -15,7 +15,7 @@ use super::{valid_school, validate_options};
 
 pub fn run(args: &ExplainArgs) -> Result<ExitCode> {
     let options = validate_options(&args.data)?;
-    let checked = pipeline::check_folder(&args.school, &options)?;
+    let checked = intake::check_folder(&args.school, &options)?;
     let school = match valid_school(&checked.open, "cannot explain") {
         Ok(school) => school,
         Err(code) => return Ok(code),

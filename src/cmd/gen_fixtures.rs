@@ -6,13 +6,13 @@ use std::process::ExitCode;
 use anyhow::Result;
 use mastery::hint::plural;
 use mastery::validate::{Schemas, ValidateOptions};
-use mastery::{output, pipeline, synth};
+use mastery::{intake, output, synth};
 
 use super::args::GenFixturesArgs;
 use super::valid_school;
 
 pub fn run(args: &GenFixturesArgs) -> Result<ExitCode> {
-    let open = pipeline::open(&args.school, &Schemas::new())?;
+    let open = intake::open(&args.school, &Schemas::new())?;
     let school = match valid_school(&open, "nothing generated") {
         Ok(school) => school,
         Err(code) => return Ok(code),

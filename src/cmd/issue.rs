@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mastery::build::{BuildOptions, Format};
+use mastery::batch::{BuildOptions, Format};
 
 use super::args::IssueArgs;
 use super::build::{execute, render_options, set_limits, worker};

@@ -8,20 +8,20 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use mastery::credential::issuer;
+use mastery::intake::OpenSchool;
 use mastery::issue::audit::{self, Given};
 use mastery::issue::ledger::{self, Action, Entry, LedgerError};
 use mastery::issue::{self, head, site};
 use mastery::model::School;
-use mastery::pipeline::OpenSchool;
 use mastery::validate::Schemas;
-use mastery::{load, pipeline};
+use mastery::{intake, load};
 
 use super::args::LogArgs;
 use super::{DATA_ERROR, print_findings, school_signer, valid_school};
 
 pub fn run(args: &LogArgs) -> Result<ExitCode> {
     // The school's settings say which keys sign its ledger.
-    let open = pipeline::open(&args.school, &Schemas::new())?;
+    let open = intake::open(&args.school, &Schemas::new())?;
     let school = match valid_school(&open, "the ledger was not read") {
         Ok(school) => school,
         Err(code) => return Ok(code),

@@ -20,8 +20,8 @@ mod verify;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
+use mastery::intake::OpenSchool;
 use mastery::model::{School, parse_date};
-use mastery::pipeline::OpenSchool;
 use mastery::validate::ValidateOptions;
 
 pub use self::args::Cli;

@@ -4,16 +4,16 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use mastery::intake;
 use mastery::issue::publish::{self, PublishError};
 use mastery::issue::site::Kind;
-use mastery::pipeline;
 use mastery::validate::Schemas;
 
 use super::args::PublishArgs;
 use super::{DATA_ERROR, school_signer, valid_school};
 
 pub fn run(args: &PublishArgs) -> Result<ExitCode> {
-    let open = pipeline::open(&args.school, &Schemas::new())?;
+    let open = intake::open(&args.school, &Schemas::new())?;
     let school = match valid_school(&open, "nothing published") {
         Ok(school) => school,
         Err(code) => return Ok(code),

@@ -4,15 +4,15 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
+use mastery::intake;
 use mastery::issue;
-use mastery::pipeline;
 use mastery::validate::Schemas;
 
 use super::args::RevokeArgs;
 use super::{DATA_ERROR, school_signer, valid_school};
 
 pub fn run(args: &RevokeArgs) -> Result<ExitCode> {
-    let open = pipeline::open(&args.school, &Schemas::new())?;
+    let open = intake::open(&args.school, &Schemas::new())?;
     let school = match valid_school(&open, "nothing revoked") {
         Ok(school) => school,
         Err(code) => return Ok(code),

@@ -5,7 +5,7 @@ use std::ops::ControlFlow;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mastery::pipeline;
+use mastery::intake;
 use mastery::validate::Schemas;
 
 use super::args::{DiagnosticFormat, ValidateArgs};
@@ -15,11 +15,11 @@ use super::{summary, validate_options, verdict};
 pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let options = validate_options(&args.data)?;
     let schemas = Schemas::new();
-    let open = pipeline::open(&args.school, &schemas)?;
+    let open = intake::open(&args.school, &schemas)?;
     let mut reporter = Reporter::new(true, matches!(args.format, DiagnosticFormat::Json));
     reporter.report(open.diagnostics.clone());
     let mut students = 0;
-    pipeline::students(&open, &schemas, &options, |outcome| {
+    intake::students(&open, &schemas, &options, |outcome| {
         students += 1;
         reporter.report(outcome.diagnostics);
         ControlFlow::Continue(())

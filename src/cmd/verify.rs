@@ -6,8 +6,10 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mastery::credential::verify::{CredentialSchemas, check_binding, check_status, verify};
-use mastery::credential::{badge, issuer};
+use mastery::credential::issuer;
+use mastery::credential::verify::{
+    Carrier, CredentialSchemas, PDF_CREDENTIAL, check_binding, check_status, unwrap_file, verify,
+};
 use mastery::hint::plural;
 use mastery::issue::audit;
 use mastery::load;
@@ -15,9 +17,6 @@ use serde_json::Value;
 
 use super::args::VerifyArgs;
 use super::{DATA_ERROR, date_argument, print_findings};
-
-/// The name of the signed credential an issued PDF carries.
-const CREDENTIAL_FILE: &str = "credential.clr.json";
 
 pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     let file = &args.file;
@@ -30,47 +29,15 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         println!("invalid: {}: {why}", file.display());
         Ok(ExitCode::from(DATA_ERROR))
     };
-    // A PDF carries its credential and data attached; a badge image carries its credential
-    // baked in.
-    let mut attached = Vec::new();
-    let mut pages = None;
-    let bytes = if bytes.starts_with(b"%PDF-") {
-        attached = match load::pdf::attachments(&bytes) {
-            Ok(files) => files,
-            Err(error) => return invalid(error),
-        };
-        pages = match load::pdf::pages_digest(&bytes) {
-            Ok(digest) => Some(digest),
-            Err(error) => return invalid(error),
-        };
-        match attached.iter().find(|(name, _)| name == CREDENTIAL_FILE) {
-            Some((_, credential)) => {
-                println!("ok: {} carries a signed credential ({CREDENTIAL_FILE})", file.display());
-                credential.clone()
-            }
-            None => {
-                return invalid(
-                    "the PDF carries no signed credential: it is a preview (an unofficial copy) or not an issued mastery transcript"
-                        .to_string(),
-                );
-            }
-        }
-    } else if bytes.starts_with(b"\x89PNG") || file.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
-        let baked = if bytes.starts_with(b"\x89PNG") {
-            badge::unbake_png(&bytes)
-        } else {
-            badge::unbake_svg(&String::from_utf8_lossy(&bytes))
-        };
-        match baked {
-            Ok(text) => {
-                println!("ok: {} holds a baked credential", file.display());
-                text.into_bytes()
-            }
-            Err(error) => return invalid(error.to_string()),
-        }
-    } else {
-        bytes
+    let (carrier, bytes) = match unwrap_file(file, bytes) {
+        Ok(found) => found,
+        Err(error) => return invalid(error),
     };
+    match &carrier {
+        Carrier::Pdf { .. } => println!("ok: {} carries a signed credential ({PDF_CREDENTIAL})", file.display()),
+        Carrier::Png | Carrier::Svg => println!("ok: {} holds a baked credential", file.display()),
+        Carrier::Json => {}
+    }
     let credential_bytes = bytes.clone();
     let credential = match load::parse_json(file, bytes, 1) {
         Ok(document) => document.into_value(),
@@ -80,8 +47,8 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         }
     };
     let mut report = verify(&credential, &CredentialSchemas::new(), today);
-    if let Some(pages) = &pages {
-        check_binding(&credential, &attached, pages, &mut report);
+    if let Carrier::Pdf { attachments, pages } = &carrier {
+        check_binding(&credential, attachments, pages, &mut report);
     }
     let status_list = match &args.status_list {
         Some(path) => {

@@ -22,7 +22,7 @@ use super::import::{self, Refused};
 use super::jobs::{Busy, Job, Request};
 use super::snapshot::{Snapshot, StudentRow};
 use super::{Console, blocking, error_page, snapshot};
-use crate::build::{BuildOptions, Format};
+use crate::batch::{BuildOptions, Format};
 use crate::issue::{self, ledger};
 use crate::transcript::Paper;
 
@@ -367,7 +367,7 @@ pub async fn revoke(State(console): State<Arc<Console>>, form: Result<Form<Revok
     let done = blocking(move || {
         worker.jobs.exclusive(|| -> Result<ledger::Entry, String> {
             let schemas = crate::validate::Schemas::new();
-            let open = crate::pipeline::open(&worker.school, &schemas).map_err(|e| e.to_string())?;
+            let open = crate::intake::open(&worker.school, &schemas).map_err(|e| e.to_string())?;
             let school = open.school.as_ref().ok_or("school.json has errors: see the problems page")?;
             let signer = issue::school_signer(&open, school, Some(&key)).map_err(|refusal| match refusal {
                 issue::KeyRefusal::Usage(message) => message,

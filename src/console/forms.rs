@@ -9,7 +9,7 @@ use super::import::{Checked, Kind};
 use super::jobs::{Job, Progress};
 use super::pages::{Live, diagnostics_table, encode, file_name, page, page_with};
 use super::snapshot::{Snapshot, StudentRow};
-use crate::build::Format;
+use crate::batch::Format;
 use crate::issue::state::Issued;
 
 /// The choices a build form offers.

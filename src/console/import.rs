@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use super::snapshot::Snapshot;
 use crate::diag::Diagnostic;
 use crate::validate::{Schemas, ValidateOptions};
-use crate::{case, load, pipeline};
+use crate::{case, intake, load};
 
 /// The largest file the console takes.
 pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
@@ -120,7 +120,7 @@ fn records(school: &Path, scratch: &Path, name: &str, bytes: Vec<u8>, snapshot: 
     let staged = staging.path().join("students").join(name);
     std::fs::write(&staged, &bytes)?;
     let schemas = Schemas::new();
-    let open = pipeline::open(staging.path(), &schemas)?;
+    let open = intake::open(staging.path(), &schemas)?;
     let target = school.join("students").join(name);
     // The ids the rest of the folder has (the file this one would replace does not count).
     let elsewhere: BTreeMap<&str, &Path> = snapshot
@@ -131,7 +131,7 @@ fn records(school: &Path, scratch: &Path, name: &str, bytes: Vec<u8>, snapshot: 
         .collect();
     let mut diagnostics = Vec::new();
     let mut count = 0;
-    pipeline::students(&open, &schemas, &ValidateOptions::default(), |outcome| {
+    intake::students(&open, &schemas, &ValidateOptions::default(), |outcome| {
         count += 1;
         diagnostics.extend(outcome.diagnostics);
         if let Some(other) = outcome.student.as_deref().and_then(|id| elsewhere.get(id).map(|f| (id, f))) {
@@ -183,7 +183,7 @@ fn framework(school: &Path, scratch: &Path, name: &str, bytes: Vec<u8>) -> Resul
     new.push(b'\n');
     let staging = stage(school, scratch)?;
     std::fs::write(staging.path().join("school.json"), &new)?;
-    let open = pipeline::open(staging.path(), &Schemas::new())?;
+    let open = intake::open(staging.path(), &Schemas::new())?;
     diagnostics.extend(open.diagnostics);
     Ok(Checked {
         kind: Kind::Framework,

@@ -10,9 +10,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::build::manifest::Manifest;
-use crate::build::report::Report;
-use crate::build::{self, BuildOptions, Cancel, Counts, Event, Format, Plan, Problem, Status};
+use crate::batch::manifest::Manifest;
+use crate::batch::report::Report;
+use crate::batch::{self, BuildOptions, Cancel, Counts, Event, Format, Plan, Problem, Status};
 
 /// A build or an issue started from the console.
 pub struct Job {
@@ -93,7 +93,7 @@ impl Job {
             Ok(plan) => plan,
             Err(error) => {
                 let message = match &error {
-                    build::BuildError::Invalid { diagnostics, .. } => {
+                    batch::BuildError::Invalid { diagnostics, .. } => {
                         let first = diagnostics.first().map(|d| format!(": {}", d.message)).unwrap_or_default();
                         format!("{error}{first}")
                     }
@@ -110,7 +110,7 @@ impl Job {
             report.record(&event);
             self.follow(event);
         };
-        let ended = build::run(&plan, sink, &self.cancel);
+        let ended = batch::run(&plan, sink, &self.cancel);
         // The run's report beside its outputs, as `mastery build` leaves it.
         let written = match &ended {
             Ok(_) => crate::output::write_atomic(&plan.options().out.join("report.json"), &report.to_json(&plan)),

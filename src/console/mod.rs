@@ -35,7 +35,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use tokio::sync::{Semaphore, watch};
 
-use crate::build::{self, BuildOptions, Format};
+use crate::batch::{self, BuildOptions, Format};
 use crate::render::worker::WorkerCommand;
 
 pub use self::guard::Guard;
@@ -88,7 +88,7 @@ pub struct Console {
 struct Previewer {
     snapshot: Arc<Snapshot>,
     format: Format,
-    single: build::Single,
+    single: batch::Single,
     /// Where it writes (removed with it).
     _out: tempfile::TempDir,
 }
@@ -179,7 +179,7 @@ impl Console {
                 let mut options =
                     BuildOptions::new(self.school.clone(), out.path().to_path_buf(), format, self.worker.clone());
                 options.jobs = 1;
-                let single = build::Single::new(options).map_err(|e| e.to_string())?;
+                let single = batch::Single::new(options).map_err(|e| e.to_string())?;
                 Previewer { snapshot: Arc::clone(snapshot), format, single, _out: out }
             }
         };
@@ -362,7 +362,7 @@ async fn preview(State(console): State<Arc<Console>>, UrlPath(id): UrlPath<Strin
             // form: nothing in it can act with the console's session. (Its one script, which
             // opens every section for printing, is left out rather than refused.)
             let policy = "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'none'; form-action 'none'; base-uri 'none'; frame-ancestors 'self'";
-            let page = crate::html::without_script(&bytes);
+            let page = crate::render::html::without_script(&bytes);
             ([(header::CONTENT_TYPE, "text/html; charset=utf-8"), (header::CONTENT_SECURITY_POLICY, policy)], page)
                 .into_response()
         }

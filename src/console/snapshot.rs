@@ -11,9 +11,9 @@ use crate::aggregate::{AggregateOptions, aggregate};
 use crate::decimal::Amount;
 use crate::diag::{Diagnostic, Severity};
 use crate::explain::explain;
+use crate::intake;
 use crate::load::files::{Stamp, stamp};
 use crate::model::DisclosureProfile;
-use crate::pipeline;
 use crate::transcript::{GraduationStatus, Layout};
 use crate::validate::{Schemas, StudentRecord, ValidateOptions, issue_date};
 
@@ -72,7 +72,7 @@ impl Snapshot {
         let stamp = stamp(dir)?;
         let schemas = Schemas::new();
         let options = ValidateOptions::default();
-        let open = pipeline::open(dir, &schemas)?;
+        let open = intake::open(dir, &schemas)?;
         let school_name = open.school.as_ref().map_or_else(|| dir.display().to_string(), |s| s.profile.name.clone());
         let aggregate_options = open.school.as_ref().and_then(|school| {
             Some(AggregateOptions {
@@ -84,7 +84,7 @@ impl Snapshot {
         });
         let mut diagnostics = open.diagnostics.clone();
         let mut students = Vec::new();
-        pipeline::students(&open, &schemas, &options, |outcome| {
+        intake::students(&open, &schemas, &options, |outcome| {
             let errors = outcome.diagnostics.iter().any(Diagnostic::is_error);
             let warnings = outcome.diagnostics.iter().any(|d| d.severity == Severity::Warning);
             let standing = if errors {

@@ -19,6 +19,51 @@ const CLR_SCHEMA: &str = include_str!("../../schemas/clr/clr_v2p0_clrcredential_
 const ACHIEVEMENT_SCHEMA: &str = include_str!("../../schemas/clr/clr_v2p0_achievementcredential_schema.json");
 const BADGE_SCHEMA: &str = include_str!("../../schemas/clr/ob_v3p0_achievementcredential_schema.json");
 
+/// What a file given to `mastery verify` carries its credential in.
+#[derive(Debug)]
+pub enum Carrier {
+    /// An issued transcript: the credential attached, beside the files it binds, and the
+    /// digest of the printed pages it binds too.
+    Pdf {
+        /// Every attached file, by name.
+        attachments: Vec<(String, Vec<u8>)>,
+        /// The digest of the pages ("mastery page digest 1", [`crate::load::pdf::pages_digest`]).
+        pages: [u8; 32],
+    },
+    /// An Open Badge baked into a PNG image.
+    Png,
+    /// An Open Badge baked into an SVG image.
+    Svg,
+    /// The credential's JSON itself.
+    Json,
+}
+
+/// The name of the signed credential an issued PDF carries.
+pub const PDF_CREDENTIAL: &str = "credential.clr.json";
+
+/// A file's credential, taken out of whatever carries it: a PDF (by its first bytes) or a
+/// badge image (PNG by its first bytes, SVG by `name`'s extension); anything else is taken
+/// to be the JSON itself. The error says why there is no credential to check.
+pub fn unwrap_file(name: &std::path::Path, bytes: Vec<u8>) -> Result<(Carrier, Vec<u8>), String> {
+    if bytes.starts_with(b"%PDF-") {
+        let attachments = crate::load::pdf::attachments(&bytes)?;
+        let pages = crate::load::pdf::pages_digest(&bytes)?;
+        let Some((_, credential)) = attachments.iter().find(|(file, _)| file == PDF_CREDENTIAL) else {
+            return Err("the PDF carries no signed credential: it is a preview (an unofficial copy) or not an issued mastery transcript".to_string());
+        };
+        let credential = credential.clone();
+        Ok((Carrier::Pdf { attachments, pages }, credential))
+    } else if bytes.starts_with(b"\x89PNG") {
+        let text = super::badge::unbake_png(&bytes).map_err(|e| e.to_string())?;
+        Ok((Carrier::Png, text.into_bytes()))
+    } else if name.extension().is_some_and(|e| e.eq_ignore_ascii_case("svg")) {
+        let text = super::badge::unbake_svg(&String::from_utf8_lossy(&bytes)).map_err(|e| e.to_string())?;
+        Ok((Carrier::Svg, text.into_bytes()))
+    } else {
+        Ok((Carrier::Json, bytes))
+    }
+}
+
 /// The official schemas, each compiled the first time a credential needs it.
 #[derive(Default)]
 pub struct CredentialSchemas {

@@ -1,7 +1,7 @@
 //! Issuing: the school's record of what it issued, revoked and disclosed, the status lists
 //! that let a college see that a transcript is still current, and the site a college checks.
 //!
-//! The issue itself is a build of the format [`crate::build::Format::Issue`]: the engine
+//! The issue itself is a build of the format [`crate::batch::Format::Issue`]: the engine
 //! writes each student's official files and, once they are in place, appends the entry to the
 //! [`ledger`]. This module holds what the build and the other commands share: the ledger, the
 //! status [`lists`], [`revoke`], the school's signer, and the published [`site`].
@@ -25,10 +25,10 @@ use crate::credential::issuer::{Signer, SignerError};
 use crate::credential::proof::Key;
 use crate::credential::status;
 use crate::diag::Diagnostic;
+use crate::intake::OpenSchool;
 use crate::load;
 use crate::model::School;
 use crate::output;
-use crate::pipeline::OpenSchool;
 
 /// Why the school's key cannot be used.
 #[derive(Debug)]

@@ -1,4 +1,6 @@
-//! Stage 4, render: a [`Transcript`] through a Typst template into PDF bytes.
+//! Stage 4, render: a [`Transcript`] into the documents a reader sees. This module typesets it
+//! through a Typst template into PDF bytes; [`html`] writes the accessible HTML page from the
+//! same transcript and the same locale words.
 //!
 //! Typst runs as a library inside a sandbox of our own making, a [`World`] that serves only
 //! what was put into memory beforehand:
@@ -28,6 +30,7 @@ use typst_pdf::{PdfOptions, PdfStandard, PdfStandards, Timestamp};
 
 use crate::load::TemplateFile;
 
+pub mod html;
 pub mod rtl;
 pub mod worker;
 use crate::transcript::Transcript;

@@ -12,7 +12,7 @@
 //! finish, nothing new starts, and the manifest lists exactly what was written.
 //!
 //! ```no_run
-//! use mastery::build::{self, BuildOptions, Cancel, Event, Format, Plan, Status};
+//! use mastery::batch::{self, BuildOptions, Cancel, Event, Format, Plan, Status};
 //! use mastery::render::worker::WorkerCommand;
 //!
 //! // PDFs are rendered by `mastery render-worker` processes, which the build supervises.
@@ -20,7 +20,7 @@
 //! let options = BuildOptions::new("school".into(), "out".into(), Format::Pdf, worker);
 //! let plan = Plan::new(options)?;
 //! let cancel = Cancel::new();
-//! let outcome = build::run(
+//! let outcome = batch::run(
 //!     &plan,
 //!     |event| {
 //!         if let Event::Student { student, status: Status::Failed(problem), .. } = event {
@@ -30,7 +30,7 @@
 //!     &cancel,
 //! )?;
 //! println!("{} built, {} failed", outcome.counts.built, outcome.counts.failed);
-//! # Ok::<(), mastery::build::BuildError>(())
+//! # Ok::<(), mastery::batch::BuildError>(())
 //! ```
 
 mod books;

@@ -6,8 +6,8 @@ use super::produce::Producer;
 use super::{BuildError, BuildOptions, Format};
 use crate::aggregate::AggregateOptions;
 use crate::diag::Diagnostic;
+use crate::intake::{self, OpenSchool};
 use crate::model::{DisclosureProfile, School};
-use crate::pipeline::{self, OpenSchool};
 use crate::render::{self, Attachment};
 use crate::transcript::Layout;
 use crate::validate::{self, Schemas, ValidateOptions};
@@ -37,7 +37,7 @@ impl Plan {
     /// is refused.
     pub fn new(options: BuildOptions) -> Result<Plan, BuildError> {
         let schemas = Schemas::new();
-        let open = pipeline::open(&options.school, &schemas)?;
+        let open = intake::open(&options.school, &schemas)?;
         let Some(school) = open.school.clone() else {
             return Err(BuildError::Invalid {
                 diagnostics: open.diagnostics.clone(),

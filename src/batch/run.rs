@@ -15,9 +15,9 @@ use super::issuing::Ticket;
 use super::manifest::{Entry, Manifest, shard_of};
 use super::produce::{Built, Context, Job, Renderer, build_student, internal_error, up_to_date};
 use super::{BuildError, Cancel, Counts, Event, Format, Outcome, Plan, Problem, Status};
+use crate::intake::{self, StudentOutcome};
 use crate::load;
 use crate::output;
-use crate::pipeline::{self, StudentOutcome};
 
 /// What the threads tell the book-keeping thread.
 enum Message {
@@ -189,7 +189,7 @@ fn read(
     stopping: &(dyn Fn() -> bool + Sync),
 ) {
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
-        pipeline::students(&plan.open, &plan.schemas, &plan.validate, |outcome| {
+        intake::students(&plan.open, &plan.schemas, &plan.validate, |outcome| {
             if stopping() {
                 return ControlFlow::Break(());
             }

@@ -13,11 +13,11 @@ use crate::credential::achievement::CredentialInput;
 use crate::credential::clr::Bound;
 use crate::credential::issuer::Signer;
 use crate::credential::{badge, clr, status};
+use crate::intake::OpenSchool;
 use crate::issue::site;
 use crate::load;
 use crate::model::School;
 use crate::output;
-use crate::pipeline::OpenSchool;
 use crate::render::worker::Supervised;
 use crate::render::{self, Attachment, Image, PdfJob, RenderError, Template};
 use crate::transcript::{CREDENTIAL_ATTACHMENT, Transcript, Verification};
@@ -271,7 +271,7 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
     };
     let files: Vec<(String, Vec<u8>)> = match context.producer {
         Producer::Data => vec![(job.output.clone(), render::data_json(&transcript))],
-        Producer::Html => vec![(job.output.clone(), crate::html::html(&transcript, context.logo))],
+        Producer::Html => vec![(job.output.clone(), crate::render::html::html(&transcript, context.logo))],
         Producer::Clr(signer) => {
             let input = CredentialInput {
                 school: context.school,
@@ -434,7 +434,7 @@ fn issue_files(
     ticket.credential_sha256 = sha256_hex(&credential_bytes);
     let signed = Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() };
     let pdf = renderer.again(&signed).map_err(|error| ("render", error.messages))?;
-    let html = crate::html::html(&transcript, context.logo);
+    let html = crate::render::html::html(&transcript, context.logo);
     let files = vec![
         (format!("{folder}transcript.pdf"), pdf),
         (format!("{folder}transcript.clr.json"), credential_bytes),
