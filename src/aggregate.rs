@@ -21,6 +21,7 @@ use crate::model::{
     School, Student, WindowStat, WorkSampleDisclosure,
 };
 use crate::transcript::*;
+use crate::words::{ENGLISH, fill};
 use methods::{Outcome, STEP_DIGITS, Score, fixed};
 
 /// What the run, rather than the data, decides.
@@ -71,48 +72,10 @@ pub fn effective_policy(school: &School, credit: &Credit) -> EffectivePolicy {
     effective
 }
 
-/// A method and its parameters in words, as printed in "how to read this transcript".
+/// A method and its parameters in words, as printed in "how to read this transcript": the
+/// English locale's words ([`crate::words::method`]).
 pub fn describe_method(method: &Method) -> String {
-    let percent = |w: &Decimal| (w * Decimal::ONE_HUNDRED).normalize();
-    match method {
-        Method::MostRecent => "the most recent score".to_string(),
-        Method::Highest => "the highest score".to_string(),
-        Method::Mean => "the mean of the scores (weighted, where a score has a weight)".to_string(),
-        Method::Median => "the median of the scores".to_string(),
-        Method::Mode { tie } => format!(
-            "the most frequent score; {}",
-            match tie {
-                ModeTie::Higher => "a tie goes to the higher score",
-                ModeTie::MoreRecent => "a tie goes to the more recent score",
-                ModeTie::None => "a tie is left to a teacher's judgement",
-            }
-        ),
-        Method::DecayingAverage { weight } => format!(
-            "a decaying average: each new score counts {}% and the running average before it {}%",
-            percent(weight),
-            percent(&(Decimal::ONE - weight))
-        ),
-        Method::WeightedRecent { weight } => format!(
-            "a weighted average: the most recent score counts {}% and the mean of the earlier scores {}%",
-            percent(weight),
-            percent(&(Decimal::ONE - weight))
-        ),
-        Method::PowerLaw { min_scores } => format!(
-            "a power-law trend (Marzano): the curve a·iᵇ fitted to the scores, read at the latest score; at least {min_scores} scores"
-        ),
-        Method::NTimes { n } => {
-            format!(
-                "mastery shown {n} times: the mean of the scores at or above the threshold, once there are {n} of them"
-            )
-        }
-        Method::RecentWindow { k, of } => format!(
-            "the {} of the {k} most recent scores",
-            match of {
-                WindowStat::Mean => "mean",
-                WindowStat::Highest => "highest",
-            }
-        ),
-    }
+    crate::words::method(&ENGLISH["methods"], method.name(), &method_parameters(method))
 }
 
 /// A method's parameters by name, as the transcript records them.
@@ -145,22 +108,6 @@ pub fn method_parameters(method: &Method) -> BTreeMap<String, String> {
         ],
     };
     pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
-}
-
-/// The method's name as `school.json` spells it.
-pub fn method_name(method: &Method) -> &'static str {
-    match method {
-        Method::MostRecent => "most_recent",
-        Method::Highest => "highest",
-        Method::Mean => "mean",
-        Method::Median => "median",
-        Method::Mode { .. } => "mode",
-        Method::DecayingAverage { .. } => "decaying_average",
-        Method::WeightedRecent { .. } => "weighted_recent",
-        Method::PowerLaw { .. } => "power_law",
-        Method::NTimes { .. } => "n_times",
-        Method::RecentWindow { .. } => "recent_window",
-    }
 }
 
 /// Rounds `value` half up to the nearest step of the scale, and keeps it on the scale.
@@ -334,17 +281,21 @@ fn school_block(school: &School, options: &AggregateOptions) -> SchoolBlock {
 
 fn policy_block(school: &School) -> PolicyBlock {
     let policy = &school.aggregation;
+    // The rule in the English locale's words, as the template words it in any locale.
+    let words = |key: &str| ENGLISH[key].as_str().unwrap_or(key).to_string();
     let rule = |o: &crate::model::PolicyOverride| {
         let mut parts = Vec::new();
         if let Some(method) = &o.method {
-            parts.push(format!("level by {}", describe_method(&method.method())));
+            parts.push(fill(&words("override_level"), &[("method", describe_method(&method.method()))]));
         }
-        if let Some(min) = o.min_evidence {
-            parts.push(format!("at least {min} piece{} of evidence", if min == 1 { "" } else { "s" }));
+        match o.min_evidence {
+            Some(1) => parts.push(words("override_min_evidence_one")),
+            Some(min) => parts.push(fill(&words("override_min_evidence"), &[("n", min.to_string())])),
+            None => {}
         }
         match o.attestation {
-            Some(AttestationRule::Approved) => parts.push("teacher approval required".to_string()),
-            Some(AttestationRule::None) => parts.push("no approval step".to_string()),
+            Some(AttestationRule::Approved) => parts.push(words("override_approval")),
+            Some(AttestationRule::None) => parts.push(words("override_no_approval")),
             None => {}
         }
         parts.join("; ")
@@ -354,7 +305,7 @@ fn policy_block(school: &School) -> PolicyBlock {
         id: id.to_string(),
         title: title.to_string(),
         rule: rule(o),
-        method_name: o.method.as_ref().map(|m| method_name(&m.method()).to_string()),
+        method_name: o.method.as_ref().map(|m| m.method().name().to_string()),
         parameters: o.method.as_ref().map(|m| method_parameters(&m.method())).unwrap_or_default(),
         min_evidence: o.min_evidence,
         attestation_required: o.attestation.map(|a| a == AttestationRule::Approved),
@@ -374,7 +325,7 @@ fn policy_block(school: &School) -> PolicyBlock {
     let overrides = areas.chain(credits).collect();
     PolicyBlock {
         method: describe_method(&policy.method.method()),
-        method_name: method_name(&policy.method.method()).to_string(),
+        method_name: policy.method.method().name().to_string(),
         parameters: method_parameters(&policy.method.method()),
         min_evidence: policy.min_evidence,
         attestation_required: policy.attestation == AttestationRule::Approved,
@@ -483,7 +434,7 @@ fn credit_result(
         note,
         attestation: attestation.map(|a| a.status),
         calculation: CalculationBlock {
-            method: method_name(&policy.method).to_string(),
+            method: policy.method.name().to_string(),
             parameters: method_parameters(&policy.method),
             description: describe_method(&policy.method),
             min_evidence: policy.min_evidence,

@@ -68,3 +68,4 @@ pub mod render;
 pub mod synth;
 pub mod transcript;
 pub mod validate;
+pub mod words;

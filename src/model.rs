@@ -440,61 +440,37 @@ pub struct PolicyOverride {
     pub reason: Option<String>,
 }
 
-/// A method as written in `school.json`: a bare name, or an object with parameters.
+/// A method as written in `school.json`: a bare name (the method with every parameter at its
+/// default) or an object with parameters. A bare name is read as the object `{"name": NAME}`,
+/// so the names and defaults are [`Method`]'s alone; `n_times` and `recent_window`, whose
+/// count has no default, have no bare form.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum MethodSpec {
-    /// A bare name: the method with its default parameters.
-    Name(MethodName),
-    /// An object: the name and parameters.
-    Full(Method),
-}
+#[serde(try_from = "WrittenMethod")]
+pub struct MethodSpec(Method);
 
 impl MethodSpec {
     /// The method, with any parameter not written at its default.
     pub fn method(&self) -> Method {
-        match self {
-            MethodSpec::Full(method) => method.clone(),
-            MethodSpec::Name(name) => name.with_defaults(),
-        }
+        self.0.clone()
     }
 }
 
-/// The methods that can be written as a bare name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MethodName {
-    /// See [`Method::MostRecent`].
-    MostRecent,
-    /// See [`Method::Highest`].
-    Highest,
-    /// See [`Method::Mean`].
-    Mean,
-    /// See [`Method::Median`].
-    Median,
-    /// See [`Method::Mode`].
-    Mode,
-    /// See [`Method::DecayingAverage`].
-    DecayingAverage,
-    /// See [`Method::WeightedRecent`].
-    WeightedRecent,
-    /// See [`Method::PowerLaw`].
-    PowerLaw,
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum WrittenMethod {
+    Name(String),
+    Full(Method),
 }
 
-impl MethodName {
-    /// The method with every parameter at its documented default. `n_times` and
-    /// `recent_window` have no bare form: their count must be written out.
-    pub fn with_defaults(self) -> Method {
-        match self {
-            MethodName::MostRecent => Method::MostRecent,
-            MethodName::Highest => Method::Highest,
-            MethodName::Mean => Method::Mean,
-            MethodName::Median => Method::Median,
-            MethodName::Mode => Method::Mode { tie: ModeTie::Higher },
-            MethodName::DecayingAverage => Method::DecayingAverage { weight: default_weight() },
-            MethodName::WeightedRecent => Method::WeightedRecent { weight: default_weight() },
-            MethodName::PowerLaw => Method::PowerLaw { min_scores: 3 },
+impl TryFrom<WrittenMethod> for MethodSpec {
+    type Error = String;
+
+    fn try_from(written: WrittenMethod) -> Result<MethodSpec, String> {
+        match written {
+            WrittenMethod::Full(method) => Ok(MethodSpec(method)),
+            WrittenMethod::Name(name) => serde_json::from_value(serde_json::json!({ "name": name }))
+                .map(MethodSpec)
+                .map_err(|e| format!("the method \"{name}\" cannot be written as a bare name: {e}")),
         }
     }
 }
@@ -548,6 +524,25 @@ pub enum Method {
         #[serde(default)]
         of: WindowStat,
     },
+}
+
+impl Method {
+    /// The method's name as `school.json` spells it (serde's `rename_all`, written out once
+    /// for the transcript; a test checks the two agree).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Method::MostRecent => "most_recent",
+            Method::Highest => "highest",
+            Method::Mean => "mean",
+            Method::Median => "median",
+            Method::Mode { .. } => "mode",
+            Method::DecayingAverage { .. } => "decaying_average",
+            Method::WeightedRecent { .. } => "weighted_recent",
+            Method::PowerLaw { .. } => "power_law",
+            Method::NTimes { .. } => "n_times",
+            Method::RecentWindow { .. } => "recent_window",
+        }
+    }
 }
 
 /// How a mode breaks a tie between scores as frequent as each other.
@@ -963,6 +958,38 @@ pub fn default_weight() -> Decimal {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_method_is_read_back_by_the_name_it_gives() {
+        let written = [
+            r#"{"name": "most_recent"}"#,
+            r#"{"name": "highest"}"#,
+            r#"{"name": "mean"}"#,
+            r#"{"name": "median"}"#,
+            r#"{"name": "mode", "tie": "none"}"#,
+            r#"{"name": "decaying_average", "weight": 0.8}"#,
+            r#"{"name": "weighted_recent"}"#,
+            r#"{"name": "power_law", "min_scores": 4}"#,
+            r#"{"name": "n_times", "n": 2}"#,
+            r#"{"name": "recent_window", "k": 3, "of": "highest"}"#,
+        ];
+        for text in written {
+            let value: serde_json::Value = serde_json::from_str(text).unwrap();
+            let method: Method = serde_json::from_value(value.clone()).unwrap();
+            assert_eq!(method.name(), value["name"], "{text}");
+        }
+    }
+
+    #[test]
+    fn a_bare_name_is_the_method_at_its_defaults() {
+        let bare = |name: &str| serde_json::from_value::<MethodSpec>(serde_json::json!(name)).map(|m| m.method());
+        assert_eq!(bare("mode").unwrap(), Method::Mode { tie: ModeTie::Higher });
+        assert_eq!(bare("decaying_average").unwrap(), Method::DecayingAverage { weight: default_weight() });
+        assert_eq!(bare("power_law").unwrap(), Method::PowerLaw { min_scores: 3 });
+        assert!(bare("n_times").is_err());
+        assert!(bare("recent_window").is_err());
+        assert!(bare("average").is_err());
+    }
 
     fn by_formatting(number: f64) -> Decimal {
         number.to_string().parse().unwrap()

@@ -15,6 +15,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::Value;
 
 use crate::decimal::Amount;
+use crate::words::fill;
 use crate::load::TemplateFile;
 use crate::render::{Attachment, embedded_template};
 use crate::transcript::{AreaResult, CreditResult, CreditStatus, GraduationStatus, NoLevel, Shortfall, Transcript};
@@ -26,37 +27,6 @@ fn labels(locale: &str) -> Value {
     let find = |name: &str| files.iter().find(|f| f.path == format!("locale/{name}.json"));
     let file = find(locale).or_else(|| find("en")).expect("the default template has English labels");
     serde_json::from_slice(&file.bytes).expect("the locale files are JSON")
-}
-
-/// Fills `{name}` placeholders in one pass, so text from the data is never read as a
-/// placeholder itself.
-fn fill(template: &str, values: &[(&str, String)]) -> String {
-    let mut out = String::new();
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 1..];
-        match after.find('}') {
-            Some(close) => {
-                let key = &after[..close];
-                match values.iter().find(|(k, _)| *k == key) {
-                    Some((_, value)) => out.push_str(value),
-                    None => {
-                        out.push('{');
-                        out.push_str(key);
-                        out.push('}');
-                    }
-                }
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push_str(&rest[open..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 /// A text from the records among labels, isolated so that its direction neither takes nor
@@ -136,18 +106,7 @@ impl Labels {
     }
 
     fn method(&self, name: &str, parameters: &std::collections::BTreeMap<String, String>) -> String {
-        let p = |k: &str| parameters.get(k).cloned().unwrap_or_default();
-        match name {
-            "mode" => fill(
-                self.nested("methods", "mode"),
-                &[("tie", self.nested("methods", &format!("mode_tie_{}", p("tie"))).to_string())],
-            ),
-            "recent_window" => fill(self.nested("methods", &format!("recent_window_{}", p("of"))), &[("k", p("k"))]),
-            "decaying_average" | "weighted_recent" => {
-                fill(self.nested("methods", name), &[("weight", p("weight_percent")), ("rest", p("rest_percent"))])
-            }
-            _ => fill(self.nested("methods", name), &[("min_scores", p("min_scores")), ("n", p("n"))]),
-        }
+        crate::words::method(&self.labels["methods"], name, parameters)
     }
 
     fn shortfall(&self, shortfall: &Shortfall) -> String {
