@@ -89,11 +89,6 @@ impl JournalLine {
 
 pub use crate::digest::sha256_hex;
 
-/// Whether the file at `path` is there and has the SHA-256 `sha256`.
-pub(super) fn file_has_digest(path: &std::path::Path, sha256: &str) -> bool {
-    matches!(crate::load::optional_file(path), Ok(Some(bytes)) if sha256_hex(&bytes) == sha256)
-}
-
 /// Hashes the inputs shared by every output of a run; then [`RunInputs::student`] adds one
 /// student's record.
 #[derive(Clone)]

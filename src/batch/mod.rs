@@ -34,7 +34,6 @@
 //! ```
 
 mod books;
-mod issuing;
 mod plan;
 mod produce;
 mod run;
@@ -222,6 +221,15 @@ impl From<io::Error> for BuildError {
 impl From<crate::issue::ledger::LedgerError> for BuildError {
     fn from(error: crate::issue::ledger::LedgerError) -> Self {
         BuildError::Ledger(error)
+    }
+}
+
+impl From<crate::issue::books::Refusal> for BuildError {
+    fn from(refusal: crate::issue::books::Refusal) -> Self {
+        match refusal {
+            crate::issue::books::Refusal::Usage(message) => BuildError::Usage(message),
+            crate::issue::books::Refusal::Ledger(error) => BuildError::Ledger(error),
+        }
     }
 }
 

@@ -1,12 +1,12 @@
 //! Resolving a build's options once, before anything is written.
 
-use super::issuing::{Asking, Issuing};
 use super::manifest::RunInputs;
 use super::produce::Producer;
 use super::{BuildError, BuildOptions, Format};
 use crate::aggregate::AggregateOptions;
 use crate::diag::Diagnostic;
 use crate::intake::{self, OpenSchool};
+use crate::issue::books::{Asking, Issuing};
 use crate::model::{DisclosureProfile, School};
 use crate::render::{self, Attachment};
 use crate::transcript::Layout;

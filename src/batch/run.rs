@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use super::books::Books;
-use super::issuing::Ticket;
 use super::manifest::{Entry, Manifest, shard_of};
 use super::produce::{Built, Context, Job, Renderer, build_student, internal_error, up_to_date};
 use super::{BuildError, Cancel, Counts, Event, Format, Outcome, Plan, Problem, Status};
 use crate::intake::{self, StudentOutcome};
+use crate::issue::books::{NotIssued, Ticket};
 use crate::load;
 use crate::output;
 
@@ -124,10 +124,10 @@ pub fn run(plan: &Plan, mut sink: impl FnMut(Event), cancel: &Cancel) -> Result<
                     stop.store(true, Ordering::Relaxed);
                 }
                 Message::Built { student, source, output, files, ticket } => {
-                    let written = files.clone();
+                    let digests = files.iter().map(|(name, file)| (name.clone(), file.sha256.clone())).collect();
                     let files = books.written(&output, files)?;
                     if let (Some(issuing), Some(ticket)) = (&plan.issuing, &ticket) {
-                        issuing.record(&student, ticket, &written)?;
+                        issuing.record(&student, ticket, digests)?;
                     }
                     counts.built += 1;
                     if options.only.contains(&student) {
@@ -243,7 +243,18 @@ fn decide(plan: &Plan, old_manifest: &Manifest, mut outcome: StudentOutcome) -> 
     let inputs = plan.inputs.student(outcome.value());
     if let Some(issuing) = &plan.issuing {
         let source = outcome.source.display().to_string();
-        let (output, ticket) = issuing.decide(&options.out, id, outcome.value(), plan.aggregate.issue_date, &source)?;
+        let problem = |kind, message| Problem {
+            student: Some(id.to_string()),
+            source: source.clone(),
+            kind,
+            messages: vec![message],
+        };
+        let (output, ticket) =
+            issuing.decide(&options.out, id, outcome.value(), plan.aggregate.issue_date).map_err(|not| match not {
+                NotIssued::Unchanged => Status::Unchanged,
+                NotIssued::Withheld(message) => Status::Withheld(problem("revoked", message)),
+                NotIssued::Failed(message) => Status::Failed(problem("write", message)),
+            })?;
         return Ok(Job { record, output, inputs, ticket: Some(ticket) });
     }
     let output = plan.producer.output_name(id);

@@ -7,6 +7,9 @@
 //! status [`lists`], [`revoke`], the school's signer, and the published [`site`].
 
 pub mod audit;
+// The books of an issue are kept by the batch engine, which only the `render` feature builds.
+#[cfg(feature = "render")]
+pub(crate) mod books;
 pub mod head;
 pub mod ledger;
 pub mod lists;

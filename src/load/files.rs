@@ -128,6 +128,12 @@ pub fn optional_file(path: &Path) -> io::Result<Option<Vec<u8>>> {
     }
 }
 
+/// Whether the file at `path` is there and has the SHA-256 `sha256` (lowercase hex): an output
+/// an earlier run wrote, still as it was.
+pub fn file_has_digest(path: &Path, sha256: &str) -> bool {
+    matches!(optional_file(path), Ok(Some(bytes)) if crate::digest::sha256_hex(&bytes) == sha256)
+}
+
 /// Reads any file the user named on the command line.
 pub fn file(path: &Path) -> io::Result<Vec<u8>> {
     fs::read(path).map_err(|e| with_path(e, path))

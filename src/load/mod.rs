@@ -25,7 +25,8 @@ use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 pub use self::files::{
-    Asset, TemplateFile, file, file_beneath, font_files, optional_file, optional_file_beneath, template_dir,
+    Asset, TemplateFile, file, file_beneath, file_has_digest, font_files, optional_file, optional_file_beneath,
+    template_dir,
 };
 pub use self::json::parse_json;
 use crate::diag::{Checked, Diagnostic, Position};

@@ -15,10 +15,10 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde_json::Value;
 
 use crate::decimal::Amount;
-use crate::words::fill;
 use crate::load::TemplateFile;
 use crate::render::{Attachment, embedded_template};
 use crate::transcript::{AreaResult, CreditResult, CreditStatus, GraduationStatus, NoLevel, Shortfall, Transcript};
+use crate::words::fill;
 
 /// The labels of a locale, from the default template (`locale/<name>.json`); English when
 /// there is no such file.

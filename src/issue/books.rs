@@ -1,4 +1,4 @@
-//! The books of an issue: which version each student gets (as [`crate::issue::state`]
+//! The books of an issue (a batch run of `Format::Issue`): which version each student gets (as [`crate::issue::state`]
 //! decides), and the ledger entries once the files are in place.
 //!
 //! Before a student's files are written, the reader notes the credential it is about to issue
@@ -16,13 +16,13 @@ use std::sync::Mutex;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::manifest::{Entry as FileEntry, file_has_digest, sha256_hex};
-use super::{BuildError, Problem, Status};
 use crate::credential::issuer::Signer;
+use crate::digest::sha256_hex;
 use crate::issue::ledger::{self, Action, Entry, Ledger, StatusRef};
 use crate::issue::lists::Lists;
 use crate::issue::state::{self, Asked, Decision, Latest, Versions};
-use crate::{load, output};
+use crate::load::{self, file_has_digest};
+use crate::output;
 
 /// The notes of credentials about to be issued, beside the ledger.
 const PENDING: &str = ".ledger-pending.jsonl";
@@ -37,26 +37,46 @@ struct Pending {
 
 /// What one student is issued: the version, its credential, its bit.
 #[derive(Debug, Clone)]
-pub(super) struct Ticket {
-    pub(super) version: u32,
-    pub(super) credential_id: String,
-    pub(super) status: StatusRef,
-    pub(super) issue_date: NaiveDate,
-    pub(super) record_sha256: String,
+pub(crate) struct Ticket {
+    pub(crate) version: u32,
+    pub(crate) credential_id: String,
+    pub(crate) status: StatusRef,
+    pub(crate) issue_date: NaiveDate,
+    pub(crate) record_sha256: String,
     /// The version this one replaces, when it is not revoked yet.
-    pub(super) supersedes: Option<String>,
+    pub(crate) supersedes: Option<String>,
     /// The registrar's reason, for a version issued though nothing changed.
-    pub(super) reason: Option<String>,
+    pub(crate) reason: Option<String>,
     /// For a version issued before and reprinted: the files as they were issued.
-    pub(super) reprint: Option<BTreeMap<String, String>>,
+    pub(crate) reprint: Option<BTreeMap<String, String>>,
     /// The SHA-256 of the signed credential, once made.
-    pub(super) credential_sha256: String,
+    pub(crate) credential_sha256: String,
+}
+
+/// Why an issue cannot start.
+#[derive(Debug)]
+pub(crate) enum Refusal {
+    /// A blank who, to whom or why.
+    Usage(String),
+    /// The ledger cannot be opened or does not check.
+    Ledger(super::ledger::LedgerError),
+}
+
+/// Why a valid student gets no files in this issue.
+#[derive(Debug)]
+pub(crate) enum NotIssued {
+    /// The latest version is current and its files are in place.
+    Unchanged,
+    /// The latest version was revoked and the record has not changed since: the message.
+    Withheld(String),
+    /// The student's files cannot be written: the message.
+    Failed(String),
 }
 
 /// The issue's state, shared by the reader (deciding) and the book-keeping thread
 /// (recording).
-pub(super) struct Issuing {
-    pub(super) base: String,
+pub(crate) struct Issuing {
+    pub(crate) base: String,
     /// The school folder, where the ledger, the pending notes and the status lists are.
     school: PathBuf,
     by: String,
@@ -75,33 +95,33 @@ pub(super) struct Issuing {
 }
 
 /// Who issues, and what they ask beyond the students: the ledger records each of them.
-pub(super) struct Asking {
+pub(crate) struct Asking {
     /// Who issues.
-    pub(super) by: String,
+    pub(crate) by: String,
     /// To whom.
-    pub(super) recipient: Option<String>,
+    pub(crate) recipient: Option<String>,
     /// Under which disclosure profile.
-    pub(super) profile: String,
+    pub(crate) profile: String,
     /// Why a new version is issued though nothing changed.
-    pub(super) reissue: Option<String>,
+    pub(crate) reissue: Option<String>,
 }
 
 impl Issuing {
     /// Takes the school's ledger (its lock held until the plan is dropped). The registrar's
     /// words (who, to whom, why) are checked first: a blank one is refused.
-    pub(super) fn open(
+    pub(crate) fn open(
         school_dir: &Path,
         school: &crate::model::School,
         base: &str,
         asking: Asking,
         signer: &Signer,
-    ) -> Result<Issuing, BuildError> {
+    ) -> Result<Issuing, Refusal> {
         let Asking { by, recipient, profile, reissue } = asking;
-        let by = crate::issue::words("who issues (--by)", &by).map_err(BuildError::Usage)?;
-        let recipient = recipient.map(|r| crate::issue::words("the recipient (--to)", &r)).transpose();
-        let reissue = reissue.map(|r| crate::issue::words("the reason to issue again (--reissue)", &r)).transpose();
-        let (recipient, reissue) = (recipient.map_err(BuildError::Usage)?, reissue.map_err(BuildError::Usage)?);
-        let ledger = crate::issue::open_ledger(school_dir, school)?;
+        let by = super::words("who issues (--by)", &by).map_err(Refusal::Usage)?;
+        let recipient = recipient.map(|r| super::words("the recipient (--to)", &r)).transpose();
+        let reissue = reissue.map(|r| super::words("the reason to issue again (--reissue)", &r)).transpose();
+        let (recipient, reissue) = (recipient.map_err(Refusal::Usage)?, reissue.map_err(Refusal::Usage)?);
+        let ledger = super::open_ledger(school_dir, school).map_err(Refusal::Ledger)?;
         let versions = Versions::of(ledger.entries());
         let lists = Lists::of(ledger.entries());
         Ok(Issuing {
@@ -122,7 +142,7 @@ impl Issuing {
     /// Removes what a killed run wrote without recording it, completes a supersession it
     /// recorded only half of (the new version, not yet the old one's revocation), and starts
     /// the pending notes afresh.
-    pub(super) fn recover(&self) -> std::io::Result<()> {
+    pub(crate) fn recover(&self) -> std::io::Result<()> {
         for (old, newer) in self.versions.cut_short() {
             self.revoke_superseded(old, newer)?;
         }
@@ -141,14 +161,13 @@ impl Issuing {
 
     /// What to do for a valid student, as [`state::decide`] says: the folder and ticket of the
     /// version to write, or why there is nothing to write.
-    pub(super) fn decide(
+    pub(crate) fn decide(
         &self,
         out: &Path,
         student: &str,
         record: &serde_json::Value,
         issue_date: NaiveDate,
-        source: &str,
-    ) -> Result<(String, Ticket), Status> {
+    ) -> Result<(String, Ticket), NotIssued> {
         let record_sha256 = sha256_hex(&serde_json::to_vec(record).unwrap_or_default());
         let latest = self.versions.latest(student, &self.profile);
         let files_in_place = match latest {
@@ -160,9 +179,9 @@ impl Issuing {
             Decision::Issue { version, supersedes, reason } => (version, supersedes, reason),
             Decision::Unchanged(last) => {
                 if let Some(recipient) = &self.recipient {
-                    self.disclose(last, recipient).map_err(|e| self.failed(student, source, e.to_string()))?;
+                    self.disclose(last, recipient).map_err(|e| NotIssued::Failed(e.to_string()))?;
                 }
-                return Err(Status::Unchanged);
+                return Err(NotIssued::Unchanged);
             }
             Decision::Reprint(last) => {
                 let issue_date = last.issue_date.as_deref().and_then(|d| d.parse().ok()).unwrap_or(issue_date);
@@ -180,32 +199,23 @@ impl Issuing {
                 return Ok((self.folder_of(student, last.version), ticket));
             }
             Decision::Withheld { version, reason } => {
-                return Err(Status::Withheld(Problem {
-                    student: Some(student.to_string()),
-                    source: source.to_string(),
-                    kind: "revoked",
-                    messages: vec![format!(
-                        "version {version} of {student} was revoked ({reason}) and the record has not changed since, so it is not issued again\n  hint: to issue it again all the same, run `mastery issue` with --student {student} --reissue \"REASON\""
-                    )],
-                }));
+                return Err(NotIssued::Withheld(format!(
+                    "version {version} of {student} was revoked ({reason}) and the record has not changed since, so it is not issued again\n  hint: to issue it again all the same, run `mastery issue` with --student {student} --reissue \"REASON\""
+                )));
             }
         };
         let folder = self.folder_of(student, version);
         if out.join(&folder).exists() {
-            return Err(self.failed(
-                student,
-                source,
-                format!(
-                    "{} already holds a version {version} of {student} that this school's ledger does not record (another school's issue, or a copy): it is left as it is\n  hint: issue into an empty folder, or move that folder away",
-                    out.join(&folder).display()
-                ),
-            ));
+            return Err(NotIssued::Failed(format!(
+                "{} already holds a version {version} of {student} that this school's ledger does not record (another school's issue, or a copy): it is left as it is\n  hint: issue into an empty folder, or move that folder away",
+                out.join(&folder).display()
+            )));
         }
         let credential_id = fresh_credential_id();
         let status = self.lists.lock().unwrap_or_else(|e| e.into_inner()).allocate();
         let out = std::path::absolute(out).unwrap_or_else(|_| out.to_path_buf());
         let note = Pending { out, folder: folder.clone(), credential_id: credential_id.clone() };
-        self.note(&note).map_err(|e| self.failed(student, source, e.to_string()))?;
+        self.note(&note).map_err(|e| NotIssued::Failed(e.to_string()))?;
         let ticket = Ticket {
             version,
             credential_id,
@@ -229,15 +239,6 @@ impl Issuing {
         let profile: String =
             self.profile.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
         format!("{student}/{profile}-v{version}/")
-    }
-
-    fn failed(&self, student: &str, source: &str, message: String) -> Status {
-        Status::Failed(Problem {
-            student: Some(student.to_string()),
-            source: source.to_string(),
-            kind: "write",
-            messages: vec![message],
-        })
     }
 
     fn note(&self, note: &Pending) -> std::io::Result<()> {
@@ -265,7 +266,12 @@ impl Issuing {
     /// Records a student's issue, once its files are in place: the issue entry and, for a
     /// new version, the revocation of the one it supersedes. A reprint records nothing
     /// (but a disclosure, when there is a recipient).
-    pub(super) fn record(&self, student: &str, ticket: &Ticket, files: &[(String, FileEntry)]) -> std::io::Result<()> {
+    pub(crate) fn record(
+        &self,
+        student: &str,
+        ticket: &Ticket,
+        files: BTreeMap<String, String>,
+    ) -> std::io::Result<()> {
         let last = match self.versions.latest(student, &self.profile) {
             Latest::Current(last) => Some(last),
             Latest::None | Latest::Revoked(..) => None,
@@ -285,7 +291,7 @@ impl Issuing {
         entry.profile = Some(self.profile.clone());
         entry.recipient = self.recipient.clone();
         entry.record_sha256 = Some(ticket.record_sha256.clone());
-        entry.files = files.iter().map(|(name, file)| (name.clone(), file.sha256.clone())).collect();
+        entry.files = files;
         entry.credential_sha256 = Some(ticket.credential_sha256.clone());
         entry.verification_method = Some(signer.verification_method().to_string());
         entry.public_key = Some(signer.key().public_multibase());
@@ -311,7 +317,7 @@ impl Issuing {
 
     /// Signs the status lists and the ledger's head as the ledger now calls for, and clears
     /// the pending notes.
-    pub(super) fn finish(&self) -> std::io::Result<()> {
+    pub(crate) fn finish(&self) -> std::io::Result<()> {
         let school = &self.school;
         let ledger = self.ledger.lock().unwrap_or_else(|e| e.into_inner());
         crate::issue::sign_state(school, &self.base, &self.signer, ledger.entries())?;
