@@ -51,7 +51,7 @@ pub(super) struct Literal {
 }
 
 impl Item {
-    /// The item in the expanded document form (JSON-LD 1.1, section 9 of the syntax): a node,
+    /// The item in expanded document form (JSON-LD 1.1 syntax, section 5.1): a node,
     /// value or list object, every property's values in an array.
     pub(super) fn to_json(&self) -> Value {
         let mut object = Map::new();
