@@ -75,7 +75,12 @@ pub fn effective_policy(school: &School, credit: &Credit) -> EffectivePolicy {
 /// A method and its parameters in words, as printed in "how to read this transcript": the
 /// English locale's words ([`crate::words::method`]).
 pub fn describe_method(method: &Method) -> String {
-    crate::words::method(&ENGLISH["methods"], method.name(), &method_parameters(method))
+    describe(method.name(), &method_parameters(method))
+}
+
+/// A method in the English locale's words, from its name and parameters.
+fn describe(name: &str, parameters: &BTreeMap<String, String>) -> String {
+    crate::words::method(&ENGLISH["methods"], name, parameters)
 }
 
 /// A method's parameters by name, as the transcript records them.
@@ -323,10 +328,12 @@ fn policy_block(school: &School) -> PolicyBlock {
         .iter()
         .filter_map(|c| Some(block("credit", &c.id, &c.title, policy.overrides.credits.get(&c.id)?)));
     let overrides = areas.chain(credits).collect();
+    let method = policy.method.method();
+    let parameters = method_parameters(&method);
     PolicyBlock {
-        method: describe_method(&policy.method.method()),
-        method_name: policy.method.method().name().to_string(),
-        parameters: method_parameters(&policy.method.method()),
+        method: describe(method.name(), &parameters),
+        method_name: method.name().to_string(),
+        parameters,
         min_evidence: policy.min_evidence,
         attestation_required: policy.attestation == AttestationRule::Approved,
         overrides,
@@ -418,6 +425,8 @@ fn credit_result(
         })
         .collect();
     samples.sort_by(|a, b| b.featured.cmp(&a.featured).then(a.date.cmp(&b.date)).then(a.id.cmp(&b.id)));
+    let parameters = method_parameters(&policy.method);
+    let method_description = describe(policy.method.name(), &parameters);
 
     CreditResult {
         id: credit.id.clone(),
@@ -435,8 +444,8 @@ fn credit_result(
         attestation: attestation.map(|a| a.status),
         calculation: CalculationBlock {
             method: policy.method.name().to_string(),
-            parameters: method_parameters(&policy.method),
-            description: describe_method(&policy.method),
+            parameters,
+            description: method_description,
             min_evidence: policy.min_evidence,
             attestation_required: policy.attestation == AttestationRule::Approved,
             evidence: evidence
