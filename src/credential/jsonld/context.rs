@@ -301,10 +301,7 @@ impl Processor {
                 Value::Null => context.vocab = None,
                 Value::String(text) => {
                     // Step 5.8.3: a relative @vocab (or "") is relative to the base.
-                    let expanded = match expand_iri(&context, text, true) {
-                        Some(iri) if !is_absolute(&iri) => resolve(context.base.as_deref(), &iri).unwrap_or(iri),
-                        other => other.unwrap_or_default(),
-                    };
+                    let expanded = expand_vocab_iri(&context, text).unwrap_or_default();
                     if !is_absolute(&expanded) {
                         return Err(refused(path, format!("@vocab \"{text}\" is not an absolute IRI")));
                     }
@@ -715,9 +712,9 @@ pub(super) fn expand_iri(context: &Context, value: &str, vocab: bool) -> Option<
     Some(value.to_string())
 }
 
-/// IRI Expansion of a `@type` value (vocabulary and document relative): as a term or against
-/// `@vocab` first, and only without one against the base.
-pub(super) fn expand_type_iri(context: &Context, value: &str) -> Option<String> {
+/// IRI Expansion with both vocab and document relative (a `@type` value, a context's
+/// `@vocab`): as a term or against `@vocab` first, and only without one against the base.
+pub(super) fn expand_vocab_iri(context: &Context, value: &str) -> Option<String> {
     let iri = expand_iri(context, value, true)?;
     if is_absolute(&iri) || context.vocab.is_some() {
         return Some(iri);

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
-use super::context::{Container, Context, Local, Processor, expand_iri, expand_type_iri, revert};
+use super::context::{Container, Context, Local, Processor, expand_iri, expand_vocab_iri, revert};
 use super::{JsonLdError, Path, as_list, is_absolute, is_bcp47, is_keyword, refused};
 
 /// An expanded value.
@@ -413,7 +413,7 @@ impl Processor {
                         let Some(name) = name.as_str() else {
                             return Err(item_path.error("@type must be a string or a list of strings"));
                         };
-                        let iri = expand_type_iri(type_scoped, name).unwrap_or_default();
+                        let iri = expand_vocab_iri(type_scoped, name).unwrap_or_default();
                         if iri != "@json" && !is_absolute(&iri) {
                             return Err(refused(
                                 &item_path,
