@@ -46,8 +46,7 @@ pub const PDF_CREDENTIAL: &str = "credential.clr.json";
 /// to be the JSON itself. The error says why there is no credential to check.
 pub fn unwrap_file(name: &std::path::Path, bytes: Vec<u8>) -> Result<(Carrier, Vec<u8>), String> {
     if bytes.starts_with(b"%PDF-") {
-        let attachments = crate::load::pdf::attachments(&bytes)?;
-        let pages = crate::load::pdf::pages_digest(&bytes)?;
+        let crate::load::pdf::Contents { attachments, pages } = crate::load::pdf::contents(&bytes)?;
         let Some((_, credential)) = attachments.iter().find(|(file, _)| file == PDF_CREDENTIAL) else {
             return Err("the PDF carries no signed credential: it is a preview (an unofficial copy) or not an issued mastery transcript".to_string());
         };

@@ -8,9 +8,25 @@ use lopdf::content::Content;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use sha2::{Digest, Sha256};
 
-/// Every embedded file of a PDF, by its file name, in the order the PDF lists them.
-pub fn attachments(bytes: &[u8]) -> Result<Vec<(String, Vec<u8>)>, String> {
-    let document = Document::load_mem(bytes).map_err(|e| format!("not a PDF that can be read ({e})"))?;
+/// What `verify` reads of a PDF.
+pub struct Contents {
+    /// Every embedded file, by its file name, in the order the PDF lists them.
+    pub attachments: Vec<(String, Vec<u8>)>,
+    /// The digest of its pages ([`pages_digest`]).
+    pub pages: [u8; 32],
+}
+
+/// Reads a PDF once for `verify`: its embedded files and the digest of its pages.
+pub fn contents(bytes: &[u8]) -> Result<Contents, String> {
+    let document = parse(bytes)?;
+    Ok(Contents { attachments: attachments_of(&document)?, pages: digest_of(&document)? })
+}
+
+fn parse(bytes: &[u8]) -> Result<Document, String> {
+    Document::load_mem(bytes).map_err(|e| format!("not a PDF that can be read ({e})"))
+}
+
+fn attachments_of(document: &Document) -> Result<Vec<(String, Vec<u8>)>, String> {
     let mut files = Vec::new();
     for object in document.objects.values() {
         let Object::Dictionary(dictionary) = object else { continue };
@@ -61,7 +77,10 @@ fn text_string(bytes: &[u8]) -> String {
 /// An issued transcript's credential binds this digest, taken before the credential was
 /// attached (it cannot hold its own digest); attaching it leaves the digest as it was.
 pub fn pages_digest(bytes: &[u8]) -> Result<[u8; 32], String> {
-    let document = Document::load_mem(bytes).map_err(|e| format!("not a PDF that can be read ({e})"))?;
+    digest_of(&parse(bytes)?)
+}
+
+fn digest_of(document: &Document) -> Result<[u8; 32], String> {
     let root = document.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| "the PDF has no catalog")?;
     let mut canon = Canon { order: HashMap::new(), queue: VecDeque::new(), hasher: Sha256::new() };
     canon.hasher.update(b"mastery page digest 1\n");
