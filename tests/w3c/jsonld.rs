@@ -198,9 +198,9 @@ fn normalized(value: &Value, ordered: bool) -> Value {
     }
 }
 
-/// Runs every test of a suite's manifest and returns the skipped ones by reason, failing on any
-/// failure.
-fn run_suite(suite: &str) -> BTreeMap<Reason, Vec<String>> {
+/// Runs every test of a suite's manifest and returns how many there are and the skipped ones by
+/// reason, failing on any failure.
+fn run_suite(suite: &str) -> (usize, BTreeMap<Reason, Vec<String>>) {
     let manifest: Value = serde_json::from_str(&read(&format!("{suite}-manifest.jsonld"))).unwrap();
     let entries = manifest["sequence"].as_array().unwrap();
     let (mut passed, mut skipped, mut failures) = (0, BTreeMap::<Reason, Vec<String>>::new(), Vec::new());
@@ -223,7 +223,7 @@ fn run_suite(suite: &str) -> BTreeMap<Reason, Vec<String>> {
         failures.join("\n\n")
     );
     assert_eq!(passed + skipped_count, entries.len());
-    skipped
+    (entries.len(), skipped)
 }
 
 /// The skipped tests as `tests/README.md` lists them: one line per suite and reason.
@@ -258,8 +258,22 @@ fn listed_lines() -> Vec<String> {
 
 #[test]
 fn the_json_ld_suites_pass_within_safe_mode_and_the_skipped_tests_are_listed() {
-    let mut found = skipped_lines("expand", &run_suite("expand"));
-    found.extend(skipped_lines("toRdf", &run_suite("toRdf")));
+    let ((expand_total, expand), (to_rdf_total, to_rdf)) = (run_suite("expand"), run_suite("toRdf"));
+    let mut found = skipped_lines("expand", &expand);
+    found.extend(skipped_lines("toRdf", &to_rdf));
+    // The counts the guide gives, from the same run.
+    let count = |what: &str, total: usize, skipped: &BTreeMap<Reason, Vec<String>>| {
+        let skipped: usize = skipped.values().map(Vec::len).sum();
+        format!("{total} {what} tests, {} pass and {skipped} are skipped", total - skipped)
+    };
+    let counts = format!(
+        "Of the {}; of the {}.",
+        count("expansion", expand_total, &expand),
+        count("toRdf", to_rdf_total, &to_rdf)
+    );
+    let guide = std::fs::read_to_string(root().join("tests/README.md")).unwrap();
+    let guide = guide.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(guide.contains(&counts), "tests/README.md should say: {counts}");
     assert_eq!(
         listed_lines(),
         found,
