@@ -15,7 +15,7 @@ use mastery::validate::{self, Schemas, StudentChecker};
 static SCHEMAS: LazyLock<Schemas> = LazyLock::new(Schemas::new);
 static SCHOOL: LazyLock<School> = LazyLock::new(|| {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/small-school");
-    mastery::pipeline::open(&dir, &SCHEMAS).expect("the small school loads").school.expect("the small school is valid")
+    mastery::intake::open(&dir, &SCHEMAS).expect("the small school loads").school.expect("the small school is valid")
 });
 
 /// Checks one record: a document goes through validation, a rejection names an error with a
