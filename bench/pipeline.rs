@@ -15,7 +15,6 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use mastery::aggregate::{AggregateOptions, aggregate};
 use mastery::intake;
 use mastery::load::{self, Source, SourceKind};
-use mastery::model::CsvSettings;
 use mastery::render::{self, Attachment, Template};
 use mastery::transcript::Layout;
 use mastery::validate::{Schemas, StudentChecker};
@@ -25,9 +24,9 @@ fn stages(c: &mut Criterion) {
     let schemas = Schemas::new();
     let open = intake::open(&root, &schemas).expect("the example school loads");
     let school = open.school.clone().expect("the example school is valid");
-    let source = Source { path: root.join("students/hv-2026-005.json"), kind: SourceKind::Json };
+    let source = Source { path: root.join("students/hv-2026-005.json"), kind: SourceKind::Json, bundles: Vec::new() };
     let mut document = None;
-    load::read_source(&source, &CsvSettings::default(), |record| document = record.ok()).unwrap();
+    load::read_source(&source, None, |record| document = record.ok()).unwrap();
     let document = document.expect("the record parses");
     let bytes = std::fs::read(&source.path).unwrap();
 

@@ -5,8 +5,8 @@
 pub mod tape;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 use jsonc_parser::ast;
 use jsonc_parser::common::Ranged;
@@ -45,6 +45,16 @@ pub struct Cell {
     pub line: usize,
     /// The header of the column, or `None` for the whole row.
     pub column: Option<String>,
+    /// The file, when it is not the document's own: a record joined from several files (a
+    /// OneRoster bundle's users, results and enrollments) has cells in each.
+    pub file: Option<Arc<Path>>,
+}
+
+impl Cell {
+    /// The cell of `column` (the whole row with `None`) on `line` of the document's own file.
+    pub fn new(line: usize, column: Option<String>) -> Cell {
+        Cell { line, column, file: None }
+    }
 }
 
 impl Document {
@@ -107,6 +117,9 @@ impl Document {
                     if let Some(cell) = cells.get(search) {
                         let mut diagnostic = diagnostic.at(Position { line: cell.line, column: 0, start: 0, end: 0 });
                         diagnostic.column_name = cell.column.clone();
+                        if let Some(file) = &cell.file {
+                            diagnostic.file = file.to_path_buf();
+                        }
                         return diagnostic;
                     }
                     match search.rfind('/') {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::diag::{Checked, Diagnostic};
 use crate::document::Document;
 use crate::load::{self, SchoolFolder};
-use crate::model::{CsvSettings, School};
+use crate::model::School;
 use crate::validate::{self, Schemas, StudentChecker, StudentRecord, ValidateOptions};
 
 /// A school folder with its `school.json` validated.
@@ -97,12 +97,10 @@ pub fn students(
     options: &ValidateOptions,
     mut each: impl FnMut(StudentOutcome) -> ControlFlow<()>,
 ) -> io::Result<()> {
-    let default_csv = CsvSettings::default();
-    let csv = open.school.as_ref().map_or(&default_csv, |s| &s.sources.csv);
     let mut checker = open.school.as_ref().map(|school| StudentChecker::new(school, schemas, options));
     let mut stopped = false;
     for source in &open.folder.sources {
-        load::read_source(source, csv, |record| {
+        load::read_source(source, open.school.as_ref(), |record| {
             if stopped {
                 return;
             }

@@ -149,6 +149,70 @@ pub struct Sources {
     /// How CSV exports are read.
     #[serde(default)]
     pub csv: CsvSettings,
+    /// How OneRoster 1.2 bundles are read.
+    #[serde(default)]
+    pub oneroster: OneRosterSettings,
+}
+
+/// How a OneRoster 1.2 CSV bundle maps onto student records.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OneRosterSettings {
+    /// Which `users.csv` column is the student's id.
+    pub student_id: OneRosterId,
+    /// Learning objective id to credit id; `None` leaves the objective's results out on purpose.
+    pub objectives: BTreeMap<String, Option<String>>,
+    /// Line item `sourcedId` to credit id, for line items that name no objective.
+    pub line_items: BTreeMap<String, Option<String>>,
+    /// A score as written (a `textScore`, or a number as text) to a level value.
+    #[serde(deserialize_with = "decimal_map")]
+    pub scores: BTreeMap<String, Decimal>,
+    /// What an exempt result becomes.
+    pub exempt: ExemptResults,
+    /// Where the expected graduation date comes from.
+    pub expected_graduation: Option<GraduationRule>,
+}
+
+/// The `users.csv` column that holds the student id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+pub enum OneRosterId {
+    /// `sourcedId`, which every user has.
+    #[default]
+    #[serde(rename = "sourcedId")]
+    SourcedId,
+    /// `identifier`, the human-readable id (the student number).
+    #[serde(rename = "identifier")]
+    Identifier,
+}
+
+/// What a result marked exempt becomes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExemptResults {
+    /// Nothing: it is not evidence.
+    #[default]
+    Skip,
+    /// An exemption from the credit, approved by the class's teacher.
+    Exemption,
+}
+
+/// How a OneRoster student's expected graduation date is found.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged, deny_unknown_fields)]
+pub enum GraduationRule {
+    /// A `users.csv` column (an extension column such as `metadata.expectedGraduation`).
+    Column {
+        /// Its header.
+        column: String,
+    },
+    /// From the student's grade: the final grade graduates on `graduation_date`, each grade
+    /// below it a year later.
+    Grade {
+        /// The final grade, as `users.csv` writes grades ("12").
+        final_grade: String,
+        /// The date the final grade graduates, YYYY-MM-DD.
+        graduation_date: String,
+    },
 }
 
 /// How a CSV export maps onto student records: one row per piece of evidence.
@@ -883,6 +947,13 @@ pub fn decimal_from_f64(number: f64) -> Option<Decimal> {
 fn decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Decimal, D::Error> {
     let number = f64::deserialize(deserializer)?;
     decimal_from_f64(number).ok_or_else(|| serde::de::Error::custom(format!("number {number} is out of range")))
+}
+
+fn decimal_map<'de, D: Deserializer<'de>>(deserializer: D) -> Result<BTreeMap<String, Decimal>, D::Error> {
+    #[derive(Deserialize)]
+    struct Exact(#[serde(deserialize_with = "decimal")] Decimal);
+    let map = BTreeMap::<String, Exact>::deserialize(deserializer)?;
+    Ok(map.into_iter().map(|(key, Exact(value))| (key, value)).collect())
 }
 
 fn opt_decimal<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<Decimal>, D::Error> {

@@ -5,6 +5,8 @@
 //! over time, approvals for most mastered credits, work samples and highlights. They are
 //! generated from a seed, so the same seed gives the same students on every machine.
 
+pub mod oneroster;
+
 use chrono::{Days, NaiveDate};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
@@ -85,8 +87,9 @@ const FAMILY: &[&str] = &[
     "Kuznetsova",
     "Cohen",
 ];
+// Full names, "given family", as a student information system holds its teachers.
 const ASSESSORS: &[&str] =
-    &["Ms. Okafor", "Mr. Lindqvist", "Dr. Chen", "Ms. Rivera", "Mr. Dubois", "Dr. Mensah", "Ms. Alvarez"];
+    &["Adaeze Okafor", "Erik Lindqvist", "Wei Chen", "Lucía Rivera", "Marc Dubois", "Kofi Mensah", "Rosa Alvarez"];
 const HIGHLIGHTS: &[&str] = &[
     "Led a team that mapped the neighbourhood's lead service lines with the city water district.",
     "Wrote and defended a study of how the 1947 fire changed the town's zoning.",

@@ -36,6 +36,8 @@ mod html;
 mod interop;
 /// Issuing: versions, the ledger, revocation, the site, self-verifying PDFs, faults.
 mod issuing;
+/// OneRoster 1.2 bundles: the round trip against JSON Lines, the example bundle, deltas.
+mod oneroster;
 /// The PDF against outside checkers: PDF/A, PDF/UA, margins, QR code, locales, stock typst.
 mod pdf;
 /// Validation never panics on arbitrary JSON or bytes.

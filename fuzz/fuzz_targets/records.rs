@@ -1,9 +1,10 @@
-//! Feeds arbitrary bytes to the loaders and the validator, as one student file of each kind
-//! and as `school.json`, straight from memory: nothing may panic, every refusal must say where,
-//! and a CSV student whose rows disagree is refused, never built.
+//! Feeds arbitrary bytes to the loaders and the validator, as one student file of each kind,
+//! as one table of a OneRoster bundle, and as `school.json`, straight from memory: nothing may
+//! panic, every refusal must say where, and a CSV or OneRoster student whose rows disagree is
+//! refused, never built.
 #![no_main]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -17,6 +18,29 @@ static SCHOOL: LazyLock<School> = LazyLock::new(|| {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/small-school");
     mastery::intake::open(&dir, &SCHEMAS).expect("the small school loads").school.expect("the small school is valid")
 });
+
+/// The example OneRoster school, and its bulk bundle's files by name.
+static ONEROSTER: LazyLock<(School, BTreeMap<String, Vec<u8>>)> = LazyLock::new(|| {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/oneroster-school");
+    let school = mastery::intake::open(&dir, &SCHEMAS).expect("the school loads").school.expect("it is valid");
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir.join("students/district-2025-09-full")).unwrap() {
+        let path = entry.unwrap().path();
+        files.insert(path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&path).unwrap());
+    }
+    (school, files)
+});
+
+/// The tables the fuzzer's bytes stand in for, by the input's first byte.
+const TABLES: [&str; 7] = [
+    "results.csv",
+    "users.csv",
+    "manifest.csv",
+    "resultLearningObjectiveIds.csv",
+    "lineItemLearningObjectiveIds.csv",
+    "enrollments.csv",
+    "demographics.csv",
+];
 
 /// Checks one record: a document goes through validation, a rejection names an error with a
 /// place. Returns the student id of either.
@@ -62,5 +86,23 @@ fuzz_target!(|data: &[u8]| {
             _ => {}
         }
     });
+    assert!(built.is_disjoint(&refused), "a refused student is never built");
+
+    // As one table of a OneRoster bundle, the others the example's.
+    let (school, files) = &*ONEROSTER;
+    let mut files = files.clone();
+    let table = TABLES[usize::from(data.first().copied().unwrap_or(0)) % TABLES.len()];
+    files.insert(table.to_string(), data.get(1..).unwrap_or_default().to_vec());
+    let bundle = Path::new("students/district");
+    let opened = load::oneroster::bundle::Bundle::in_memory(bundle, files).expect("memory cannot fail");
+    let mapping = load::oneroster::Mapping::new(school);
+    let mut checker = StudentChecker::new(school, &SCHEMAS, &Default::default());
+    let (mut built, mut refused) = (BTreeSet::new(), BTreeSet::new());
+    load::oneroster::read_bundles(bundle, vec![opened], &mapping, &mut |record| match check(record, &mut checker) {
+        (true, Some(id)) => assert!(built.insert(id), "a student is built once"),
+        (false, Some(id)) => assert!(refused.insert(id), "a student is refused once"),
+        _ => {}
+    })
+    .expect("reading from memory cannot fail");
     assert!(built.is_disjoint(&refused), "a refused student is never built");
 });

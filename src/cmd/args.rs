@@ -236,7 +236,8 @@ pub struct GenFixturesArgs {
     /// How many students.
     #[arg(long)]
     pub students: usize,
-    /// The JSON Lines file to write, such as SCHOOL/students/generated.jsonl.
+    /// The file to write: a JSON Lines file such as SCHOOL/students/generated.jsonl, or, with
+    /// --format oneroster, a bundle (a folder, or a file ending in .zip).
     #[arg(long, short)]
     pub out: PathBuf,
     /// The seed: the same seed gives the same students.
@@ -245,6 +246,22 @@ pub struct GenFixturesArgs {
     /// The number of the first student (ids are GEN-000001 and up).
     #[arg(long, default_value_t = 1)]
     pub first: usize,
+    /// What to write: mastery's own JSON Lines, the same students as only a gradebook
+    /// export carries them (no work samples, approvals or highlights), or those as a
+    /// OneRoster 1.2 CSV bundle.
+    #[arg(long, value_enum, default_value_t = FixtureFormat::Jsonl)]
+    pub format: FixtureFormat,
+}
+
+/// The forms `gen-fixtures` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FixtureFormat {
+    /// Full records, as JSON Lines.
+    Jsonl,
+    /// Gradebook records (who, and evidence), as JSON Lines.
+    GradebookJsonl,
+    /// Gradebook records as a OneRoster 1.2 CSV bundle.
+    Oneroster,
 }
 
 #[derive(Debug, Args)]

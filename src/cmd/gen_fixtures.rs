@@ -1,14 +1,17 @@
-//! `mastery gen-fixtures SCHOOL --students N --out FILE`: synthetic students (JSON Lines) that
-//! follow the school's framework and scale, for benchmarks and load tests.
+//! `mastery gen-fixtures SCHOOL --students N --out FILE`: synthetic students that follow the
+//! school's framework and scale, for benchmarks and load tests: as JSON Lines, or as a
+//! OneRoster 1.2 CSV bundle (a folder, or a .zip).
 
+use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use chrono::Datelike;
 use mastery::hint::plural;
 use mastery::validate::{Schemas, ValidateOptions};
 use mastery::{intake, output, synth};
 
-use super::args::GenFixturesArgs;
+use super::args::{FixtureFormat, GenFixturesArgs};
 use super::valid_school;
 
 pub fn run(args: &GenFixturesArgs) -> Result<ExitCode> {
@@ -18,12 +21,51 @@ pub fn run(args: &GenFixturesArgs) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let issue_date = mastery::validate::issue_date(school, &ValidateOptions::default())?;
-    let mut text = Vec::new();
-    for record in synth::students(school, issue_date, args.first, args.students, args.seed) {
-        serde_json::to_writer(&mut text, &record)?;
-        text.push(b'\n');
+    let students = synth::students(school, issue_date, args.first, args.students, args.seed);
+    match args.format {
+        FixtureFormat::Jsonl | FixtureFormat::GradebookJsonl => {
+            let mut text = Vec::new();
+            for record in students {
+                let record = if args.format == FixtureFormat::Jsonl {
+                    record
+                } else {
+                    synth::oneroster::gradebook_only(&record)
+                };
+                serde_json::to_writer(&mut text, &record)?;
+                text.push(b'\n');
+            }
+            output::write_in_folder(&args.out, &text)?;
+        }
+        FixtureFormat::Oneroster => {
+            let students: Vec<_> = students.map(|s| synth::oneroster::gradebook_only(&s)).collect();
+            let year = if issue_date.month() >= 8 { issue_date.year() + 1 } else { issue_date.year() };
+            let files = synth::oneroster::bundle(school, &students, year);
+            write_bundle(&args.out, &files)?;
+        }
     }
-    output::write_in_folder(&args.out, &text)?;
     eprintln!("wrote {} to {}", plural(args.students, "synthetic student"), args.out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes a bundle's files into a new folder, or into a ZIP when `out` ends in `.zip`.
+fn write_bundle(out: &std::path::Path, files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<()> {
+    if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Deflated)
+            .last_modified_time(zip::DateTime::default())
+            .unix_permissions(0o644);
+        for (name, bytes) in files {
+            zip.start_file(name.as_str(), options)?;
+            zip.write_all(bytes)?;
+        }
+        let bytes = zip.finish()?.into_inner();
+        output::write_in_folder(out, &bytes)?;
+    } else {
+        output::create_folder(out).with_context(|| format!("cannot create {}", out.display()))?;
+        for (name, bytes) in files {
+            output::write_atomic(&out.join(name), bytes)?;
+        }
+    }
+    Ok(())
 }

@@ -115,7 +115,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
         let get = |field: &str| -> Option<(String, Cell)> {
             let (i, name) = index.get(field)?;
             let text = row.get(*i)?.trim();
-            (!text.is_empty()).then(|| (text.to_string(), Cell { line, column: Some(name.clone()) }))
+            (!text.is_empty()).then(|| (text.to_string(), Cell::new(line, Some(name.clone()))))
         };
         let Some((id, id_cell)) = get("student_id") else {
             without_id.push(
@@ -128,7 +128,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
         let student = students.entry(id.clone()).or_insert_with(|| {
             order.push(id.clone());
             let mut cells = BTreeMap::new();
-            cells.insert(String::new(), Cell { line, column: None });
+            cells.insert(String::new(), Cell::new(line, None));
             cells.insert("/id".to_string(), id_cell.clone());
             CsvStudent {
                 value: Map::from_iter([("id".to_string(), json!(id))]),
@@ -204,7 +204,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
         let i = student.evidence.len();
         let mut evidence = Map::new();
         let base = format!("/evidence/{i}");
-        student.cells.insert(base.clone(), Cell { line, column: None });
+        student.cells.insert(base.clone(), Cell::new(line, None));
         for field in EVIDENCE_FIELDS {
             let Some((text, cell)) = get(field) else { continue };
             let value = match field {
@@ -246,7 +246,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
                         "url": url,
                         "date": evidence.get("date").cloned().unwrap_or(Value::Null),
                     });
-                    student.cells.insert(format!("/work_samples/{j}"), Cell { line, column: None });
+                    student.cells.insert(format!("/work_samples/{j}"), Cell::new(line, None));
                     student.cells.insert(format!("/work_samples/{j}/url"), cell.clone());
                     student.samples.push((url.clone(), Vec::new(), sample));
                     j

@@ -6,7 +6,10 @@
 //! - `*.jsonl`: JSON Lines, one student per line, read as a stream ([`jsonl`]);
 //! - `*.csv`: an export from a student information system, one row per evidence score; the
 //!   rows of each student become one record ([`csv`]; see [`crate::model::CsvSettings`] for the
-//!   column mapping).
+//!   column mapping);
+//! - OneRoster 1.2 CSV bundles, each a `.zip` or a folder holding `manifest.csv`: the tables of
+//!   a roster and gradebook, joined into one record per student ([`oneroster`]; see
+//!   [`crate::model::OneRosterSettings`]).
 //!
 //! Every record becomes a [`Document`]: a JSON value plus what is needed to say where in the
 //! file any part of it came from. Bad bytes or syntax are diagnostics; only a folder or file that
@@ -18,6 +21,7 @@ pub mod csv;
 pub mod files;
 pub mod json;
 pub mod jsonl;
+pub mod oneroster;
 pub mod pdf;
 
 use std::fs;
@@ -31,7 +35,7 @@ pub use self::files::{
 pub use self::json::parse_json;
 use crate::diag::{Checked, Diagnostic, Position};
 pub use crate::document::{Cell, Document, locate};
-use crate::model::CsvSettings;
+use crate::model::{CsvSettings, School};
 
 /// The largest single record accepted (a JSON file, or one line of a JSON Lines file): far
 /// above any real student record.
@@ -49,15 +53,19 @@ pub enum SourceKind {
     JsonLines,
     /// `.csv`: an export from a student information system, rows grouped by student.
     Csv,
+    /// OneRoster 1.2 bundles: every `.zip` or folder with `manifest.csv`, read as one.
+    OneRoster,
 }
 
-/// A file of student records.
+/// A file of student records (for OneRoster, every bundle in `students/`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Source {
-    /// The file.
+    /// The file (for OneRoster, the first bundle).
     pub path: PathBuf,
     /// How to read it.
     pub kind: SourceKind,
+    /// For OneRoster, every bundle, in name order: later ones change what earlier ones give.
+    pub bundles: Vec<PathBuf>,
 }
 
 /// A school folder: `school.json` parsed, its logo read, and its student files listed.
@@ -165,15 +173,18 @@ pub fn load(dir: &Path) -> io::Result<Checked<SchoolFolder>> {
         ));
     }
     let mut sources = Vec::new();
+    let mut bundles = Vec::new();
     for entry in fs::read_dir(&students_dir).map_err(|e| with_path(e, &students_dir))? {
         let path = entry.map_err(|e| with_path(e, &students_dir))?.path();
         let kind = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            _ if path.is_dir() && path.join("manifest.csv").is_file() => SourceKind::OneRoster,
             Some("json") => SourceKind::Json,
             Some("jsonl") => SourceKind::JsonLines,
             Some("csv") => SourceKind::Csv,
+            Some("zip") => SourceKind::OneRoster,
             _ => continue,
         };
-        if !path.is_file() {
+        if !path.is_file() && kind != SourceKind::OneRoster {
             continue;
         }
         if leaves(dir, &path) {
@@ -188,17 +199,37 @@ pub fn load(dir: &Path) -> io::Result<Checked<SchoolFolder>> {
             );
             continue;
         }
-        sources.push(Source { path, kind });
+        if kind == SourceKind::OneRoster {
+            bundles.push(path);
+        } else {
+            sources.push(Source { path, kind, bundles: Vec::new() });
+        }
+    }
+    bundles.sort();
+    if let Some(first) = bundles.first() {
+        sources.push(Source { path: first.clone(), kind: SourceKind::OneRoster, bundles });
     }
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Checked::new(SchoolFolder { dir: dir.to_path_buf(), school, logo, sources }, diagnostics))
 }
 
 /// Reads the records of one student file and hands each to `each`, in file order. JSON Lines
-/// files are read line by line, never whole. `csv` maps the columns of CSV files.
-pub fn read_source(source: &Source, csv: &CsvSettings, mut each: impl FnMut(Record)) -> io::Result<()> {
+/// files are read line by line, never whole. `school` says how CSV files and OneRoster bundles
+/// map onto records; without it (`school.json` has errors) CSV files are read by the default
+/// columns and OneRoster bundles wait.
+pub fn read_source(source: &Source, school: Option<&School>, mut each: impl FnMut(Record)) -> io::Result<()> {
     let path = &source.path;
+    let default_csv = CsvSettings::default();
+    let csv = school.map_or(&default_csv, |s| &s.sources.csv);
     match source.kind {
+        SourceKind::OneRoster => match school {
+            Some(school) => oneroster::read_oneroster(&source.bundles, &oneroster::Mapping::new(school), &mut each)?,
+            None => each(Err(Rejected::of(
+                Diagnostic::error(path, "the OneRoster bundle is read once school.json is valid: it maps the bundle's objectives and scores")
+                    .at(Position { line: 1, column: 1, start: 0, end: 0 })
+                    .hint("fix the problems in school.json first"),
+            ))),
+        },
         SourceKind::Json => {
             let mut diagnostics = Vec::new();
             match read_json_file(path, &mut diagnostics)? {
@@ -256,7 +287,7 @@ pub fn count_records(sources: &[Source]) -> io::Result<Option<u64>> {
     for source in sources {
         match source.kind {
             SourceKind::Json => count += 1,
-            SourceKind::Csv => return Ok(None),
+            SourceKind::Csv | SourceKind::OneRoster => return Ok(None),
             SourceKind::JsonLines => {
                 let reader = BufReader::new(fs::File::open(&source.path).map_err(|e| with_path(e, &source.path))?);
                 for line in reader.split(b'\n') {

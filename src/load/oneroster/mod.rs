@@ -1,0 +1,770 @@
+//! OneRoster 1.2 CSV bundles: the roster and gradebook a student information system exports,
+//! read in place from `students/` (a `.zip`, or a folder holding `manifest.csv`).
+//!
+//! The tables are relational; this module joins them into one record per student:
+//! - who: `users.csv` (names; the id is `sourcedId` or `identifier`, as `school.json` says),
+//!   `demographics.csv` (birth date), and the graduation rule of `school.json`;
+//! - evidence: each `fully graded` row of `results.csv`, for the credit its learning objective
+//!   maps to (`resultLearningObjectiveIds.csv`, else the line item's objectives in
+//!   `lineItemLearningObjectiveIds.csv`, else `sources.oneroster.line_items`), scored on the
+//!   school's scale ([`Mapping::level`]), dated by `scoreDate`, assessed by the class's
+//!   primary teacher (`enrollments.csv`).
+//!
+//! Several bundles in `students/` are one data set, applied in name order: a file the
+//! manifest marks `bulk` replaces its table, one marked `delta` changes it by `sourcedId`
+//! ([`data`]). Every value keeps the file, line and column it came from, so validation places
+//! its problems in the bundle's own files.
+
+pub mod bundle;
+pub mod data;
+
+use std::collections::BTreeMap;
+
+use foldhash::{HashMap, HashMapExt, HashSet};
+use std::io;
+use std::path::{Path, PathBuf};
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use serde_json::{Map, Value, json};
+
+use self::bundle::{Bundle, Place};
+use self::data::{Cells, Dataset, Id, ResultRow, ScoreStatus, columns};
+use super::{Record, Rejected};
+use crate::diag::{Diagnostic, Position};
+use crate::document::{Cell, Document};
+use crate::hint::{closest, plural};
+use crate::model::{ExemptResults, GraduationRule, OneRosterId, OneRosterSettings, Scale, School};
+
+/// What `school.json` says about reading OneRoster, with the credits and scale it maps onto.
+pub struct Mapping<'a> {
+    settings: &'a OneRosterSettings,
+    scale: &'a Scale,
+    /// Each credit's id, with its title.
+    credits: Vec<(&'a str, &'a str)>,
+    /// Credits by the CASE GUID that ends their `uri`, lowercase.
+    by_guid: HashMap<String, &'a str>,
+}
+
+/// The credit a learning objective counts towards.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    Credit(&'a str),
+    /// Left out on purpose (`null` in `sources.oneroster.objectives`).
+    Ignored,
+    Unknown,
+}
+
+impl<'a> Mapping<'a> {
+    /// The mapping `school` gives.
+    pub fn new(school: &'a School) -> Mapping<'a> {
+        let credits = school.framework.credits.iter().map(|c| (c.id.as_str(), c.title.as_str())).collect();
+        let by_guid = school
+            .framework
+            .credits
+            .iter()
+            .filter_map(|c| {
+                let guid = c.uri.as_deref()?.trim_end_matches('/').rsplit('/').next()?;
+                uuid::Uuid::parse_str(guid).ok().map(|g| (g.to_string(), c.id.as_str()))
+            })
+            .collect();
+        Mapping { settings: &school.sources.oneroster, scale: &school.scale, credits, by_guid }
+    }
+
+    /// The credit of a learning objective: by `school.json`'s map, by CASE GUID (a UUID, or
+    /// a `urn:uuid:` URN, that ends a credit's `uri`), or the credit whose id it is.
+    fn target(&self, objective: &str) -> Target<'a> {
+        if let Some((_, credit)) = self.settings.objectives.get_key_value(objective) {
+            return credit.as_deref().map_or(Target::Ignored, |c| self.credit_named(c));
+        }
+        let guid = objective.strip_prefix("urn:uuid:").unwrap_or(objective);
+        if let Ok(guid) = uuid::Uuid::parse_str(guid)
+            && let Some(credit) = self.by_guid.get(&guid.to_string())
+        {
+            return Target::Credit(credit);
+        }
+        self.credit_named(objective)
+    }
+
+    fn credit_named(&self, id: &str) -> Target<'a> {
+        self.credits.iter().find(|(c, _)| *c == id).map_or(Target::Unknown, |(c, _)| Target::Credit(c))
+    }
+
+    /// The credit of a line item that names no objective, from `sources.oneroster.line_items`.
+    fn line_item_target(&self, line_item: &str) -> Option<Target<'a>> {
+        let credit = self.settings.line_items.get(line_item)?;
+        Some(credit.as_deref().map_or(Target::Ignored, |c| self.credit_named(c)))
+    }
+
+    /// The level of a score on the school's scale. A text score is read through
+    /// `sources.oneroster.scores`, then the score scales of the result and its line item, then
+    /// the labels of the school's levels; a number through `scores`, else as it is. Either way
+    /// the level must be on the scale.
+    pub fn level(&self, score: Option<&str>, text: Option<&str>, scales: &[&str]) -> Result<Decimal, String> {
+        let table = &self.settings.scores;
+        let level = if let Some(text) = text {
+            let from_scale = || scales.iter().find_map(|scale| scale_value(scale, text));
+            let from_label = || self.scale.levels.iter().find(|l| l.label.eq_ignore_ascii_case(text)).map(|l| l.value);
+            table.get(text).copied().or_else(from_scale).or_else(from_label).ok_or_else(|| {
+                let labels: Vec<&str> = self.scale.levels.iter().map(|l| l.label.as_str()).collect();
+                format!(
+                    "the text score \"{text}\" is not in sources.oneroster.scores, the result's score scale, or the school's levels ({})",
+                    labels.join(", ")
+                )
+            })?
+        } else if let Some(score) = score {
+            match table.get(score) {
+                Some(level) => *level,
+                None => score.parse::<Decimal>().map_err(|_| format!("the score \"{score}\" is not a number"))?,
+            }
+        } else {
+            return Err("the result is fully graded but has neither a score nor a text score".to_string());
+        };
+        if self.scale.contains(level) {
+            Ok(level)
+        } else {
+            let shown = text.or(score).unwrap_or_default();
+            Err(format!(
+                "the score \"{shown}\" gives the level {level}, which is not on the school's scale ({} to {}, in steps of {})",
+                self.scale.min(),
+                self.scale.max(),
+                self.scale.step.normalize()
+            ))
+        }
+    }
+}
+
+/// The number a score scale pairs with `text`: `scoreScaleValue` lists pairs such as
+/// `{Proficient:3},{Meets:3}`, a label on one side and a number on the other.
+fn scale_value(value: &str, text: &str) -> Option<Decimal> {
+    value.split('}').find_map(|pair| {
+        let (left, right) = pair.trim_start_matches([',', ' ', '{']).split_once(':')?;
+        let (left, right) = (left.trim(), right.trim());
+        if left == text {
+            right.parse().ok()
+        } else if right == text {
+            left.parse().ok()
+        } else {
+            None
+        }
+    })
+}
+
+/// Where an objective or line item that maps to no credit first appears, and how many results
+/// it carries.
+struct Unplaced {
+    place: Place,
+    column: &'static str,
+    results: usize,
+}
+
+/// The objectives and line items that map to no credit, each once.
+#[derive(Default)]
+struct Unmapped<'d> {
+    objectives: BTreeMap<&'d str, Unplaced>,
+    line_items: BTreeMap<&'d str, Unplaced>,
+}
+
+impl<'d> Unmapped<'d> {
+    fn objective(&mut self, id: &'d str, place: &Place) {
+        let found = Unplaced { place: place.clone(), column: "learningObjectiveId", results: 0 };
+        self.objectives.entry(id).or_insert(found).results += 1;
+    }
+
+    fn line_item(&mut self, id: &'d str, place: &Place) {
+        let found = Unplaced { place: place.clone(), column: "lineItemSourcedId", results: 0 };
+        self.line_items.entry(id).or_insert(found).results += 1;
+    }
+}
+
+/// A credit a result counts towards, with the score for it and the cells each came from.
+#[derive(Clone)]
+struct Aim<'d> {
+    credit: &'d str,
+    score: Option<&'d str>,
+    text: Option<&'d str>,
+    credit_cell: Cell,
+    score_cell: Cell,
+}
+
+/// What the tables say, indexed for the join, with each objective's credit and each class's
+/// teacher worked out once.
+struct Join<'d> {
+    data: &'d Dataset,
+    results_of: HashMap<Id, Vec<(Id, &'d ResultRow)>>,
+    objectives_of_result: HashMap<Id, Vec<(&'d data::ObjectiveResult, Target<'d>)>>,
+    objectives_of_line_item: HashMap<Id, Vec<(&'d Cells, Target<'d>)>>,
+    teachers: HashMap<Id, Result<Teacher<'d>, String>>,
+    scales_of_line_item: HashMap<Id, Vec<&'d str>>,
+    scales_of_result: HashMap<Id, Vec<&'d str>>,
+}
+
+/// The primary teacher of a class: the enrollment that says so, and the teacher's name.
+struct Teacher<'d> {
+    enrollment: &'d Cells,
+    name: String,
+}
+
+impl<'d> Join<'d> {
+    fn new(data: &'d Dataset, mapping: &Mapping<'d>) -> Join<'d> {
+        let ids = &data.ids;
+        let find = |text: &str| ids.find(text);
+        let mut results_of: HashMap<Id, Vec<(Id, &ResultRow)>> = HashMap::new();
+        for (key, result) in data.results.iter() {
+            results_of.entry(result.student).or_default().push((key, result));
+        }
+        let mut targets: HashMap<Id, Target> = HashMap::new();
+        let mut objectives_of_result: HashMap<Id, Vec<(&data::ObjectiveResult, Target)>> = HashMap::new();
+        for (_, row) in data.result_objectives.iter() {
+            let target = *targets.entry(row.objective).or_insert_with(|| mapping.target(ids.name(row.objective)));
+            objectives_of_result.entry(row.result).or_default().push((row, target));
+        }
+        let mut objectives_of_line_item: HashMap<Id, Vec<(&Cells, Target)>> = HashMap::new();
+        for (_, row) in data.line_item_objectives.iter() {
+            if let Some(line_item) = find(row.get(2)) {
+                objectives_of_line_item.entry(line_item).or_default().push((row, mapping.target(row.get(4))));
+            }
+        }
+        let mut teachers_of_class: HashMap<Id, Vec<&Cells>> = HashMap::new();
+        for (_, row) in data.enrollments.iter() {
+            if row.get(4) == "teacher"
+                && let Some(class) = find(row.get(2))
+            {
+                teachers_of_class.entry(class).or_default().push(row);
+            }
+        }
+        let mut teachers = HashMap::new();
+        let classes = data.results.iter().filter_map(|(_, r)| r.class);
+        let of_line_items = data.line_items.iter().filter_map(|(_, l)| find(l.get(3)));
+        for class in classes.chain(of_line_items) {
+            teachers.entry(class).or_insert_with(|| teacher(data, class, &teachers_of_class));
+        }
+        let scale = |key: &str| find(key).and_then(|k| data.score_scales.get(k)).map(|s| s.get(3));
+        let mut scales_of_line_item: HashMap<Id, Vec<&str>> = HashMap::new();
+        for (_, row) in data.line_item_scales.iter() {
+            if let (Some(line_item), Some(value)) = (find(row.get(2)), scale(row.get(3))) {
+                scales_of_line_item.entry(line_item).or_default().push(value);
+            }
+        }
+        let mut scales_of_result: HashMap<Id, Vec<&str>> = HashMap::new();
+        for (_, row) in data.result_scales.iter() {
+            if let (Some(result), Some(value)) = (find(row.get(2)), scale(row.get(3))) {
+                scales_of_result.entry(result).or_default().push(value);
+            }
+        }
+        Join {
+            data,
+            results_of,
+            objectives_of_result,
+            objectives_of_line_item,
+            teachers,
+            scales_of_line_item,
+            scales_of_result,
+        }
+    }
+
+    /// The users who are students: those with results, and those enrolled or given the role
+    /// of a student.
+    fn students(&self) -> HashSet<Id> {
+        let data = self.data;
+        let mut students: HashSet<Id> = self.results_of.keys().copied().collect();
+        let mut add = |user: &str| {
+            if let Some(id) = data.ids.find(user) {
+                students.insert(id);
+            }
+        };
+        for (_, row) in data.enrollments.iter().chain(data.roles.iter()) {
+            let (user, role) = if row.place.file.ends_with("roles.csv") { (2, 3) } else { (3, 4) };
+            if row.get(role) == "student" {
+                add(row.get(user));
+            }
+        }
+        for (key, row) in data.users.iter() {
+            if row.get(9) == "student" {
+                students.insert(key);
+            }
+        }
+        students
+    }
+}
+
+/// The primary teacher of `class`: the one enrollment of a teacher marked primary, or the only
+/// teacher.
+fn teacher<'d>(
+    data: &'d Dataset,
+    class: Id,
+    teachers_of_class: &HashMap<Id, Vec<&'d Cells>>,
+) -> Result<Teacher<'d>, String> {
+    let class_name = data.ids.name(class);
+    let teachers = teachers_of_class.get(&class).map_or(&[][..], Vec::as_slice);
+    let primary: Vec<&Cells> = teachers.iter().filter(|t| t.get(5).eq_ignore_ascii_case("true")).copied().collect();
+    let enrollment = match (primary.as_slice(), teachers) {
+        ([one], _) | ([], [one]) => *one,
+        ([], []) => return Err(format!("class {class_name} has no teacher in enrollments.csv")),
+        _ => {
+            return Err(format!(
+                "class {class_name} has {} and {} marked primary, so mastery cannot tell who assessed the result",
+                plural(teachers.len(), "teacher"),
+                primary.len()
+            ));
+        }
+    };
+    match data.ids.find(enrollment.get(3)).and_then(|u| data.users.get(u)) {
+        Some(user) => Ok(Teacher { enrollment, name: user_name(user) }),
+        None => Err(format!("the teacher {} of class {class_name} is not in users.csv", enrollment.get(3))),
+    }
+}
+
+/// The name of a user, as "given family".
+fn user_name(user: &Cells) -> String {
+    format!("{} {}", user.get(3), user.get(5))
+}
+
+/// Reads the OneRoster bundles at `paths` (in name order, as one data set) and hands each
+/// student's record to `each`, in the order of `users.csv`.
+pub fn read_oneroster(paths: &[PathBuf], mapping: &Mapping, each: &mut impl FnMut(Record)) -> io::Result<()> {
+    let first = paths.first().map(PathBuf::as_path).unwrap_or(Path::new("students"));
+    let mut bundles = Vec::new();
+    for path in paths {
+        bundles.push(Bundle::open(path)?);
+    }
+    read_bundles(first, bundles, mapping, each)
+}
+
+/// Reads opened bundles (each, or why it could not be opened) as one data set, and hands each
+/// student's record to `each`. `first` names the data set in messages about all of it.
+pub fn read_bundles(
+    first: &Path,
+    bundles: Vec<Result<Bundle, Vec<Diagnostic>>>,
+    mapping: &Mapping,
+    each: &mut impl FnMut(Record),
+) -> io::Result<()> {
+    let extra: Vec<String> = match &mapping.settings.expected_graduation {
+        Some(GraduationRule::Column { column }) => vec![column.clone()],
+        Some(GraduationRule::Grade { .. }) => Vec::new(),
+        None => {
+            each(Err(Rejected::of(
+                Diagnostic::error(first, "school.json does not say where a OneRoster student's expected graduation date comes from")
+                    .at(Position { line: 1, column: 1, start: 0, end: 0 })
+                    .hint("set sources.oneroster.expected_graduation in school.json: {\"column\": \"metadata.expectedGraduation\"} for a users.csv column, or {\"final_grade\": \"12\", \"graduation_date\": \"2027-06-11\"} to work it out from each student's grade"),
+            )));
+            return Ok(());
+        }
+    };
+    let mut data = Dataset::default();
+    let mut problems = Vec::new();
+    for bundle in bundles {
+        match bundle {
+            Ok(mut bundle) => data.add(&mut bundle, &extra, &mut problems)?,
+            Err(found) => problems.extend(found),
+        }
+    }
+    if problems.iter().any(Diagnostic::is_error) {
+        each(Err(Rejected::unknown(problems)));
+        return Ok(());
+    }
+    let join = Join::new(&data, mapping);
+    let students = join.students();
+    let mut unmapped = Unmapped::default();
+    // A student id that two users share would put one's results on the other's transcript.
+    let mut owners: HashMap<String, Vec<&Cells>> = HashMap::new();
+    if mapping.settings.student_id == OneRosterId::Identifier {
+        for (key, user) in data.users.iter() {
+            if students.contains(&key) && !user.get(2).is_empty() {
+                owners.entry(user.get(2).to_string()).or_default().push(user);
+            }
+        }
+    }
+    for (key, user) in data.users.iter() {
+        if !students.contains(&key) {
+            continue;
+        }
+        let mut student = Student::new(&join, mapping, key, user);
+        for other in owners.get(&student.id).into_iter().flatten().filter(|o| !std::ptr::eq(**o, user)) {
+            student.problems.push(
+                user.place
+                    .error(Some("identifier"), format!(
+                        "the student id {} is also the identifier of {} ({}, line {}), another user",
+                        student.id,
+                        user_name(other),
+                        other.get(0),
+                        other.place.line
+                    ))
+                    .hint("two users with one student number would put one's results on the other's transcript: correct the identifier in the system; both are left out until then"),
+            );
+        }
+        student.evidence(&mut unmapped);
+        each(student.finish());
+    }
+
+    // Results of users the bundle does not have, once per user.
+    let mut unknown: BTreeMap<Id, (&Place, usize)> = BTreeMap::new();
+    for (_, result) in data.results.iter() {
+        if data.users.get(result.student).is_none() {
+            unknown.entry(result.student).or_insert((&result.place, 0)).1 += 1;
+        }
+    }
+    let mut source = Vec::new();
+    for (user, (place, count)) in unknown {
+        let user = data.ids.name(user);
+        source.push(
+            place
+                .error(Some("studentSourcedId"), format!("{} for the user \"{user}\", who is not in users.csv", plural(count, "result")))
+                .hint("export users.csv with results.csv from the same system and date; the results are left out until the user is there"),
+        );
+    }
+    for (kind, found) in [("learning objective", unmapped.objectives), ("line item", unmapped.line_items)] {
+        for (id, found) in found {
+            let guess = closest(id, mapping.credits.iter().map(|(c, _)| *c))
+                .or_else(|| closest(id, mapping.credits.iter().map(|(_, t)| *t)))
+                .and_then(|g| mapping.credits.iter().find(|(c, t)| *c == g || *t == g));
+            let setting = if kind == "line item" { "line_items" } else { "objectives" };
+            let near = guess.map_or(String::new(), |(c, t)| format!(" (the closest credit is {c}, \"{t}\")"));
+            source.push(
+                found
+                    .place
+                    .error(Some(found.column), format!("the {kind} \"{id}\" maps to no credit, so {} left out", left_out(found.results)))
+                    .hint(format!("map it in school.json: sources.oneroster.{setting}: {{\"{id}\": \"CREDIT-ID\"}}{near}, or to null to leave its results out on purpose")),
+            );
+        }
+    }
+    if !source.is_empty() {
+        each(Err(Rejected::unknown(source)));
+    }
+    Ok(())
+}
+
+/// One student's record, as it is joined.
+struct Student<'d> {
+    join: &'d Join<'d>,
+    mapping: &'d Mapping<'d>,
+    key: Id,
+    id: String,
+    value: Map<String, Value>,
+    cells: BTreeMap<String, Cell>,
+    evidence: Vec<Value>,
+    exemptions: Vec<Value>,
+    problems: Vec<Diagnostic>,
+    notes: Vec<Diagnostic>,
+    bundle: PathBuf,
+}
+
+impl<'d> Student<'d> {
+    fn new(join: &'d Join<'d>, mapping: &'d Mapping<'d>, key: Id, user: &'d Cells) -> Student<'d> {
+        let data = join.data;
+        let place = &user.place;
+        let id_column = match mapping.settings.student_id {
+            OneRosterId::SourcedId => 0,
+            OneRosterId::Identifier => 2,
+        };
+        let mut cells = BTreeMap::new();
+        let mut problems = Vec::new();
+        cells.insert(String::new(), place.cell(None));
+        cells.insert("/id".to_string(), place.cell(Some(columns::USERS[id_column])));
+        let id = user.get(id_column).to_string();
+        if id.is_empty() {
+            problems.push(
+                place
+                    .error(Some("identifier"), format!("the student {} has no identifier", data.ids.name(key)))
+                    .hint("fill in the student number in the system, or read ids from sourcedId: sources.oneroster.student_id"),
+            );
+        }
+        let mut value = Map::from_iter([("id".to_string(), json!(id))]);
+
+        // Names: legal from given, middle and family; preferred when the user has one.
+        let (given, middle, family) = (user.get(3), user.get(4), user.get(5));
+        let legal = [given, middle, family].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" ");
+        let mut name = Map::from_iter([("legal".to_string(), json!(legal))]);
+        cells.insert("/name/legal".to_string(), place.cell(Some("givenName")));
+        if user.some(6).is_some() || user.some(7).is_some() {
+            let preferred = format!("{} {}", user.some(6).unwrap_or(given), user.some(7).unwrap_or(family));
+            if preferred != legal {
+                name.insert("preferred".to_string(), json!(preferred));
+                let column = if user.some(6).is_some() { "preferredGivenName" } else { "preferredFamilyName" };
+                cells.insert("/name/preferred".to_string(), place.cell(Some(column)));
+            }
+        }
+        value.insert("name".to_string(), Value::Object(name));
+
+        match data.demographics.get(key).and_then(|d| d.some(2).map(|b| (d, b))) {
+            Some((row, birth)) => {
+                value.insert("birth_date".to_string(), json!(birth));
+                cells.insert("/birth_date".to_string(), row.place.cell(Some("birthDate")));
+            }
+            None => problems.push(
+                place
+                    .error(None, format!("the student {} has no birth date in demographics.csv", data.ids.name(key)))
+                    .hint("a transcript states the student's birth date: export demographics.csv with the bundle, with birthDate filled in"),
+            ),
+        }
+        match graduation(mapping.settings.expected_graduation.as_ref(), user, &data.user_columns) {
+            Ok((date, column)) => {
+                value.insert("expected_graduation".to_string(), json!(date));
+                cells.insert("/expected_graduation".to_string(), place.cell(Some(&column)));
+            }
+            Err(message) => problems.push(
+                place
+                    .error(None, message)
+                    .hint("fill in the column, or change sources.oneroster.expected_graduation in school.json"),
+            ),
+        }
+        let bundle = place.file.parent().unwrap_or(Path::new("")).to_path_buf();
+        Student {
+            join,
+            mapping,
+            key,
+            id,
+            value,
+            cells,
+            evidence: Vec::new(),
+            exemptions: Vec::new(),
+            problems,
+            notes: Vec::new(),
+            bundle,
+        }
+    }
+
+    /// The student's results, each as evidence for the credits it maps to.
+    fn evidence(&mut self, unmapped: &mut Unmapped<'d>) {
+        let join = self.join;
+        let data = join.data;
+        // Each (line item, credit, date) scored, for repeats.
+        let mut seen: HashMap<(Id, &str, &str), (Decimal, u32)> = HashMap::new();
+        for &(key, result) in join.results_of.get(&self.key).map_or(&[][..], Vec::as_slice) {
+            if result.status == ScoreStatus::NotGraded
+                || (result.status == ScoreStatus::Exempt && self.mapping.settings.exempt == ExemptResults::Skip)
+            {
+                continue;
+            }
+            let place = &result.place;
+            let line_item = data.line_items.get(result.line_item);
+            if line_item.is_none() {
+                self.problems.push(
+                    place
+                        .error(
+                            Some("lineItemSourcedId"),
+                            format!(
+                                "the result {} names the line item \"{}\", which is not in lineItems.csv",
+                                data.ids.name(key),
+                                data.ids.name(result.line_item)
+                            ),
+                        )
+                        .hint("export lineItems.csv with results.csv from the same system and date"),
+                );
+                continue;
+            }
+            let targets = self.aims(key, result, unmapped);
+            if targets.is_empty() {
+                continue;
+            }
+            let class = result.class.or_else(|| line_item.and_then(|l| l.some(3)).and_then(|c| data.ids.find(c)));
+            let teacher = match class.and_then(|c| join.teachers.get(&c)) {
+                Some(Ok(teacher)) => teacher,
+                Some(Err(message)) => {
+                    self.problems.push(place.error(Some("classSourcedId"), message.clone()).hint(
+                        "mark one teacher of the class primary in enrollments.csv: the primary teacher is the assessor of its results",
+                    ));
+                    continue;
+                }
+                None => {
+                    self.problems.push(
+                        place
+                            .error(Some("classSourcedId"), format!("the result {} names no class, nor does its line item", data.ids.name(key)))
+                            .hint("export results with classSourcedId, or line items with their class: the class's primary teacher is the assessor"),
+                    );
+                    continue;
+                }
+            };
+            let date = result.date.split('T').next().unwrap_or_default();
+            for Aim { credit, score, text, credit_cell, score_cell } in targets {
+                // Score scales say what a text score is worth; a number needs none.
+                let scales: Vec<&str> = match text {
+                    Some(_) => [join.scales_of_result.get(&key), join.scales_of_line_item.get(&result.line_item)]
+                        .into_iter()
+                        .flatten()
+                        .flatten()
+                        .copied()
+                        .collect(),
+                    None => Vec::new(),
+                };
+                if result.status == ScoreStatus::Exempt {
+                    let j = self.exemptions.len();
+                    self.cells.insert(format!("/attestations/{j}"), place.cell(Some("scoreStatus")));
+                    self.exemptions.push(json!({
+                        "credit": credit,
+                        "status": "exempt",
+                        "approved_by": teacher.name,
+                        "date": date,
+                    }));
+                    continue;
+                }
+                let level = match self.mapping.level(score, text, &scales) {
+                    Ok(level) => level,
+                    Err(message) => {
+                        let column = score_cell.column.clone().unwrap_or_default();
+                        let mut problem = Place {
+                            file: score_cell.file.clone().expect("a bundle cell names its file"),
+                            line: score_cell.line as u32,
+                        }
+                        .error(Some(&column), format!("result {}: {message}", data.ids.name(key)));
+                        problem.set_hint("map the score in school.json: sources.oneroster.scores, such as {\"Proficient\": 3}; the student is left out until every score has a level");
+                        self.problems.push(problem);
+                        continue;
+                    }
+                };
+                match seen.get(&(result.line_item, credit, date)) {
+                    Some((earlier, line)) if *earlier != level => {
+                        self.problems.push(
+                            place
+                                .error(None, format!("the result {} scores {credit} on line item {} at {level} on {date}, but line {line} scores it at {earlier} the same day", data.ids.name(key), data.ids.name(result.line_item)))
+                                .hint("two scores for one assignment on one day cannot both be right: correct or delete one in the gradebook; the student is left out until then"),
+                        );
+                        continue;
+                    }
+                    Some((_, line)) => {
+                        self.notes.push(
+                            place
+                                .warning(format!(
+                                    "this result repeats line {line}: the same score for the same assignment and day"
+                                ))
+                                .hint("the same evidence exported twice counts twice: delete one of the two results"),
+                        );
+                    }
+                    None => {
+                        seen.insert((result.line_item, credit, date), (level, place.line));
+                    }
+                }
+                let i = self.evidence.len();
+                let base = format!("/evidence/{i}");
+                let mut piece = Map::new();
+                piece.insert("credit".to_string(), json!(credit));
+                piece.insert("score".to_string(), number(level));
+                piece.insert("date".to_string(), json!(date));
+                piece.insert("assessor".to_string(), json!(teacher.name));
+                self.cells.insert(base.clone(), place.cell(None));
+                self.cells.insert(format!("{base}/credit"), credit_cell);
+                self.cells.insert(format!("{base}/score"), score_cell);
+                self.cells.insert(format!("{base}/date"), place.cell(Some("scoreDate")));
+                self.cells.insert(format!("{base}/assessor"), teacher.enrollment.place.cell(Some("userSourcedId")));
+                if let Some(comment) = &result.comment {
+                    piece.insert("note".to_string(), json!(comment));
+                    self.cells.insert(format!("{base}/note"), place.cell(Some("comment")));
+                }
+                self.evidence.push(Value::Object(piece));
+            }
+        }
+    }
+
+    /// The credits result `key` counts towards: its own objectives
+    /// (`resultLearningObjectiveIds.csv`, each perhaps with its own score), else its line item's,
+    /// else the line item's credit in `school.json`. Objectives and line items that map to no
+    /// credit are counted in `unmapped`.
+    fn aims(&self, key: Id, result: &'d ResultRow, unmapped: &mut Unmapped<'d>) -> Vec<Aim<'d>> {
+        let (join, data) = (self.join, self.join.data);
+        let score_column = |text: &Option<Box<str>>| if text.is_some() { "textScore" } else { "score" };
+        let whole = Aim {
+            credit: "",
+            score: result.score.as_deref(),
+            text: result.text_score.as_deref(),
+            credit_cell: result.place.cell(Some("lineItemSourcedId")),
+            score_cell: result.place.cell(Some(score_column(&result.text_score))),
+        };
+        let mut aims = Vec::new();
+        let objective_cell = |place: &Place| place.cell(Some("learningObjectiveId"));
+        if let Some(objectives) = join.objectives_of_result.get(&key) {
+            for &(row, target) in objectives {
+                let objective = data.ids.name(row.objective);
+                match target {
+                    Target::Credit(credit) if row.score.is_some() || row.text_score.is_some() => aims.push(Aim {
+                        credit,
+                        score: row.score.as_deref(),
+                        text: row.text_score.as_deref(),
+                        credit_cell: objective_cell(&row.place),
+                        score_cell: row.place.cell(Some(score_column(&row.text_score))),
+                    }),
+                    Target::Credit(credit) => {
+                        aims.push(Aim { credit, credit_cell: objective_cell(&row.place), ..whole.clone() })
+                    }
+                    Target::Ignored => {}
+                    Target::Unknown => unmapped.objective(objective, &row.place),
+                }
+            }
+        } else if let Some(objectives) = join.objectives_of_line_item.get(&result.line_item) {
+            for &(row, target) in objectives {
+                let objective = row.get(4);
+                match target {
+                    Target::Credit(credit) => {
+                        aims.push(Aim { credit, credit_cell: objective_cell(&row.place), ..whole.clone() })
+                    }
+                    Target::Ignored => {}
+                    Target::Unknown => unmapped.objective(objective, &row.place),
+                }
+            }
+        } else {
+            let name = data.ids.name(result.line_item);
+            match self.mapping.line_item_target(name) {
+                Some(Target::Credit(credit)) => aims.push(Aim { credit, ..whole }),
+                Some(Target::Ignored) => {}
+                Some(Target::Unknown) | None => unmapped.line_item(name, &result.place),
+            }
+        }
+        aims
+    }
+
+    fn finish(mut self) -> Record {
+        if !self.problems.is_empty() {
+            let student = Some(self.id).filter(|id| !id.is_empty());
+            return Err(Rejected { student, diagnostics: self.problems });
+        }
+        self.value.insert("evidence".to_string(), Value::Array(self.evidence));
+        if !self.exemptions.is_empty() {
+            self.value.insert("attestations".to_string(), Value::Array(self.exemptions));
+        }
+        Ok(Document::from_cells(self.bundle, Value::Object(self.value), self.cells, self.notes))
+    }
+}
+
+/// "its result is" or "its N results are".
+fn left_out(results: usize) -> String {
+    if results == 1 { "its one result is".to_string() } else { format!("its {results} results are") }
+}
+
+/// A level as a JSON number.
+fn number(level: Decimal) -> Value {
+    level.to_f64().and_then(serde_json::Number::from_f64).map_or_else(|| json!(level.to_string()), Value::Number)
+}
+
+/// The expected graduation date of `user` by `rule`, with the column it came from.
+fn graduation(rule: Option<&GraduationRule>, user: &Cells, extra: &[String]) -> Result<(String, String), String> {
+    match rule {
+        Some(GraduationRule::Column { column }) => {
+            let k = columns::USERS.len() + extra.iter().position(|c| c == column).unwrap_or(0);
+            match user.some(k) {
+                Some(date) => Ok((date.to_string(), column.clone())),
+                None => Err(format!("the student has no expected graduation date in the column \"{column}\"")),
+            }
+        }
+        Some(GraduationRule::Grade { final_grade, graduation_date }) => {
+            let grades = user.get(8);
+            let grade = grades.rsplit(',').next().unwrap_or_default().trim();
+            let (Ok(grade), Ok(last)) = (grade.parse::<i32>(), final_grade.parse::<i32>()) else {
+                return Err(format!(
+                    "the student's grade \"{grades}\" is not a number, so the graduation date cannot be worked out from it"
+                ));
+            };
+            let Some(date) = crate::model::parse_date(graduation_date) else {
+                return Err(format!(
+                    "sources.oneroster.expected_graduation.graduation_date \"{graduation_date}\" is not a date"
+                ));
+            };
+            let year = date.year() + (last - grade);
+            let moved = date
+                .with_year(year)
+                .or_else(|| NaiveDate::from_ymd_opt(year, date.month(), date.day() - 1))
+                .ok_or_else(|| format!("no graduation date can be worked out from grade {grade}"))?;
+            Ok((moved.to_string(), "grades".to_string()))
+        }
+        None => Err("school.json does not say where the expected graduation date comes from".to_string()),
+    }
+}
