@@ -4,7 +4,7 @@
 
 pub mod tape;
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
@@ -35,7 +35,55 @@ enum Origin {
     /// does, to hash it.
     Json { text: String, first_line: usize, tape: Tape, value: OnceLock<Value> },
     /// Built from CSV rows, with the line and column each JSON Pointer of it came from.
-    Csv { value: Value, cells: BTreeMap<String, Cell> },
+    Csv { value: Value, cells: CellMap },
+    /// Joined from the rows of several tables (a OneRoster bundle), each part's cell kept by
+    /// its shape rather than by pointer.
+    Rows { value: Value, cells: RowCells },
+}
+
+/// Where each value of a record built from CSV rows came from, by JSON Pointer.
+pub type CellMap = foldhash::HashMap<String, Cell>;
+
+/// Where each part of a record joined from table rows came from: its own values by JSON
+/// Pointer, and the items of its lists (`/evidence`) each by its row and its fields' cells.
+/// Made for many records of a few fixed shapes: no pointer is written out until asked for.
+#[derive(Debug, Clone, Default)]
+pub struct RowCells {
+    /// Values of the record by JSON Pointer (`""` for the whole record, `"/name/legal"`).
+    pub fields: Vec<(&'static str, Cell)>,
+    /// The items of each list, by the list's pointer (`"/evidence"`), in order.
+    pub lists: Vec<(&'static str, Vec<ItemCells>)>,
+}
+
+/// Where an item of a list came from: its row, and the cells of those of its fields that have
+/// one.
+#[derive(Debug, Clone)]
+pub struct ItemCells {
+    /// The whole row.
+    pub row: Cell,
+    /// Its fields' cells, by field name (`"score"`).
+    pub fields: Vec<(&'static str, Cell)>,
+}
+
+impl RowCells {
+    /// The cell of the value at `pointer`, or of the nearest value enclosing it that has one.
+    pub fn find(&self, pointer: &str) -> Option<&Cell> {
+        for (list, items) in &self.lists {
+            let Some(rest) = pointer.strip_prefix(list).and_then(|r| r.strip_prefix('/')) else { continue };
+            let (index, field) = rest.split_once('/').map_or((rest, None), |(i, f)| (i, Some(f)));
+            let Some(item) = index.parse::<usize>().ok().and_then(|i| items.get(i)) else { break };
+            let field = field.map(|f| f.split('/').next().unwrap_or(f));
+            let cell = field.and_then(|f| item.fields.iter().find(|(name, _)| *name == f)).map(|(_, cell)| cell);
+            return Some(cell.unwrap_or(&item.row));
+        }
+        let mut search = pointer;
+        loop {
+            if let Some((_, cell)) = self.fields.iter().find(|(p, _)| *p == search) {
+                return Some(cell);
+            }
+            search = &search[..search.rfind('/')?];
+        }
+    }
 }
 
 /// A place in a CSV file.
@@ -44,7 +92,7 @@ pub struct Cell {
     /// The line of the file, from 1.
     pub line: usize,
     /// The header of the column, or `None` for the whole row.
-    pub column: Option<String>,
+    pub column: Option<Cow<'static, str>>,
     /// The file, when it is not the document's own: a record joined from several files (a
     /// OneRoster bundle's users, results and enrollments) has cells in each.
     pub file: Option<Arc<Path>>,
@@ -53,7 +101,7 @@ pub struct Cell {
 impl Cell {
     /// The cell of `column` (the whole row with `None`) on `line` of the document's own file.
     pub fn new(line: usize, column: Option<String>) -> Cell {
-        Cell { line, column, file: None }
+        Cell { line, column: column.map(Cow::Owned), file: None }
     }
 }
 
@@ -64,8 +112,13 @@ impl Document {
         Document { path, origin: Origin::Json { text, first_line, tape, value: OnceLock::new() }, notes: Vec::new() }
     }
 
+    /// A record joined from table rows, with where each part of it came from.
+    pub fn from_rows(path: PathBuf, value: Value, cells: RowCells, notes: Vec<Diagnostic>) -> Document {
+        Document { path, origin: Origin::Rows { value, cells }, notes }
+    }
+
     /// A record built from CSV rows, with the cell each JSON Pointer of it came from.
-    pub fn from_cells(path: PathBuf, value: Value, cells: BTreeMap<String, Cell>, notes: Vec<Diagnostic>) -> Document {
+    pub fn from_cells(path: PathBuf, value: Value, cells: CellMap, notes: Vec<Diagnostic>) -> Document {
         Document { path, origin: Origin::Csv { value, cells }, notes }
     }
 
@@ -73,7 +126,7 @@ impl Document {
     pub fn value(&self) -> &Value {
         match &self.origin {
             Origin::Json { text, tape, value, .. } => value.get_or_init(|| tape.root(text).to_value()),
-            Origin::Csv { value, .. } => value,
+            Origin::Csv { value, .. } | Origin::Rows { value, .. } => value,
         }
     }
 
@@ -81,7 +134,7 @@ impl Document {
     pub fn into_value(self) -> Value {
         match self.origin {
             Origin::Json { text, tape, value, .. } => value.into_inner().unwrap_or_else(|| tape.root(&text).to_value()),
-            Origin::Csv { value, .. } => value,
+            Origin::Csv { value, .. } | Origin::Rows { value, .. } => value,
         }
     }
 
@@ -89,7 +142,7 @@ impl Document {
     pub fn tape(&self) -> Option<tape::Node<'_>> {
         match &self.origin {
             Origin::Json { text, tape, .. } => Some(tape.root(text)),
-            Origin::Csv { .. } => None,
+            Origin::Csv { .. } | Origin::Rows { .. } => None,
         }
     }
 
@@ -115,12 +168,7 @@ impl Document {
                 let mut search = pointer;
                 loop {
                     if let Some(cell) = cells.get(search) {
-                        let mut diagnostic = diagnostic.at(Position { line: cell.line, column: 0, start: 0, end: 0 });
-                        diagnostic.column_name = cell.column.clone();
-                        if let Some(file) = &cell.file {
-                            diagnostic.file = file.to_path_buf();
-                        }
-                        return diagnostic;
+                        return at_cell(diagnostic, cell);
                     }
                     match search.rfind('/') {
                         Some(cut) => search = &search[..cut],
@@ -128,6 +176,10 @@ impl Document {
                     }
                 }
             }
+            Origin::Rows { cells, .. } => match cells.find(pointer) {
+                Some(cell) => at_cell(diagnostic, cell),
+                None => diagnostic,
+            },
         }
     }
 
@@ -140,6 +192,16 @@ impl Document {
     pub fn warning(&self, pointer: &str, message: impl Into<String>) -> Diagnostic {
         self.diagnostic(Severity::Warning, pointer, false, message)
     }
+}
+
+/// `diagnostic` placed at `cell`: its line and column, in its own file if it has one.
+fn at_cell(diagnostic: Diagnostic, cell: &Cell) -> Diagnostic {
+    let mut diagnostic = diagnostic.at(Position { line: cell.line, column: 0, start: 0, end: 0 });
+    diagnostic.column_name = cell.column.as_deref().map(str::to_string);
+    if let Some(file) = &cell.file {
+        diagnostic.file = file.to_path_buf();
+    }
+    diagnostic
 }
 
 /// Finds the value (or, with `key`, the property name) at a JSON Pointer in `text`.

@@ -1,6 +1,5 @@
 //! Validation never panics, whatever JSON or bytes it is given.
 
-use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::path::Path;
 
@@ -65,7 +64,7 @@ fn verdict<T: Debug>(checked: Checked<Option<T>>) -> (Option<String>, Vec<Proble
 
 /// The same record, as a value: what a CSV export builds, checked without the tape.
 fn as_value(document: &Document) -> Document {
-    Document::from_cells(document.path.clone(), document.value().clone(), BTreeMap::new(), Vec::new())
+    Document::from_cells(document.path.clone(), document.value().clone(), Default::default(), Vec::new())
 }
 
 /// Checks a record read from `text` (over its tape) and the same record as a value, as a

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use super::json::inexact;
 use super::{Record, Rejected};
 use crate::diag::{Diagnostic, Position};
-use crate::document::{Cell, Document};
+use crate::document::{Cell, CellMap, Document};
 use crate::hint::{closest, quoted};
 use crate::model::{CsvColumns, CsvSettings};
 
@@ -52,7 +52,7 @@ const IDENTITY_FIELDS: [&str; 6] =
 /// A student assembled from CSV rows.
 struct CsvStudent {
     value: Map<String, Value>,
-    cells: BTreeMap<String, Cell>,
+    cells: CellMap,
     /// Each identity column's value, from the first row that gives it, and that row's line.
     identity: BTreeMap<&'static str, (String, Cell)>,
     evidence: Vec<Value>,
@@ -127,7 +127,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
         };
         let student = students.entry(id.clone()).or_insert_with(|| {
             order.push(id.clone());
-            let mut cells = BTreeMap::new();
+            let mut cells = CellMap::default();
             cells.insert(String::new(), Cell::new(line, None));
             cells.insert("/id".to_string(), id_cell.clone());
             CsvStudent {
@@ -153,7 +153,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
                     student.identity.insert(field, (text, cell));
                 }
                 Some((first, first_cell)) if *first != text => {
-                    let column = cell.column.clone().unwrap_or_default();
+                    let column = cell.column.as_deref().unwrap_or_default().to_string();
                     student.problems.push(
                         at_line(
                             Diagnostic::error(
@@ -218,7 +218,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
                                 ),
                                 line,
                             )
-                            .with_column(cell.column.clone().unwrap_or_default())
+                            .with_column(cell.column.as_deref().unwrap_or_default().to_string())
                             .pointer(format!("{base}/{field}"))
                             .hint(super::json::LIMITS),
                         );

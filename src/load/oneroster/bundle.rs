@@ -2,6 +2,7 @@
 //! and the CSV files the manifest names. Tables are read one at a time, as a stream of rows,
 //! so that a large `results.csv` is never held as text.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fs;
 use std::io::{self, Read};
@@ -59,12 +60,18 @@ impl Place {
     }
 
     /// The cell of `column` in this row, for a document's map of where its values came from.
-    pub fn cell(&self, column: Option<&str>) -> crate::document::Cell {
+    pub fn cell(&self, column: Option<&'static str>) -> crate::document::Cell {
         crate::document::Cell {
             line: self.line as usize,
-            column: column.map(str::to_string),
+            column: column.map(Cow::Borrowed),
             file: Some(self.file.clone()),
         }
+    }
+
+    /// The cell of a column named at run time (an extension column of `school.json`'s).
+    pub fn cell_named(&self, column: &str) -> crate::document::Cell {
+        let column = Some(Cow::Owned(column.to_string()));
+        crate::document::Cell { line: self.line as usize, column, file: Some(self.file.clone()) }
     }
 }
 
@@ -316,7 +323,7 @@ pub fn read_rows(
 ) -> io::Result<()> {
     let file: Arc<Path> = Arc::from(bundle.file(table));
     let input = LinesOf::new(bundle.open_table(table)?.take(MAX_TABLE_BYTES + 1));
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new().flexible(true).buffer_capacity(1 << 18).from_reader(input);
     let header: Vec<String> = match reader.headers() {
         Ok(header) => header.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_string()).collect(),
         Err(error) => {

@@ -1,98 +1,119 @@
 //! The tables of one or more bundles, merged: each bundle in name order, a bulk file replacing
 //! its table, a delta file changing it row by row by `sourcedId`.
 //!
-//! Ids are interned (a `u32` for each distinct `sourcedId` or objective id), and results, the
-//! one table that grows with the school, are kept as small typed rows rather than text.
+//! A row is kept as its cells' text in one allocation, and rows are found by `sourcedId` only
+//! in the tables that are looked up (users, line items...): a bulk `results.csv` is read
+//! straight into a list, and indexed only if a delta comes to change it.
 
 use std::io;
-use std::rc::Rc;
 
 use foldhash::{HashMap, HashMapExt};
 
-use super::bundle::{Bundle, Mode, Place, Row, read_rows};
+use super::bundle::{Bundle, Mode, Place, read_rows};
 use crate::diag::Diagnostic;
 
-/// An interned id.
-pub type Id = u32;
-
-/// Every distinct id seen, each once (one allocation shared by the table and the list).
-pub struct Ids {
-    index: HashMap<Rc<str>, Id>,
-    names: Vec<Rc<str>>,
+/// A table's rows, in the order they were first given; by `sourcedId` once indexed.
+#[derive(Default)]
+pub struct Keyed {
+    rows: Vec<Option<Cells>>,
+    index: Option<HashMap<Box<str>, usize>>,
 }
 
-impl Default for Ids {
-    fn default() -> Self {
-        Ids { index: HashMap::new(), names: Vec::new() }
-    }
-}
-
-impl Ids {
-    /// The number of `text`, given it if new.
-    pub fn intern(&mut self, text: &str) -> Id {
-        if let Some(id) = self.index.get(text) {
-            return *id;
-        }
-        let id = self.names.len() as Id;
-        let name: Rc<str> = Rc::from(text);
-        self.names.push(name.clone());
-        self.index.insert(name, id);
-        id
-    }
-
-    /// The number of `text`, if it was seen.
-    pub fn find(&self, text: &str) -> Option<Id> {
-        self.index.get(text).copied()
-    }
-
-    /// The text of `id`.
-    pub fn name(&self, id: Id) -> &str {
-        &self.names[id as usize]
-    }
-}
-
-/// A table's rows by `sourcedId`, in the order they were first given.
-pub struct Keyed<T> {
-    index: HashMap<Id, usize>,
-    rows: Vec<Option<(Id, T)>>,
-}
-
-impl<T> Default for Keyed<T> {
-    fn default() -> Self {
-        Keyed { index: HashMap::new(), rows: Vec::new() }
-    }
-}
-
-impl<T> Keyed<T> {
+impl Keyed {
     fn clear(&mut self) {
-        self.index.clear();
         self.rows.clear();
+        self.index = None;
     }
 
-    fn put(&mut self, key: Id, row: T) {
-        match self.index.get(&key) {
-            Some(&at) => self.rows[at] = Some((key, row)),
-            None => {
-                self.index.insert(key, self.rows.len());
-                self.rows.push(Some((key, row)));
+    /// Indexes the rows by `sourcedId`, if they are not yet: a later row with the same
+    /// `sourcedId` replaces an earlier one.
+    fn seal(&mut self) {
+        if self.index.is_some() {
+            return;
+        }
+        let mut index = HashMap::with_capacity(self.rows.len());
+        for at in 0..self.rows.len() {
+            let Some(row) = &self.rows[at] else { continue };
+            if let Some(earlier) = index.insert(Box::from(row.get(0)), at) {
+                self.rows[earlier] = None;
+            }
+        }
+        self.index = Some(index);
+    }
+
+    /// A row of a bulk file.
+    fn push(&mut self, row: Cells) {
+        if let Some(index) = &mut self.index {
+            match index.get(row.get(0)) {
+                Some(&at) => {
+                    self.rows[at] = Some(row);
+                    return;
+                }
+                None => {
+                    index.insert(Box::from(row.get(0)), self.rows.len());
+                }
+            }
+        }
+        self.rows.push(Some(row));
+    }
+
+    /// A row of a delta file: added, replacing the row of its `sourcedId`, or removing it.
+    fn apply(&mut self, row: Cells, remove: bool) {
+        self.seal();
+        let index = self.index.as_mut().expect("sealed");
+        match (index.get(row.get(0)).copied(), remove) {
+            (Some(at), true) => {
+                index.remove(row.get(0));
+                self.rows[at] = None;
+            }
+            (Some(at), false) => self.rows[at] = Some(row),
+            (None, true) => {}
+            (None, false) => {
+                index.insert(Box::from(row.get(0)), self.rows.len());
+                self.rows.push(Some(row));
             }
         }
     }
 
-    fn remove(&mut self, key: Id) {
-        if let Some(at) = self.index.remove(&key) {
-            self.rows[at] = None;
+    /// The row of `key`, in a sealed table.
+    pub fn get(&self, key: &str) -> Option<&Cells> {
+        let at = *self.index.as_ref()?.get(key)?;
+        self.rows[at].as_ref()
+    }
+
+    /// Every row, in order.
+    pub fn iter(&self) -> impl Iterator<Item = &Cells> {
+        self.rows.iter().flatten()
+    }
+}
+
+/// Texts kept in one allocation: each is the run of the buffer up to its end.
+pub struct Texts {
+    text: Box<str>,
+    ends: Box<[u32]>,
+}
+
+impl Texts {
+    /// The texts, each in turn (`parts` is walked twice: once to size the buffer).
+    fn of<'a, I: Iterator<Item = &'a str> + Clone>(parts: I) -> Texts {
+        let mut text = String::with_capacity(parts.clone().map(str::len).sum());
+        let mut ends = Vec::with_capacity(parts.size_hint().0);
+        for part in parts {
+            text.push_str(part);
+            ends.push(text.len() as u32);
         }
+        Texts { text: text.into_boxed_str(), ends: ends.into_boxed_slice() }
     }
 
-    /// The row of `key`.
-    pub fn get(&self, key: Id) -> Option<&T> {
-        self.index.get(&key).and_then(|&at| self.rows[at].as_ref()).map(|(_, row)| row)
+    /// The `k`th text, empty when not given.
+    pub fn get(&self, k: usize) -> &str {
+        let start = if k == 0 { 0 } else { self.ends[k - 1] as usize };
+        &self.text[start..self.ends[k] as usize]
     }
 
-    /// Every row with its key, in order.
-    pub fn iter(&self) -> impl Iterator<Item = (Id, &T)> {
-        self.rows.iter().flatten().map(|(key, row)| (*key, row))
+    /// The `k`th text, or `None` when it is empty.
+    pub fn some(&self, k: usize) -> Option<&str> {
+        Some(self.get(k)).filter(|t| !t.is_empty())
     }
 }
 
@@ -100,69 +121,22 @@ impl<T> Keyed<T> {
 pub struct Cells {
     /// Where it stands.
     pub place: Place,
-    cells: Box<[Box<str>]>,
+    cells: Texts,
 }
 
 impl Cells {
     /// The `k`th cell, empty when not given.
     pub fn get(&self, k: usize) -> &str {
-        &self.cells[k]
+        self.cells.get(k)
     }
 
     /// The `k`th cell, or `None` when it is empty.
     pub fn some(&self, k: usize) -> Option<&str> {
-        Some(self.get(k)).filter(|t| !t.is_empty())
+        self.cells.some(k)
     }
 }
 
-/// What a result's `scoreStatus` says.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ScoreStatus {
-    /// `fully graded`: evidence.
-    Graded,
-    /// `exempt`.
-    Exempt,
-    /// `not submitted`, `submitted`, `partially graded`, or an extension: not (yet) evidence.
-    NotGraded,
-}
-
-/// A row of `results.csv`.
-pub struct ResultRow {
-    /// Where it stands.
-    pub place: Place,
-    /// The student's user.
-    pub student: Id,
-    /// The line item.
-    pub line_item: Id,
-    /// The class, when the row names it (1.2).
-    pub class: Option<Id>,
-    /// Its status.
-    pub status: ScoreStatus,
-    /// The numeric score, as written.
-    pub score: Option<Box<str>>,
-    /// The text score.
-    pub text_score: Option<Box<str>>,
-    /// The date.
-    pub date: Box<str>,
-    /// The teacher's comment.
-    pub comment: Option<Box<str>>,
-}
-
-/// A row of `resultLearningObjectiveIds.csv`: a result's score on one objective.
-pub struct ObjectiveResult {
-    /// Where it stands.
-    pub place: Place,
-    /// The result.
-    pub result: Id,
-    /// The objective.
-    pub objective: Id,
-    /// Its own score, as written.
-    pub score: Option<Box<str>>,
-    /// Its own text score.
-    pub text_score: Option<Box<str>>,
-}
-
-/// The columns read of each small table, the first being `sourcedId` and the second `status`.
+/// The columns read of each table, the first being `sourcedId` and the second `status`.
 pub mod columns {
     /// `users.csv`. Further columns (the graduation rule's) are added after these.
     pub const USERS: [&str; 11] = [
@@ -213,40 +187,101 @@ pub mod columns {
         ["sourcedId", "status", "resultSourcedId", "source", "learningObjectiveId", "score", "textScore"];
 }
 
+/// The positions of the columns read, in the lists of [`columns`].
+pub mod at {
+    /// `users.csv`.
+    pub const USER_IDENTIFIER: usize = 2;
+    /// `users.csv`.
+    pub const USER_GIVEN: usize = 3;
+    /// `users.csv`.
+    pub const USER_MIDDLE: usize = 4;
+    /// `users.csv`.
+    pub const USER_FAMILY: usize = 5;
+    /// `users.csv`.
+    pub const USER_PREFERRED_GIVEN: usize = 6;
+    /// `users.csv`.
+    pub const USER_PREFERRED_FAMILY: usize = 7;
+    /// `users.csv`.
+    pub const USER_GRADES: usize = 8;
+    /// `users.csv` (a OneRoster 1.1 column).
+    pub const USER_ROLE: usize = 9;
+    /// `demographics.csv`.
+    pub const DEMOGRAPHICS_BIRTH: usize = 2;
+    /// `enrollments.csv`.
+    pub const ENROLLMENT_CLASS: usize = 2;
+    /// `enrollments.csv`.
+    pub const ENROLLMENT_USER: usize = 3;
+    /// `enrollments.csv`.
+    pub const ENROLLMENT_ROLE: usize = 4;
+    /// `enrollments.csv`.
+    pub const ENROLLMENT_PRIMARY: usize = 5;
+    /// `roles.csv`.
+    pub const ROLE_USER: usize = 2;
+    /// `roles.csv`.
+    pub const ROLE_ROLE: usize = 3;
+    /// `lineItems.csv`.
+    pub const LINE_ITEM_CLASS: usize = 3;
+    /// `lineItemLearningObjectiveIds.csv`.
+    pub const OBJECTIVE_LINE_ITEM: usize = 2;
+    /// `resultLearningObjectiveIds.csv`.
+    pub const OBJECTIVE_RESULT: usize = 2;
+    /// Both objective files.
+    pub const OBJECTIVE_ID: usize = 4;
+    /// `resultLearningObjectiveIds.csv`.
+    pub const OBJECTIVE_SCORE: usize = 5;
+    /// `resultLearningObjectiveIds.csv`.
+    pub const OBJECTIVE_TEXT_SCORE: usize = 6;
+    /// `scoreScales.csv`.
+    pub const SCALE_VALUE: usize = 3;
+    /// `lineItemScoreScales.csv` and `resultScoreScales.csv`: the line item or result.
+    pub const LINK_FROM: usize = 2;
+    /// `lineItemScoreScales.csv` and `resultScoreScales.csv`: the score scale.
+    pub const LINK_SCALE: usize = 3;
+    /// `results.csv`.
+    pub const RESULT_LINE_ITEM: usize = 2;
+    /// `results.csv`.
+    pub const RESULT_STUDENT: usize = 3;
+    /// `results.csv`.
+    pub const RESULT_STATUS: usize = 4;
+    /// `results.csv`.
+    pub const RESULT_SCORE: usize = 5;
+    /// `results.csv`.
+    pub const RESULT_DATE: usize = 6;
+    /// `results.csv`.
+    pub const RESULT_COMMENT: usize = 7;
+    /// `results.csv`.
+    pub const RESULT_TEXT_SCORE: usize = 8;
+    /// `results.csv`.
+    pub const RESULT_CLASS: usize = 9;
+}
+
 /// The merged tables.
 #[derive(Default)]
 pub struct Dataset {
-    /// Every id.
-    pub ids: Ids,
     /// `users.csv`.
-    pub users: Keyed<Cells>,
+    pub users: Keyed,
     /// The headers of the extra `users.csv` columns read (the graduation rule's).
     pub user_columns: Vec<String>,
     /// `demographics.csv`, by the user's `sourcedId`.
-    pub demographics: Keyed<Cells>,
+    pub demographics: Keyed,
     /// `enrollments.csv`.
-    pub enrollments: Keyed<Cells>,
+    pub enrollments: Keyed,
     /// `roles.csv`.
-    pub roles: Keyed<Cells>,
+    pub roles: Keyed,
     /// `lineItems.csv`.
-    pub line_items: Keyed<Cells>,
+    pub line_items: Keyed,
     /// `lineItemLearningObjectiveIds.csv`.
-    pub line_item_objectives: Keyed<Cells>,
+    pub line_item_objectives: Keyed,
     /// `scoreScales.csv`.
-    pub score_scales: Keyed<Cells>,
+    pub score_scales: Keyed,
     /// `lineItemScoreScales.csv`.
-    pub line_item_scales: Keyed<Cells>,
+    pub line_item_scales: Keyed,
     /// `resultScoreScales.csv`.
-    pub result_scales: Keyed<Cells>,
+    pub result_scales: Keyed,
     /// `results.csv`.
-    pub results: Keyed<ResultRow>,
+    pub results: Keyed,
     /// `resultLearningObjectiveIds.csv`.
-    pub result_objectives: Keyed<ObjectiveResult>,
-}
-
-/// Whether a row of a table in `mode` stays: in a delta, `tobedeleted` removes it.
-fn deleted(mode: Mode, status: &str) -> bool {
-    mode == Mode::Delta && status.eq_ignore_ascii_case("tobedeleted")
+    pub result_objectives: Keyed,
 }
 
 impl Dataset {
@@ -260,132 +295,74 @@ impl Dataset {
         let mut users: Vec<&str> = columns::USERS.to_vec();
         users.extend(extra_user_columns.iter().map(String::as_str));
         self.user_columns = extra_user_columns.to_vec();
-        let ids = &mut self.ids;
-        small(bundle, "users", &users, &["sourcedId", "givenName", "familyName"], ids, &mut self.users, problems)?;
-        small(bundle, "demographics", &columns::DEMOGRAPHICS, &["sourcedId"], ids, &mut self.demographics, problems)?;
-        let required = ["sourcedId", "classSourcedId", "userSourcedId", "role"];
-        small(bundle, "enrollments", &columns::ENROLLMENTS, &required, ids, &mut self.enrollments, problems)?;
-        small(
-            bundle,
-            "roles",
-            &columns::ROLES,
-            &["sourcedId", "userSourcedId", "role"],
-            ids,
-            &mut self.roles,
-            problems,
-        )?;
-        small(bundle, "lineItems", &columns::LINE_ITEMS, &["sourcedId"], ids, &mut self.line_items, problems)?;
-        let required = ["sourcedId", "lineItemSourcedId", "learningObjectiveId"];
-        let table = &mut self.line_item_objectives;
-        small(bundle, "lineItemLearningObjectiveIds", &columns::LINE_ITEM_OBJECTIVES, &required, ids, table, problems)?;
-        let required = ["sourcedId", "scoreScaleValue"];
-        small(bundle, "scoreScales", &columns::SCORE_SCALES, &required, ids, &mut self.score_scales, problems)?;
-        let required = ["sourcedId", "lineItemSourcedId", "scoreScaleSourcedId"];
-        small(
-            bundle,
-            "lineItemScoreScales",
-            &columns::LINE_ITEM_SCALES,
-            &required,
-            ids,
-            &mut self.line_item_scales,
-            problems,
-        )?;
-        let required = ["sourcedId", "resultSourcedId", "scoreScaleSourcedId"];
-        small(bundle, "resultScoreScales", &columns::RESULT_SCALES, &required, ids, &mut self.result_scales, problems)?;
-        self.add_results(bundle, problems)?;
-        self.add_objective_results(bundle, problems)
-    }
-
-    fn add_results(&mut self, bundle: &mut Bundle, problems: &mut Vec<Diagnostic>) -> io::Result<()> {
-        let mode = bundle.mode("results");
-        if mode == Mode::Absent {
-            return Ok(());
+        let tables: [(&str, &[&str], &[&str], &mut Keyed); 11] = [
+            ("users", &users, &["sourcedId", "givenName", "familyName"], &mut self.users),
+            ("demographics", &columns::DEMOGRAPHICS, &["sourcedId"], &mut self.demographics),
+            (
+                "enrollments",
+                &columns::ENROLLMENTS,
+                &["sourcedId", "classSourcedId", "userSourcedId", "role"],
+                &mut self.enrollments,
+            ),
+            ("roles", &columns::ROLES, &["sourcedId", "userSourcedId", "role"], &mut self.roles),
+            ("lineItems", &columns::LINE_ITEMS, &["sourcedId"], &mut self.line_items),
+            (
+                "lineItemLearningObjectiveIds",
+                &columns::LINE_ITEM_OBJECTIVES,
+                &["sourcedId", "lineItemSourcedId", "learningObjectiveId"],
+                &mut self.line_item_objectives,
+            ),
+            ("scoreScales", &columns::SCORE_SCALES, &["sourcedId", "scoreScaleValue"], &mut self.score_scales),
+            (
+                "lineItemScoreScales",
+                &columns::LINE_ITEM_SCALES,
+                &["sourcedId", "lineItemSourcedId", "scoreScaleSourcedId"],
+                &mut self.line_item_scales,
+            ),
+            (
+                "resultScoreScales",
+                &columns::RESULT_SCALES,
+                &["sourcedId", "resultSourcedId", "scoreScaleSourcedId"],
+                &mut self.result_scales,
+            ),
+            (
+                "results",
+                &columns::RESULTS,
+                &["sourcedId", "lineItemSourcedId", "studentSourcedId", "scoreStatus", "scoreDate"],
+                &mut self.results,
+            ),
+            (
+                "resultLearningObjectiveIds",
+                &columns::RESULT_OBJECTIVES,
+                &["sourcedId", "resultSourcedId", "learningObjectiveId"],
+                &mut self.result_objectives,
+            ),
+        ];
+        for (name, columns, required, table) in tables {
+            read_table(bundle, name, columns, required, table, problems)?;
         }
-        if mode == Mode::Bulk {
-            self.results.clear();
-        }
-        let required = ["sourcedId", "lineItemSourcedId", "studentSourcedId", "scoreStatus", "scoreDate"];
-        let (ids, results) = (&mut self.ids, &mut self.results);
-        let mut found = Vec::new();
-        read_rows(bundle, "results", &columns::RESULTS, &required, problems, |row: Row<'_>| {
-            let Some(key) = row.some(0) else {
-                found.push(
-                    row.place
-                        .error(Some("sourcedId"), "the result has no sourcedId")
-                        .hint("every OneRoster row needs its sourcedId: export the bundle again"),
-                );
-                return;
-            };
-            let key = ids.intern(key);
-            if deleted(mode, row.get(1)) {
-                results.remove(key);
-                return;
-            }
-            let status = match row.get(4) {
-                "fully graded" => ScoreStatus::Graded,
-                "exempt" => ScoreStatus::Exempt,
-                _ => ScoreStatus::NotGraded,
-            };
-            let text = |k: usize| row.some(k).map(Box::from);
-            results.put(
-                key,
-                ResultRow {
-                    student: ids.intern(row.get(3)),
-                    line_item: ids.intern(row.get(2)),
-                    class: row.some(9).map(|c| ids.intern(c)),
-                    status,
-                    score: text(5),
-                    text_score: text(8),
-                    date: row.get(6).into(),
-                    comment: text(7),
-                    place: row.place,
-                },
-            );
-        })?;
-        problems.append(&mut found);
         Ok(())
     }
 
-    fn add_objective_results(&mut self, bundle: &mut Bundle, problems: &mut Vec<Diagnostic>) -> io::Result<()> {
-        let mode = bundle.mode("resultLearningObjectiveIds");
-        if mode == Mode::Absent {
-            return Ok(());
+    /// Indexes the tables that are looked up by `sourcedId`, once every bundle is added.
+    pub fn seal(&mut self) {
+        for table in [&mut self.users, &mut self.demographics, &mut self.line_items, &mut self.score_scales] {
+            table.seal();
         }
-        if mode == Mode::Bulk {
-            self.result_objectives.clear();
-        }
-        let required = ["sourcedId", "resultSourcedId", "learningObjectiveId"];
-        let (ids, table) = (&mut self.ids, &mut self.result_objectives);
-        read_rows(bundle, "resultLearningObjectiveIds", &columns::RESULT_OBJECTIVES, &required, problems, |row| {
-            let key = ids.intern(row.get(0));
-            if deleted(mode, row.get(1)) {
-                table.remove(key);
-                return;
-            }
-            table.put(
-                key,
-                ObjectiveResult {
-                    result: ids.intern(row.get(2)),
-                    objective: ids.intern(row.get(4)),
-                    score: row.some(5).map(Box::from),
-                    text_score: row.some(6).map(Box::from),
-                    place: row.place,
-                },
-            );
-        })
     }
 }
 
-/// Reads a small table of `bundle` into `table` by its mode.
-fn small(
+/// Reads `name` of `bundle` into `table` by its mode: a bulk file replaces the table, a delta
+/// file changes it by `sourcedId` (`status` `tobedeleted` removes).
+fn read_table(
     bundle: &mut Bundle,
     name: &str,
     columns: &[&str],
     required: &[&str],
-    ids: &mut Ids,
-    table: &mut Keyed<Cells>,
+    table: &mut Keyed,
     problems: &mut Vec<Diagnostic>,
 ) -> io::Result<()> {
+    assert!(columns.len() <= 16, "a table reads at most 16 columns (the row buffer below)");
     let mode = bundle.mode(name);
     if mode == Mode::Absent {
         return Ok(());
@@ -393,13 +370,29 @@ fn small(
     if mode == Mode::Bulk {
         table.clear();
     }
+    let mut found = Vec::new();
     read_rows(bundle, name, columns, required, problems, |row| {
-        let key = ids.intern(row.get(0));
-        if deleted(mode, row.get(1)) {
-            table.remove(key);
+        if row.some(0).is_none() {
+            found.push(
+                row.place
+                    .error(Some("sourcedId"), format!("this row of {name}.csv has no sourcedId"))
+                    .hint("every OneRoster row needs its sourcedId: export the bundle again"),
+            );
             return;
         }
-        let cells = (0..columns.len()).map(|k| Box::from(row.get(k))).collect();
-        table.put(key, Cells { place: row.place, cells });
-    })
+        let remove = mode == Mode::Delta && row.get(1).eq_ignore_ascii_case("tobedeleted");
+        // The cells, trimmed once, on the stack (a table reads at most a dozen columns).
+        let mut cells = [""; 16];
+        let n = columns.len();
+        for (k, cell) in cells[..n].iter_mut().enumerate() {
+            *cell = row.get(k);
+        }
+        let cells = Cells { cells: Texts::of(cells[..n].iter().copied()), place: row.place };
+        match mode {
+            Mode::Delta => table.apply(cells, remove),
+            _ => table.push(cells),
+        }
+    })?;
+    problems.append(&mut found);
+    Ok(())
 }

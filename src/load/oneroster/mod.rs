@@ -30,10 +30,10 @@ use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
 use self::bundle::{Bundle, Place};
-use self::data::{Cells, Dataset, Id, ResultRow, ScoreStatus, columns};
+use self::data::{Cells, Dataset, at, columns};
 use super::{Record, Rejected};
 use crate::diag::{Diagnostic, Position};
-use crate::document::{Cell, Document};
+use crate::document::{Cell, Document, ItemCells, RowCells};
 use crate::hint::{closest, plural};
 use crate::model::{ExemptResults, GraduationRule, OneRosterId, OneRosterSettings, Scale, School};
 
@@ -188,16 +188,16 @@ struct Aim<'d> {
     score_cell: Cell,
 }
 
-/// What the tables say, indexed for the join, with each objective's credit and each class's
-/// teacher worked out once.
+/// What the tables say, indexed for the join (by `sourcedId`), with each objective's credit
+/// and each class's teacher worked out once.
 struct Join<'d> {
     data: &'d Dataset,
-    results_of: HashMap<Id, Vec<(Id, &'d ResultRow)>>,
-    objectives_of_result: HashMap<Id, Vec<(&'d data::ObjectiveResult, Target<'d>)>>,
-    objectives_of_line_item: HashMap<Id, Vec<(&'d Cells, Target<'d>)>>,
-    teachers: HashMap<Id, Result<Teacher<'d>, String>>,
-    scales_of_line_item: HashMap<Id, Vec<&'d str>>,
-    scales_of_result: HashMap<Id, Vec<&'d str>>,
+    results_of: HashMap<&'d str, Vec<&'d Cells>>,
+    objectives_of_result: HashMap<&'d str, Vec<(&'d Cells, Target<'d>)>>,
+    objectives_of_line_item: HashMap<&'d str, Vec<(&'d Cells, Target<'d>)>>,
+    teachers: HashMap<&'d str, Result<Teacher<'d>, String>>,
+    scales_of_line_item: HashMap<&'d str, Vec<&'d str>>,
+    scales_of_result: HashMap<&'d str, Vec<&'d str>>,
 }
 
 /// The primary teacher of a class: the enrollment that says so, and the teacher's name.
@@ -206,53 +206,68 @@ struct Teacher<'d> {
     name: String,
 }
 
+/// What a result's `scoreStatus` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScoreStatus {
+    /// `fully graded`: evidence.
+    Graded,
+    /// `exempt`.
+    Exempt,
+    /// `not submitted`, `submitted`, `partially graded`, or an extension: not (yet) evidence.
+    NotGraded,
+}
+
+fn score_status(result: &Cells) -> ScoreStatus {
+    match result.get(at::RESULT_STATUS) {
+        "fully graded" => ScoreStatus::Graded,
+        "exempt" => ScoreStatus::Exempt,
+        _ => ScoreStatus::NotGraded,
+    }
+}
+
 impl<'d> Join<'d> {
     fn new(data: &'d Dataset, mapping: &Mapping<'d>) -> Join<'d> {
-        let ids = &data.ids;
-        let find = |text: &str| ids.find(text);
-        let mut results_of: HashMap<Id, Vec<(Id, &ResultRow)>> = HashMap::new();
-        for (key, result) in data.results.iter() {
-            results_of.entry(result.student).or_default().push((key, result));
+        let mut results_of: HashMap<&str, Vec<&Cells>> = HashMap::new();
+        for result in data.results.iter() {
+            results_of.entry(result.get(at::RESULT_STUDENT)).or_default().push(result);
         }
-        let mut targets: HashMap<Id, Target> = HashMap::new();
-        let mut objectives_of_result: HashMap<Id, Vec<(&data::ObjectiveResult, Target)>> = HashMap::new();
-        for (_, row) in data.result_objectives.iter() {
-            let target = *targets.entry(row.objective).or_insert_with(|| mapping.target(ids.name(row.objective)));
-            objectives_of_result.entry(row.result).or_default().push((row, target));
+        let mut targets: HashMap<&str, Target> = HashMap::new();
+        let mut objectives_of_result: HashMap<&str, Vec<(&Cells, Target)>> = HashMap::new();
+        for row in data.result_objectives.iter() {
+            let objective = row.get(at::OBJECTIVE_ID);
+            let target = *targets.entry(objective).or_insert_with(|| mapping.target(objective));
+            objectives_of_result.entry(row.get(at::OBJECTIVE_RESULT)).or_default().push((row, target));
         }
-        let mut objectives_of_line_item: HashMap<Id, Vec<(&Cells, Target)>> = HashMap::new();
-        for (_, row) in data.line_item_objectives.iter() {
-            if let Some(line_item) = find(row.get(2)) {
-                objectives_of_line_item.entry(line_item).or_default().push((row, mapping.target(row.get(4))));
-            }
+        let mut objectives_of_line_item: HashMap<&str, Vec<(&Cells, Target)>> = HashMap::new();
+        for row in data.line_item_objectives.iter() {
+            let objective = row.get(at::OBJECTIVE_ID);
+            let target = *targets.entry(objective).or_insert_with(|| mapping.target(objective));
+            objectives_of_line_item.entry(row.get(at::OBJECTIVE_LINE_ITEM)).or_default().push((row, target));
         }
-        let mut teachers_of_class: HashMap<Id, Vec<&Cells>> = HashMap::new();
-        for (_, row) in data.enrollments.iter() {
-            if row.get(4) == "teacher"
-                && let Some(class) = find(row.get(2))
-            {
-                teachers_of_class.entry(class).or_default().push(row);
+        let mut teachers_of_class: HashMap<&str, Vec<&Cells>> = HashMap::new();
+        for row in data.enrollments.iter() {
+            if row.get(at::ENROLLMENT_ROLE) == "teacher" {
+                teachers_of_class.entry(row.get(at::ENROLLMENT_CLASS)).or_default().push(row);
             }
         }
         let mut teachers = HashMap::new();
-        let classes = data.results.iter().filter_map(|(_, r)| r.class);
-        let of_line_items = data.line_items.iter().filter_map(|(_, l)| find(l.get(3)));
+        let classes = data.results.iter().filter_map(|r| r.some(at::RESULT_CLASS));
+        let of_line_items = data.line_items.iter().filter_map(|l| l.some(at::LINE_ITEM_CLASS));
         for class in classes.chain(of_line_items) {
             teachers.entry(class).or_insert_with(|| teacher(data, class, &teachers_of_class));
         }
-        let scale = |key: &str| find(key).and_then(|k| data.score_scales.get(k)).map(|s| s.get(3));
-        let mut scales_of_line_item: HashMap<Id, Vec<&str>> = HashMap::new();
-        for (_, row) in data.line_item_scales.iter() {
-            if let (Some(line_item), Some(value)) = (find(row.get(2)), scale(row.get(3))) {
-                scales_of_line_item.entry(line_item).or_default().push(value);
+        let scale = |key: &str| data.score_scales.get(key).map(|s| s.get(at::SCALE_VALUE));
+        let scales_of = |links: &'d data::Keyed| {
+            let mut found: HashMap<&str, Vec<&str>> = HashMap::new();
+            for row in links.iter() {
+                if let Some(value) = scale(row.get(at::LINK_SCALE)) {
+                    found.entry(row.get(at::LINK_FROM)).or_default().push(value);
+                }
             }
-        }
-        let mut scales_of_result: HashMap<Id, Vec<&str>> = HashMap::new();
-        for (_, row) in data.result_scales.iter() {
-            if let (Some(result), Some(value)) = (find(row.get(2)), scale(row.get(3))) {
-                scales_of_result.entry(result).or_default().push(value);
-            }
-        }
+            found
+        };
+        let scales_of_line_item = scales_of(&data.line_item_scales);
+        let scales_of_result = scales_of(&data.result_scales);
         Join {
             data,
             results_of,
@@ -266,23 +281,22 @@ impl<'d> Join<'d> {
 
     /// The users who are students: those with results, and those enrolled or given the role
     /// of a student.
-    fn students(&self) -> HashSet<Id> {
+    fn students(&self) -> HashSet<&'d str> {
         let data = self.data;
-        let mut students: HashSet<Id> = self.results_of.keys().copied().collect();
-        let mut add = |user: &str| {
-            if let Some(id) = data.ids.find(user) {
-                students.insert(id);
-            }
-        };
-        for (_, row) in data.enrollments.iter().chain(data.roles.iter()) {
-            let (user, role) = if row.place.file.ends_with("roles.csv") { (2, 3) } else { (3, 4) };
-            if row.get(role) == "student" {
-                add(row.get(user));
+        let mut students: HashSet<&str> = self.results_of.keys().copied().collect();
+        for row in data.enrollments.iter() {
+            if row.get(at::ENROLLMENT_ROLE) == "student" {
+                students.insert(row.get(at::ENROLLMENT_USER));
             }
         }
-        for (key, row) in data.users.iter() {
-            if row.get(9) == "student" {
-                students.insert(key);
+        for row in data.roles.iter() {
+            if row.get(at::ROLE_ROLE) == "student" {
+                students.insert(row.get(at::ROLE_USER));
+            }
+        }
+        for row in data.users.iter() {
+            if row.get(at::USER_ROLE) == "student" {
+                students.insert(row.get(0));
             }
         }
         students
@@ -293,11 +307,11 @@ impl<'d> Join<'d> {
 /// teacher.
 fn teacher<'d>(
     data: &'d Dataset,
-    class: Id,
-    teachers_of_class: &HashMap<Id, Vec<&'d Cells>>,
+    class: &str,
+    teachers_of_class: &HashMap<&str, Vec<&'d Cells>>,
 ) -> Result<Teacher<'d>, String> {
-    let class_name = data.ids.name(class);
-    let teachers = teachers_of_class.get(&class).map_or(&[][..], Vec::as_slice);
+    let class_name = class;
+    let teachers = teachers_of_class.get(class).map_or(&[][..], Vec::as_slice);
     let primary: Vec<&Cells> = teachers.iter().filter(|t| t.get(5).eq_ignore_ascii_case("true")).copied().collect();
     let enrollment = match (primary.as_slice(), teachers) {
         ([one], _) | ([], [one]) => *one,
@@ -310,15 +324,16 @@ fn teacher<'d>(
             ));
         }
     };
-    match data.ids.find(enrollment.get(3)).and_then(|u| data.users.get(u)) {
+    let user = enrollment.get(at::ENROLLMENT_USER);
+    match data.users.get(user) {
         Some(user) => Ok(Teacher { enrollment, name: user_name(user) }),
-        None => Err(format!("the teacher {} of class {class_name} is not in users.csv", enrollment.get(3))),
+        None => Err(format!("the teacher {user} of class {class_name} is not in users.csv")),
     }
 }
 
 /// The name of a user, as "given family".
 fn user_name(user: &Cells) -> String {
-    format!("{} {}", user.get(3), user.get(5))
+    format!("{} {}", user.get(at::USER_GIVEN), user.get(at::USER_FAMILY))
 }
 
 /// Reads the OneRoster bundles at `paths` (in name order, as one data set) and hands each
@@ -364,24 +379,25 @@ pub fn read_bundles(
         each(Err(Rejected::unknown(problems)));
         return Ok(());
     }
+    data.seal();
     let join = Join::new(&data, mapping);
     let students = join.students();
     let mut unmapped = Unmapped::default();
     // A student id that two users share would put one's results on the other's transcript.
-    let mut owners: HashMap<String, Vec<&Cells>> = HashMap::new();
+    let mut owners: HashMap<&str, Vec<&Cells>> = HashMap::new();
     if mapping.settings.student_id == OneRosterId::Identifier {
-        for (key, user) in data.users.iter() {
-            if students.contains(&key) && !user.get(2).is_empty() {
-                owners.entry(user.get(2).to_string()).or_default().push(user);
+        for user in data.users.iter() {
+            if students.contains(user.get(0)) && !user.get(at::USER_IDENTIFIER).is_empty() {
+                owners.entry(user.get(at::USER_IDENTIFIER)).or_default().push(user);
             }
         }
     }
-    for (key, user) in data.users.iter() {
-        if !students.contains(&key) {
+    for user in data.users.iter() {
+        if !students.contains(user.get(0)) {
             continue;
         }
-        let mut student = Student::new(&join, mapping, key, user);
-        for other in owners.get(&student.id).into_iter().flatten().filter(|o| !std::ptr::eq(**o, user)) {
+        let mut student = Student::new(&join, mapping, user);
+        for other in owners.get(student.id.as_str()).into_iter().flatten().filter(|o| !std::ptr::eq(**o, user)) {
             student.problems.push(
                 user.place
                     .error(Some("identifier"), format!(
@@ -399,15 +415,15 @@ pub fn read_bundles(
     }
 
     // Results of users the bundle does not have, once per user.
-    let mut unknown: BTreeMap<Id, (&Place, usize)> = BTreeMap::new();
-    for (_, result) in data.results.iter() {
-        if data.users.get(result.student).is_none() {
-            unknown.entry(result.student).or_insert((&result.place, 0)).1 += 1;
+    let mut unknown: BTreeMap<&str, (&Place, usize)> = BTreeMap::new();
+    for result in data.results.iter() {
+        let user = result.get(at::RESULT_STUDENT);
+        if data.users.get(user).is_none() {
+            unknown.entry(user).or_insert((&result.place, 0)).1 += 1;
         }
     }
     let mut source = Vec::new();
     for (user, (place, count)) in unknown {
-        let user = data.ids.name(user);
         source.push(
             place
                 .error(Some("studentSourcedId"), format!("{} for the user \"{user}\", who is not in users.csv", plural(count, "result")))
@@ -439,10 +455,12 @@ pub fn read_bundles(
 struct Student<'d> {
     join: &'d Join<'d>,
     mapping: &'d Mapping<'d>,
-    key: Id,
+    key: &'d str,
     id: String,
     value: Map<String, Value>,
-    cells: BTreeMap<String, Cell>,
+    cells: RowCells,
+    evidence_cells: Vec<ItemCells>,
+    exemption_cells: Vec<ItemCells>,
     evidence: Vec<Value>,
     exemptions: Vec<Value>,
     problems: Vec<Diagnostic>,
@@ -451,57 +469,57 @@ struct Student<'d> {
 }
 
 impl<'d> Student<'d> {
-    fn new(join: &'d Join<'d>, mapping: &'d Mapping<'d>, key: Id, user: &'d Cells) -> Student<'d> {
+    fn new(join: &'d Join<'d>, mapping: &'d Mapping<'d>, user: &'d Cells) -> Student<'d> {
         let data = join.data;
-        let place = &user.place;
+        let (key, place) = (user.get(0), &user.place);
         let id_column = match mapping.settings.student_id {
             OneRosterId::SourcedId => 0,
-            OneRosterId::Identifier => 2,
+            OneRosterId::Identifier => at::USER_IDENTIFIER,
         };
-        let mut cells = BTreeMap::new();
+        let mut cells = RowCells::default();
         let mut problems = Vec::new();
-        cells.insert(String::new(), place.cell(None));
-        cells.insert("/id".to_string(), place.cell(Some(columns::USERS[id_column])));
+        cells.fields.push(("", place.cell(None)));
+        cells.fields.push(("/id", place.cell(Some(columns::USERS[id_column]))));
         let id = user.get(id_column).to_string();
         if id.is_empty() {
-            problems.push(
-                place
-                    .error(Some("identifier"), format!("the student {} has no identifier", data.ids.name(key)))
-                    .hint("fill in the student number in the system, or read ids from sourcedId: sources.oneroster.student_id"),
-            );
+            problems.push(place.error(Some("identifier"), format!("the student {key} has no identifier")).hint(
+                "fill in the student number in the system, or read ids from sourcedId: sources.oneroster.student_id",
+            ));
         }
         let mut value = Map::from_iter([("id".to_string(), json!(id))]);
 
         // Names: legal from given, middle and family; preferred when the user has one.
-        let (given, middle, family) = (user.get(3), user.get(4), user.get(5));
+        let (given, middle, family) = (user.get(at::USER_GIVEN), user.get(at::USER_MIDDLE), user.get(at::USER_FAMILY));
         let legal = [given, middle, family].iter().filter(|p| !p.is_empty()).copied().collect::<Vec<_>>().join(" ");
         let mut name = Map::from_iter([("legal".to_string(), json!(legal))]);
-        cells.insert("/name/legal".to_string(), place.cell(Some("givenName")));
-        if user.some(6).is_some() || user.some(7).is_some() {
-            let preferred = format!("{} {}", user.some(6).unwrap_or(given), user.some(7).unwrap_or(family));
+        cells.fields.push(("/name/legal", place.cell(Some("givenName"))));
+        let (preferred_given, preferred_family) =
+            (user.some(at::USER_PREFERRED_GIVEN), user.some(at::USER_PREFERRED_FAMILY));
+        if preferred_given.is_some() || preferred_family.is_some() {
+            let preferred = format!("{} {}", preferred_given.unwrap_or(given), preferred_family.unwrap_or(family));
             if preferred != legal {
                 name.insert("preferred".to_string(), json!(preferred));
-                let column = if user.some(6).is_some() { "preferredGivenName" } else { "preferredFamilyName" };
-                cells.insert("/name/preferred".to_string(), place.cell(Some(column)));
+                let column = if preferred_given.is_some() { "preferredGivenName" } else { "preferredFamilyName" };
+                cells.fields.push(("/name/preferred", place.cell(Some(column))));
             }
         }
         value.insert("name".to_string(), Value::Object(name));
 
-        match data.demographics.get(key).and_then(|d| d.some(2).map(|b| (d, b))) {
+        match data.demographics.get(key).and_then(|d| d.some(at::DEMOGRAPHICS_BIRTH).map(|b| (d, b))) {
             Some((row, birth)) => {
                 value.insert("birth_date".to_string(), json!(birth));
-                cells.insert("/birth_date".to_string(), row.place.cell(Some("birthDate")));
+                cells.fields.push(("/birth_date", row.place.cell(Some("birthDate"))));
             }
             None => problems.push(
                 place
-                    .error(None, format!("the student {} has no birth date in demographics.csv", data.ids.name(key)))
+                    .error(None, format!("the student {key} has no birth date in demographics.csv"))
                     .hint("a transcript states the student's birth date: export demographics.csv with the bundle, with birthDate filled in"),
             ),
         }
         match graduation(mapping.settings.expected_graduation.as_ref(), user, &data.user_columns) {
             Ok((date, column)) => {
                 value.insert("expected_graduation".to_string(), json!(date));
-                cells.insert("/expected_graduation".to_string(), place.cell(Some(&column)));
+                cells.fields.push(("/expected_graduation", place.cell_named(&column)));
             }
             Err(message) => problems.push(
                 place
@@ -517,6 +535,8 @@ impl<'d> Student<'d> {
             id,
             value,
             cells,
+            evidence_cells: Vec::new(),
+            exemption_cells: Vec::new(),
             evidence: Vec::new(),
             exemptions: Vec::new(),
             problems,
@@ -530,15 +550,17 @@ impl<'d> Student<'d> {
         let join = self.join;
         let data = join.data;
         // Each (line item, credit, date) scored, for repeats.
-        let mut seen: HashMap<(Id, &str, &str), (Decimal, u32)> = HashMap::new();
-        for &(key, result) in join.results_of.get(&self.key).map_or(&[][..], Vec::as_slice) {
-            if result.status == ScoreStatus::NotGraded
-                || (result.status == ScoreStatus::Exempt && self.mapping.settings.exempt == ExemptResults::Skip)
+        let mut seen: HashMap<(&str, &str, &str), (Decimal, u32)> = HashMap::new();
+        for &result in join.results_of.get(self.key).map_or(&[][..], Vec::as_slice) {
+            let status = score_status(result);
+            if status == ScoreStatus::NotGraded
+                || (status == ScoreStatus::Exempt && self.mapping.settings.exempt == ExemptResults::Skip)
             {
                 continue;
             }
-            let place = &result.place;
-            let line_item = data.line_items.get(result.line_item);
+            let (key, place) = (result.get(0), &result.place);
+            let line_item_id = result.get(at::RESULT_LINE_ITEM);
+            let line_item = data.line_items.get(line_item_id);
             if line_item.is_none() {
                 self.problems.push(
                     place
@@ -546,20 +568,19 @@ impl<'d> Student<'d> {
                             Some("lineItemSourcedId"),
                             format!(
                                 "the result {} names the line item \"{}\", which is not in lineItems.csv",
-                                data.ids.name(key),
-                                data.ids.name(result.line_item)
+                                key, line_item_id
                             ),
                         )
                         .hint("export lineItems.csv with results.csv from the same system and date"),
                 );
                 continue;
             }
-            let targets = self.aims(key, result, unmapped);
+            let targets = self.aims(result, unmapped);
             if targets.is_empty() {
                 continue;
             }
-            let class = result.class.or_else(|| line_item.and_then(|l| l.some(3)).and_then(|c| data.ids.find(c)));
-            let teacher = match class.and_then(|c| join.teachers.get(&c)) {
+            let class = result.some(at::RESULT_CLASS).or_else(|| line_item.and_then(|l| l.some(at::LINE_ITEM_CLASS)));
+            let teacher = match class.and_then(|c| join.teachers.get(c)) {
                 Some(Ok(teacher)) => teacher,
                 Some(Err(message)) => {
                     self.problems.push(place.error(Some("classSourcedId"), message.clone()).hint(
@@ -570,17 +591,17 @@ impl<'d> Student<'d> {
                 None => {
                     self.problems.push(
                         place
-                            .error(Some("classSourcedId"), format!("the result {} names no class, nor does its line item", data.ids.name(key)))
+                            .error(Some("classSourcedId"), format!("the result {key} names no class, nor does its line item"))
                             .hint("export results with classSourcedId, or line items with their class: the class's primary teacher is the assessor"),
                     );
                     continue;
                 }
             };
-            let date = result.date.split('T').next().unwrap_or_default();
+            let date = result.get(at::RESULT_DATE).split('T').next().unwrap_or_default();
             for Aim { credit, score, text, credit_cell, score_cell } in targets {
                 // Score scales say what a text score is worth; a number needs none.
                 let scales: Vec<&str> = match text {
-                    Some(_) => [join.scales_of_result.get(&key), join.scales_of_line_item.get(&result.line_item)]
+                    Some(_) => [join.scales_of_result.get(key), join.scales_of_line_item.get(line_item_id)]
                         .into_iter()
                         .flatten()
                         .flatten()
@@ -588,9 +609,8 @@ impl<'d> Student<'d> {
                         .collect(),
                     None => Vec::new(),
                 };
-                if result.status == ScoreStatus::Exempt {
-                    let j = self.exemptions.len();
-                    self.cells.insert(format!("/attestations/{j}"), place.cell(Some("scoreStatus")));
+                if status == ScoreStatus::Exempt {
+                    self.exemption_cells.push(ItemCells { row: place.cell(Some("scoreStatus")), fields: Vec::new() });
                     self.exemptions.push(json!({
                         "credit": credit,
                         "status": "exempt",
@@ -602,22 +622,22 @@ impl<'d> Student<'d> {
                 let level = match self.mapping.level(score, text, &scales) {
                     Ok(level) => level,
                     Err(message) => {
-                        let column = score_cell.column.clone().unwrap_or_default();
+                        let column = score_cell.column.as_deref().unwrap_or_default().to_string();
                         let mut problem = Place {
                             file: score_cell.file.clone().expect("a bundle cell names its file"),
                             line: score_cell.line as u32,
                         }
-                        .error(Some(&column), format!("result {}: {message}", data.ids.name(key)));
+                        .error(Some(&column), format!("result {key}: {message}"));
                         problem.set_hint("map the score in school.json: sources.oneroster.scores, such as {\"Proficient\": 3}; the student is left out until every score has a level");
                         self.problems.push(problem);
                         continue;
                     }
                 };
-                match seen.get(&(result.line_item, credit, date)) {
+                match seen.get(&(line_item_id, credit, date)) {
                     Some((earlier, line)) if *earlier != level => {
                         self.problems.push(
                             place
-                                .error(None, format!("the result {} scores {credit} on line item {} at {level} on {date}, but line {line} scores it at {earlier} the same day", data.ids.name(key), data.ids.name(result.line_item)))
+                                .error(None, format!("the result {key} scores {credit} on line item {line_item_id} at {level} on {date}, but line {line} scores it at {earlier} the same day"))
                                 .hint("two scores for one assignment on one day cannot both be right: correct or delete one in the gradebook; the student is left out until then"),
                         );
                         continue;
@@ -632,25 +652,26 @@ impl<'d> Student<'d> {
                         );
                     }
                     None => {
-                        seen.insert((result.line_item, credit, date), (level, place.line));
+                        seen.insert((line_item_id, credit, date), (level, place.line));
                     }
                 }
-                let i = self.evidence.len();
-                let base = format!("/evidence/{i}");
-                let mut piece = Map::new();
+                let mut piece = Map::with_capacity(5);
                 piece.insert("credit".to_string(), json!(credit));
                 piece.insert("score".to_string(), number(level));
                 piece.insert("date".to_string(), json!(date));
                 piece.insert("assessor".to_string(), json!(teacher.name));
-                self.cells.insert(base.clone(), place.cell(None));
-                self.cells.insert(format!("{base}/credit"), credit_cell);
-                self.cells.insert(format!("{base}/score"), score_cell);
-                self.cells.insert(format!("{base}/date"), place.cell(Some("scoreDate")));
-                self.cells.insert(format!("{base}/assessor"), teacher.enrollment.place.cell(Some("userSourcedId")));
-                if let Some(comment) = &result.comment {
+                let mut fields = Vec::with_capacity(5);
+                fields.extend([
+                    ("credit", credit_cell),
+                    ("score", score_cell),
+                    ("date", place.cell(Some("scoreDate"))),
+                    ("assessor", teacher.enrollment.place.cell(Some("userSourcedId"))),
+                ]);
+                if let Some(comment) = result.some(at::RESULT_COMMENT) {
                     piece.insert("note".to_string(), json!(comment));
-                    self.cells.insert(format!("{base}/note"), place.cell(Some("comment")));
+                    fields.push(("note", place.cell(Some("comment"))));
                 }
+                self.evidence_cells.push(ItemCells { row: place.cell(None), fields });
                 self.evidence.push(Value::Object(piece));
             }
         }
@@ -660,28 +681,29 @@ impl<'d> Student<'d> {
     /// (`resultLearningObjectiveIds.csv`, each perhaps with its own score), else its line item's,
     /// else the line item's credit in `school.json`. Objectives and line items that map to no
     /// credit are counted in `unmapped`.
-    fn aims(&self, key: Id, result: &'d ResultRow, unmapped: &mut Unmapped<'d>) -> Vec<Aim<'d>> {
-        let (join, data) = (self.join, self.join.data);
-        let score_column = |text: &Option<Box<str>>| if text.is_some() { "textScore" } else { "score" };
+    fn aims(&self, result: &'d Cells, unmapped: &mut Unmapped<'d>) -> Vec<Aim<'d>> {
+        let join = self.join;
+        let score_column = |text: Option<&str>| if text.is_some() { "textScore" } else { "score" };
         let whole = Aim {
             credit: "",
-            score: result.score.as_deref(),
-            text: result.text_score.as_deref(),
+            score: result.some(at::RESULT_SCORE),
+            text: result.some(at::RESULT_TEXT_SCORE),
             credit_cell: result.place.cell(Some("lineItemSourcedId")),
-            score_cell: result.place.cell(Some(score_column(&result.text_score))),
+            score_cell: result.place.cell(Some(score_column(result.some(at::RESULT_TEXT_SCORE)))),
         };
         let mut aims = Vec::new();
         let objective_cell = |place: &Place| place.cell(Some("learningObjectiveId"));
-        if let Some(objectives) = join.objectives_of_result.get(&key) {
+        if let Some(objectives) = join.objectives_of_result.get(result.get(0)) {
             for &(row, target) in objectives {
-                let objective = data.ids.name(row.objective);
+                let objective = row.get(at::OBJECTIVE_ID);
+                let (score, text) = (row.some(at::OBJECTIVE_SCORE), row.some(at::OBJECTIVE_TEXT_SCORE));
                 match target {
-                    Target::Credit(credit) if row.score.is_some() || row.text_score.is_some() => aims.push(Aim {
+                    Target::Credit(credit) if score.is_some() || text.is_some() => aims.push(Aim {
                         credit,
-                        score: row.score.as_deref(),
-                        text: row.text_score.as_deref(),
+                        score,
+                        text,
                         credit_cell: objective_cell(&row.place),
-                        score_cell: row.place.cell(Some(score_column(&row.text_score))),
+                        score_cell: row.place.cell(Some(score_column(text))),
                     }),
                     Target::Credit(credit) => {
                         aims.push(Aim { credit, credit_cell: objective_cell(&row.place), ..whole.clone() })
@@ -690,9 +712,9 @@ impl<'d> Student<'d> {
                     Target::Unknown => unmapped.objective(objective, &row.place),
                 }
             }
-        } else if let Some(objectives) = join.objectives_of_line_item.get(&result.line_item) {
+        } else if let Some(objectives) = join.objectives_of_line_item.get(result.get(at::RESULT_LINE_ITEM)) {
             for &(row, target) in objectives {
-                let objective = row.get(4);
+                let objective = row.get(at::OBJECTIVE_ID);
                 match target {
                     Target::Credit(credit) => {
                         aims.push(Aim { credit, credit_cell: objective_cell(&row.place), ..whole.clone() })
@@ -702,7 +724,7 @@ impl<'d> Student<'d> {
                 }
             }
         } else {
-            let name = data.ids.name(result.line_item);
+            let name = result.get(at::RESULT_LINE_ITEM);
             match self.mapping.line_item_target(name) {
                 Some(Target::Credit(credit)) => aims.push(Aim { credit, ..whole }),
                 Some(Target::Ignored) => {}
@@ -718,10 +740,12 @@ impl<'d> Student<'d> {
             return Err(Rejected { student, diagnostics: self.problems });
         }
         self.value.insert("evidence".to_string(), Value::Array(self.evidence));
+        self.cells.lists.push(("/evidence", self.evidence_cells));
         if !self.exemptions.is_empty() {
             self.value.insert("attestations".to_string(), Value::Array(self.exemptions));
+            self.cells.lists.push(("/attestations", self.exemption_cells));
         }
-        Ok(Document::from_cells(self.bundle, Value::Object(self.value), self.cells, self.notes))
+        Ok(Document::from_rows(self.bundle, Value::Object(self.value), self.cells, self.notes))
     }
 }
 
@@ -746,7 +770,7 @@ fn graduation(rule: Option<&GraduationRule>, user: &Cells, extra: &[String]) -> 
             }
         }
         Some(GraduationRule::Grade { final_grade, graduation_date }) => {
-            let grades = user.get(8);
+            let grades = user.get(at::USER_GRADES);
             let grade = grades.rsplit(',').next().unwrap_or_default().trim();
             let (Ok(grade), Ok(last)) = (grade.parse::<i32>(), final_grade.parse::<i32>()) else {
                 return Err(format!(
