@@ -125,6 +125,8 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
 
     check_graduation(school, found, &area_ids, &credit_ids);
 
+    check_sources(school, found, &credit_ids);
+
     // The signing key must be one the issuer controls, or no verifier accepts the credentials.
     if let Some(settings) = &school.credentials
         && let Err(problem) = crate::credential::issuer::check(settings)
@@ -145,6 +147,32 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
                     format!("row {}..{} leaves the scale ({}..{})", row.from, row.to, scale.min(), scale.max()),
                 );
             }
+        }
+    }
+}
+
+/// The OneRoster mapping names credits that exist, and levels that are on the scale.
+fn check_sources(school: &School, found: &mut Findings, credit_ids: &BTreeSet<&str>) {
+    let oneroster = &school.sources.oneroster;
+    for (setting, map) in [("objectives", &oneroster.objectives), ("line_items", &oneroster.line_items)] {
+        for (key, credit) in map {
+            let Some(credit) = credit else { continue };
+            if !credit_ids.contains(credit.as_str()) {
+                let pointer = format!("/sources/oneroster/{setting}/{}", escape(key));
+                found.error(pointer, format!("\"{key}\" maps to unknown credit \"{credit}\"")).set_hint(unknown_hint(
+                    "credit",
+                    credit,
+                    credit_ids.iter().copied(),
+                ));
+            }
+        }
+    }
+    for (score, level) in &oneroster.scores {
+        if !school.scale.contains(*level) {
+            let pointer = format!("/sources/oneroster/scores/{}", escape(score));
+            found
+                .error(pointer, format!("the score \"{score}\" maps to {level}, which is not on the scale"))
+                .set_hint(format!("use a level of the scale, from {} to {}", school.scale.min(), school.scale.max()));
         }
     }
 }
