@@ -677,7 +677,7 @@ impl<'d> Student<'d> {
         }
     }
 
-    /// The credits result `key` counts towards: its own objectives
+    /// The credits `result` counts towards: its own objectives
     /// (`resultLearningObjectiveIds.csv`, each perhaps with its own score), else its line item's,
     /// else the line item's credit in `school.json`. Objectives and line items that map to no
     /// credit are counted in `unmapped`.
