@@ -135,3 +135,49 @@ fn a_student_left_out_of_a_bundle_is_named_in_the_report_and_the_others_are_buil
     assert!(!out.path().join("S-1001.json").exists());
     assert!(out.path().join("S-1002.json").is_file() && out.path().join("S-1003.json").is_file());
 }
+
+#[test]
+fn a_oneroster_1_1_gradebook_without_objective_files_maps_through_its_line_items() {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/oneroster-school"), school.path());
+    std::fs::remove_dir_all(school.path().join("students/district-2026-03-delta")).unwrap();
+    let bundle = school.path().join("students/district-2025-09-full");
+    // 1.1 had no objective or score-scale files.
+    let gone = ["lineItemLearningObjectiveIds", "resultLearningObjectiveIds", "scoreScales", "lineItemScoreScales"];
+    for table in gone {
+        std::fs::remove_file(bundle.join(format!("{table}.csv"))).unwrap();
+    }
+    let manifest = std::fs::read_to_string(bundle.join("manifest.csv")).unwrap();
+    let manifest: String = manifest
+        .lines()
+        .map(|line| match line.split_once(',') {
+            Some(("oneroster.version", _)) => "oneroster.version,1.1".to_string(),
+            Some((property, _)) if gone.iter().any(|t| property == format!("file.{t}")) => format!("{property},absent"),
+            _ => line.to_string(),
+        })
+        .map(|line| line + "\r\n")
+        .collect();
+    std::fs::write(bundle.join("manifest.csv"), manifest).unwrap();
+    let path = school.path().join("school.json");
+    let mut config = read_json(&path);
+    config["sources"]["oneroster"]["line_items"] =
+        serde_json::json!({"li-essay": "WRI-1", "li-zine": "WRI-2", "li-bridge": "MAT-1", "li-survey": null});
+    config["sources"]["oneroster"]["scores"] = serde_json::json!({"Advanced": 4});
+    write_json(&path, &config);
+
+    let out = tempfile::tempdir().unwrap();
+    let output =
+        run(&["build", school.path().to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--format", "data"]);
+    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    let grace = read_json(&out.path().join("S-1001.json"));
+    let credits: Vec<(String, usize)> = grace["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|a| a["credits"].as_array().unwrap())
+        .map(|c| (c["id"].as_str().unwrap().to_string(), c["calculation"]["evidence"].as_array().unwrap().len()))
+        .collect();
+    // The essay and the bridge by their line items; the survey left out on purpose.
+    let count = |id: &str| credits.iter().find(|(c, _)| c == id).unwrap().1;
+    assert_eq!((count("WRI-1"), count("MAT-1"), count("MAT-2")), (1, 1, 0), "{credits:?}");
+}

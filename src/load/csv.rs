@@ -426,7 +426,8 @@ fn number(text: &str) -> Value {
     }
 }
 
-fn csv_error(path: &Path, error: &csv::Error) -> Diagnostic {
+/// A CSV reader's error, placed on its line.
+pub(crate) fn csv_error(path: &Path, error: &csv::Error) -> Diagnostic {
     let line = error.position().map_or(1, |p| p.line() as usize);
     let message = match error.kind() {
         csv::ErrorKind::Utf8 { .. } => "row is not valid UTF-8 text".to_string(),

@@ -374,14 +374,9 @@ pub fn read_rows(
 }
 
 fn csv_problem(file: &Path, error: &csv::Error) -> Diagnostic {
-    let line = error.position().map_or(1, |p| p.line() as usize);
-    let message = match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "row is not valid UTF-8 text".to_string(),
-        _ => format!("failed to read CSV ({error})"),
-    };
-    Diagnostic::error(file, message)
-        .at(Position { line, column: 0, start: 0, end: 0 })
-        .hint("export the bundle again; OneRoster CSV files are UTF-8")
+    let mut problem = crate::load::csv::csv_error(file, error);
+    problem.set_hint("export the bundle again; OneRoster CSV files are UTF-8");
+    problem
 }
 
 /// A reader that turns each CRLF into LF, so that the csv crate's line numbers (which lag on
