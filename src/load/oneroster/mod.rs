@@ -560,8 +560,7 @@ impl<'d> Student<'d> {
             }
             let (key, place) = (result.get(0), &result.place);
             let line_item_id = result.get(at::RESULT_LINE_ITEM);
-            let line_item = data.line_items.get(line_item_id);
-            if line_item.is_none() {
+            let Some(line_item) = data.line_items.get(line_item_id) else {
                 self.problems.push(
                     place
                         .error(
@@ -574,29 +573,12 @@ impl<'d> Student<'d> {
                         .hint("export lineItems.csv with results.csv from the same system and date"),
                 );
                 continue;
-            }
+            };
             let targets = self.aims(result, unmapped);
             if targets.is_empty() {
                 continue;
             }
-            let class = result.some(at::RESULT_CLASS).or_else(|| line_item.and_then(|l| l.some(at::LINE_ITEM_CLASS)));
-            let teacher = match class.and_then(|c| join.teachers.get(c)) {
-                Some(Ok(teacher)) => teacher,
-                Some(Err(message)) => {
-                    self.problems.push(place.error(Some("classSourcedId"), message.clone()).hint(
-                        "mark one teacher of the class primary in enrollments.csv: the primary teacher is the assessor of its results",
-                    ));
-                    continue;
-                }
-                None => {
-                    self.problems.push(
-                        place
-                            .error(Some("classSourcedId"), format!("the result {key} names no class, nor does its line item"))
-                            .hint("export results with classSourcedId, or line items with their class: the class's primary teacher is the assessor"),
-                    );
-                    continue;
-                }
-            };
+            let Some(teacher) = self.assessor(result, line_item) else { continue };
             let date = result.get(at::RESULT_DATE).split('T').next().unwrap_or_default();
             for Aim { credit, score, text, credit_cell, score_cell } in targets {
                 // Score scales say what a text score is worth; a number needs none.
@@ -655,26 +637,59 @@ impl<'d> Student<'d> {
                         seen.insert((line_item_id, credit, date), (level, place.line));
                     }
                 }
-                let mut piece = Map::with_capacity(5);
-                piece.insert("credit".to_string(), json!(credit));
-                piece.insert("score".to_string(), number(level));
-                piece.insert("date".to_string(), json!(date));
-                piece.insert("assessor".to_string(), json!(teacher.name));
-                let mut fields = Vec::with_capacity(5);
-                fields.extend([
-                    ("credit", credit_cell),
-                    ("score", score_cell),
-                    ("date", place.cell(Some("scoreDate"))),
-                    ("assessor", teacher.enrollment.place.cell(Some("userSourcedId"))),
-                ]);
-                if let Some(comment) = result.some(at::RESULT_COMMENT) {
-                    piece.insert("note".to_string(), json!(comment));
-                    fields.push(("note", place.cell(Some("comment"))));
-                }
-                self.evidence_cells.push(ItemCells { row: place.cell(None), fields });
-                self.evidence.push(Value::Object(piece));
+                self.push_evidence(result, credit, level, date, teacher, [credit_cell, score_cell]);
             }
         }
+    }
+
+    /// The class's primary teacher, who assessed `result`: the class is the result's own, or
+    /// its line item's. `None`, with the problem noted, when there is none to tell.
+    fn assessor(&mut self, result: &Cells, line_item: &Cells) -> Option<&'d Teacher<'d>> {
+        let class = result.some(at::RESULT_CLASS).or_else(|| line_item.some(at::LINE_ITEM_CLASS));
+        let problem = match class.and_then(|c| self.join.teachers.get(c)) {
+            Some(Ok(teacher)) => return Some(teacher),
+            Some(Err(message)) => result.place.error(Some("classSourcedId"), message.clone()).hint(
+                "mark one teacher of the class primary in enrollments.csv: the primary teacher is the assessor of its results",
+            ),
+            None => result
+                .place
+                .error(Some("classSourcedId"), format!("the result {} names no class, nor does its line item", result.get(0)))
+                .hint("export results with classSourcedId, or line items with their class: the class's primary teacher is the assessor"),
+        };
+        self.problems.push(problem);
+        None
+    }
+
+    /// Adds a piece of evidence from `result` for `credit`, with where each of its values came
+    /// from (`cells`: the credit's and the score's).
+    fn push_evidence(
+        &mut self,
+        result: &Cells,
+        credit: &str,
+        level: Decimal,
+        date: &str,
+        teacher: &Teacher,
+        [credit_cell, score_cell]: [Cell; 2],
+    ) {
+        let place = &result.place;
+        let mut piece = Map::with_capacity(5);
+        piece.insert("credit".to_string(), json!(credit));
+        piece.insert("score".to_string(), number(level));
+        piece.insert("date".to_string(), json!(date));
+        piece.insert("assessor".to_string(), json!(teacher.name));
+        let mut fields = Vec::with_capacity(5);
+        fields.extend([
+            ("credit", credit_cell),
+            ("score", score_cell),
+            ("date", place.cell(Some("scoreDate"))),
+            ("assessor", teacher.enrollment.place.cell(Some("userSourcedId"))),
+        ]);
+        if let Some(comment) = result.some(at::RESULT_COMMENT) {
+            piece.insert("note".to_string(), json!(comment));
+            fields.push(("note", place.cell(Some("comment"))));
+        }
+        self.evidence_cells.push(ItemCells { row: place.cell(None), fields });
+        self.evidence.push(Value::Object(piece));
     }
 
     /// The credits `result` counts towards: its own objectives
