@@ -187,17 +187,20 @@ impl Bundle {
                 .collect();
             (Store::Zip { archive, prefix }, present)
         };
-        let mut bundle = Bundle { path: path.to_path_buf(), store, modes: BTreeMap::new() };
-        let problems = bundle.read_manifest(&present)?;
-        Ok(if problems.iter().any(Diagnostic::is_error) { Err(problems) } else { Ok(bundle) })
+        Bundle::with_manifest(path, store, &present)
     }
 
     /// A bundle of files held in memory, by name (`manifest.csv`, `users.csv`...), named `path`
     /// in messages.
     pub fn in_memory(path: &Path, files: BTreeMap<String, Vec<u8>>) -> io::Result<Result<Bundle, Vec<Diagnostic>>> {
         let present: Vec<String> = files.keys().filter_map(|n| n.strip_suffix(".csv")).map(str::to_string).collect();
-        let mut bundle = Bundle { path: path.to_path_buf(), store: Store::Memory(files), modes: BTreeMap::new() };
-        let problems = bundle.read_manifest(&present)?;
+        Bundle::with_manifest(path, Store::Memory(files), &present)
+    }
+
+    /// The bundle in `store` (whose tables are `present`), its manifest read and checked.
+    fn with_manifest(path: &Path, store: Store, present: &[String]) -> io::Result<Result<Bundle, Vec<Diagnostic>>> {
+        let mut bundle = Bundle { path: path.to_path_buf(), store, modes: BTreeMap::new() };
+        let problems = bundle.read_manifest(present)?;
         Ok(if problems.iter().any(Diagnostic::is_error) { Err(problems) } else { Ok(bundle) })
     }
 
@@ -244,12 +247,10 @@ impl Bundle {
         if problems.iter().any(Diagnostic::is_error) {
             return Ok(problems);
         }
-        let manifest_line = |property: &str| properties.get(property).map(|(_, place)| place.clone());
-        match properties.get("oneroster.version").map(|(v, _)| v.as_str()) {
-            Some("1.2" | "1.1") => {}
-            Some(other) => problems.push(
-                manifest_line("oneroster.version")
-                    .expect("the property was found")
+        match properties.get("oneroster.version") {
+            Some((version, _)) if matches!(version.as_str(), "1.2" | "1.1") => {}
+            Some((other, place)) => problems.push(
+                place
                     .error(Some("value"), format!("the manifest says OneRoster version \"{other}\""))
                     .hint("mastery reads OneRoster 1.2 (and 1.1) CSV bundles; export the bundle as OneRoster 1.2"),
             ),

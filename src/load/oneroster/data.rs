@@ -41,19 +41,10 @@ impl Keyed {
         self.index = Some(index);
     }
 
-    /// A row of a bulk file.
+    /// A row of a bulk file. A bulk file starts from a cleared table, so nothing is indexed
+    /// yet; [`Keyed::seal`] lets a later row of one `sourcedId` replace an earlier one.
     fn push(&mut self, row: Cells) {
-        if let Some(index) = &mut self.index {
-            match index.get(row.get(0)) {
-                Some(&at) => {
-                    self.rows[at] = Some(row);
-                    return;
-                }
-                None => {
-                    index.insert(Box::from(row.get(0)), self.rows.len());
-                }
-            }
-        }
+        debug_assert!(self.index.is_none(), "a bulk file fills a cleared table");
         self.rows.push(Some(row));
     }
 
