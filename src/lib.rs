@@ -63,6 +63,8 @@ pub mod issue;
 pub mod load;
 pub mod model;
 pub mod output;
+#[cfg(feature = "pull")]
+pub mod pull;
 #[cfg(feature = "render")]
 pub mod render;
 pub mod synth;

@@ -104,6 +104,86 @@ pub fn write_in_folder(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic(path, bytes)
 }
 
+/// Writes a OneRoster bundle's files (name to bytes) at `out`: as a ZIP file when `out` ends in
+/// `.zip`, else as a folder. Either way a reader finds the previous bundle or the whole new
+/// one: the ZIP is written as [`write_atomic`] writes, and the folder is filled beside its
+/// place (a hidden `.mastery-bundle-*` folder, which loading skips) and then swapped in. A
+/// folder at `out` that is not a bundle (it has no `manifest.csv`) is never replaced.
+pub fn write_bundle(out: &Path, files: &std::collections::BTreeMap<String, Vec<u8>>) -> io::Result<()> {
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_folder(parent)?;
+    }
+    if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
+        return write_atomic(out, &zip_files(files)?);
+    }
+    let existing = fs::symlink_metadata(out).ok();
+    if let Some(meta) = &existing
+        && (!meta.is_dir() || !out.join("manifest.csv").is_file())
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "{} is there and is not a OneRoster bundle (no manifest.csv), so it is not replaced",
+                out.display()
+            ),
+        ));
+    }
+    let dir: PathBuf = out.parent().map(Path::to_path_buf).unwrap_or_default();
+    let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
+    let staged = tempfile::Builder::new()
+        .prefix(".mastery-bundle-")
+        .tempdir_in(&dir)
+        .map_err(|e| failed(e, "create a temporary folder in", &dir))?;
+    for (name, bytes) in files {
+        let path = staged.path().join(name);
+        let mut file = fs::File::create(&path).map_err(|e| failed(e, "write", &path))?;
+        file.write_all(bytes).and_then(|()| file.sync_all()).map_err(|e| failed(e, "write", &path))?;
+        boundary("flushed beside", &path);
+    }
+    fs::File::open(staged.path()).and_then(|d| d.sync_all()).map_err(|e| failed(e, "write", staged.path()))?;
+    let staged = staged.keep();
+    if existing.is_none() {
+        fs::rename(&staged, out).map_err(|e| failed(e, "write", out))?;
+        boundary("renamed", out);
+        return Ok(());
+    }
+    swap(&staged, out)?;
+    boundary("renamed", out);
+    // The previous bundle, now at the staged name.
+    remove_folder(&staged)
+}
+
+/// Exchanges two folders at once, so that `out` always holds one whole bundle.
+#[cfg(target_os = "linux")]
+fn swap(staged: &Path, out: &Path) -> io::Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    renameat_with(CWD, staged, CWD, out, RenameFlags::EXCHANGE).map_err(|e| failed(e.into(), "replace", out))
+}
+
+/// Moves the old folder aside and the new one in: the one moment between the renames has no
+/// bundle at `out`, where Linux's exchange has none.
+#[cfg(not(target_os = "linux"))]
+fn swap(staged: &Path, out: &Path) -> io::Result<()> {
+    let aside = staged.with_extension("old");
+    fs::rename(out, &aside).map_err(|e| failed(e, "replace", out))?;
+    fs::rename(staged, out).map_err(|e| failed(e, "replace", out))?;
+    fs::rename(&aside, staged).map_err(|e| failed(e, "replace", out))
+}
+
+/// The files as one ZIP (deflated, with fixed times so that the same files give the same bytes).
+pub fn zip_files(files: &std::collections::BTreeMap<String, Vec<u8>>) -> io::Result<Vec<u8>> {
+    let mut zip = zip::ZipWriter::new(io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    for (name, bytes) in files {
+        zip.start_file(name.as_str(), options).map_err(io::Error::other)?;
+        zip.write_all(bytes)?;
+    }
+    Ok(zip.finish().map_err(io::Error::other)?.into_inner())
+}
+
 /// Removes the temporary files an interrupted run left behind, in `dir` and the folders in it.
 pub fn remove_temporary_files(dir: &Path) -> io::Result<()> {
     remove_temporary(dir, true)

@@ -10,7 +10,7 @@ use crate::common::*;
 
 /// A copy of the small school with no students, reading OneRoster graduation dates from the
 /// generator's column.
-fn empty_school() -> tempfile::TempDir {
+pub(crate) fn empty_school() -> tempfile::TempDir {
     let school = small_school();
     std::fs::remove_file(school.path().join("students/s1.json")).unwrap();
     let path = school.path().join("school.json");
@@ -22,20 +22,25 @@ fn empty_school() -> tempfile::TempDir {
     school
 }
 
-fn generate(school: &Path, format: &str, out: &str, count: usize) {
+pub(crate) fn generate(school: &Path, format: &str, out: &str, count: usize) {
     let out = school.join(out);
     let args = ["gen-fixtures", school.to_str().unwrap(), "--students", &count.to_string(), "--format", format];
     let output = mastery().args(args).arg("--out").arg(&out).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
 }
 
-/// The transcript data of every student of `school`, by file name.
-fn transcripts(school: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+/// The transcript data of every generated student of `school`, by file name.
+pub(crate) fn transcripts(school: &Path) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
+    transcripts_of(school, "GEN-")
+}
+
+/// The transcript data of the students of `school` whose ids start with `prefix`, by file name.
+pub(crate) fn transcripts_of(school: &Path, prefix: &str) -> std::collections::BTreeMap<std::path::PathBuf, Vec<u8>> {
     let out = tempfile::tempdir().unwrap();
     let output = run(&["build", school.to_str().unwrap(), "--out", out.path().to_str().unwrap(), "--format", "data"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let mut files = files_under(out.path());
-    files.retain(|name, _| name.to_string_lossy().starts_with("GEN-"));
+    files.retain(|name, _| name.to_string_lossy().starts_with(prefix));
     files
 }
 

@@ -38,6 +38,8 @@ mod interop;
 mod issuing;
 /// OneRoster 1.2 bundles: the round trip against JSON Lines, the example bundle, deltas.
 mod oneroster;
+/// `mastery pull oneroster` against a OneRoster 1.2 REST server started on 127.0.0.1.
+mod oneroster_rest;
 /// The PDF against outside checkers: PDF/A, PDF/UA, margins, QR code, locales, stock typst.
 mod pdf;
 /// Validation never panics on arbitrary JSON or bytes.

@@ -66,6 +66,43 @@ pub enum Command {
     /// its students, each one's preview and working). The first line printed is the address
     /// to open, with its one-time token.
     Serve(ServeArgs),
+    /// Fetch records from a school system's API into students/, as a snapshot that loads like
+    /// the system's own export (a failed pull leaves the previous snapshot as it was).
+    #[command(subcommand)]
+    Pull(PullCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PullCommand {
+    /// Read a OneRoster 1.2 REST server (rostering and gradebook) with OAuth 2.0 client
+    /// credentials into a CSV bulk bundle.
+    Oneroster(PullOneRosterArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PullOneRosterArgs {
+    /// The server's address before /ims/oneroster/ (https://sis.example.org/api).
+    #[arg(long)]
+    pub url: String,
+    /// The OAuth 2.0 token endpoint (default: URL/oauth/token).
+    #[arg(long)]
+    pub token_url: Option<String>,
+    /// The client id the district's OneRoster provider issued.
+    #[arg(long)]
+    pub client_id: String,
+    /// A file holding the client secret (on its first line), readable by you alone.
+    #[arg(long, value_name = "FILE")]
+    pub client_secret_file: PathBuf,
+    /// Where to write the snapshot: a folder in students/, or a .zip file.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// Records asked for per page.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=10000))]
+    pub page_size: u64,
+    /// Tries of a request after the first, when the server answers 429 or 5xx or the connection
+    /// fails; each waits twice as long as the one before (from 1 s), or as Retry-After asks.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(0..=20))]
+    pub retries: u32,
 }
 
 #[derive(Debug, Args)]

@@ -2,10 +2,9 @@
 //! school's framework and scale, for benchmarks and load tests: as JSON Lines, or as a
 //! OneRoster 1.2 CSV bundle (a folder, or a .zip).
 
-use std::io::Write;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use chrono::Datelike;
 use mastery::hint::plural;
 use mastery::validate::{Schemas, ValidateOptions};
@@ -40,32 +39,9 @@ pub fn run(args: &GenFixturesArgs) -> Result<ExitCode> {
             let students: Vec<_> = students.map(|s| synth::oneroster::gradebook_only(&s)).collect();
             let year = if issue_date.month() >= 8 { issue_date.year() + 1 } else { issue_date.year() };
             let files = synth::oneroster::bundle(school, &students, year);
-            write_bundle(&args.out, &files)?;
+            output::write_bundle(&args.out, &files)?;
         }
     }
     eprintln!("wrote {} to {}", plural(args.students, "synthetic student"), args.out.display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes a bundle's files into a new folder, or into a ZIP when `out` ends in `.zip`.
-fn write_bundle(out: &std::path::Path, files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<()> {
-    if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .last_modified_time(zip::DateTime::default())
-            .unix_permissions(0o644);
-        for (name, bytes) in files {
-            zip.start_file(name.as_str(), options)?;
-            zip.write_all(bytes)?;
-        }
-        let bytes = zip.finish()?.into_inner();
-        output::write_in_folder(out, &bytes)?;
-    } else {
-        output::create_folder(out).with_context(|| format!("cannot create {}", out.display()))?;
-        for (name, bytes) in files {
-            output::write_atomic(&out.join(name), bytes)?;
-        }
-    }
-    Ok(())
 }

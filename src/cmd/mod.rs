@@ -10,6 +10,7 @@ mod issue;
 mod keygen;
 mod log;
 mod publish;
+mod pull;
 mod render_worker;
 mod report;
 mod revoke;
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Explain(args) => explain::run(&args),
         Command::ImportCase(args) => import_case::run(&args),
         Command::Serve(args) => serve::run(&args),
+        Command::Pull(command) => pull::run(&command),
     }
 }
 

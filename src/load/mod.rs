@@ -176,6 +176,11 @@ pub fn load(dir: &Path) -> io::Result<Checked<SchoolFolder>> {
     let mut bundles = Vec::new();
     for entry in fs::read_dir(&students_dir).map_err(|e| with_path(e, &students_dir))? {
         let path = entry.map_err(|e| with_path(e, &students_dir))?.path();
+        // Hidden entries are not records: an editor's swap file, or a snapshot that
+        // `mastery pull` is still writing.
+        if path.file_name().and_then(|name| name.to_str()).is_some_and(|name| name.starts_with('.')) {
+            continue;
+        }
         let kind = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             _ if path.is_dir() && path.join("manifest.csv").is_file() => SourceKind::OneRoster,
             Some("json") => SourceKind::Json,

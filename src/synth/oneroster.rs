@@ -12,6 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::load::oneroster::bundle::{TableWriter as Table, bulk_files};
 use crate::model::School;
 
 /// The extension column of `users.csv` that holds the expected graduation date.
@@ -40,27 +41,6 @@ pub fn gradebook_only(student: &Value) -> Value {
     Value::Object(record)
 }
 
-/// A table being written.
-struct Table {
-    writer: csv::Writer<Vec<u8>>,
-}
-
-impl Table {
-    fn new(header: &[&str]) -> Table {
-        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
-        writer.write_record(header).expect("writing to memory cannot fail");
-        Table { writer }
-    }
-
-    fn row(&mut self, cells: &[&str]) {
-        self.writer.write_record(cells).expect("writing to memory cannot fail");
-    }
-
-    fn bytes(self) -> Vec<u8> {
-        self.writer.into_inner().expect("writing to memory cannot fail")
-    }
-}
-
 /// The learning objective id of each credit.
 fn objective(school: &School, credit: &str) -> String {
     let found = school.framework.credits.iter().find(|c| c.id == credit);
@@ -84,7 +64,6 @@ fn split_name(name: &str) -> (&str, &str) {
 pub fn bundle(school: &School, students: &[Value], school_year: i32) -> BTreeMap<String, Vec<u8>> {
     let org = "org-1";
     let session = format!("year-{school_year}");
-    let mut files = BTreeMap::new();
 
     let mut orgs =
         Table::new(&["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"]);
@@ -350,30 +329,20 @@ pub fn bundle(school: &School, students: &[Value], school_year: i32) -> BTreeMap
         }
     }
 
-    let mut manifest = Table::new(&["propertyName", "value"]);
-    manifest.row(&["manifest.version", "1.0"]);
-    manifest.row(&["oneroster.version", "1.2"]);
-    let written = [
-        ("academicSessions", sessions),
-        ("categories", categories),
-        ("classes", classes),
-        ("courses", courses),
-        ("demographics", demographics),
-        ("enrollments", enrollments),
-        ("lineItemLearningObjectiveIds", aligned),
-        ("lineItems", line_items),
-        ("orgs", orgs),
-        ("results", results),
-        ("users", users),
-    ];
-    for table in crate::load::oneroster::bundle::TABLES.iter().filter(|t| **t != "manifest") {
-        let mode = if written.iter().any(|(name, _)| name == table) { "bulk" } else { "absent" };
-        manifest.row(&[&format!("file.{table}"), mode]);
-    }
-    manifest.row(&["source.systemName", "mastery gen-fixtures"]);
-    for (name, table) in written {
-        files.insert(format!("{name}.csv"), table.bytes());
-    }
-    files.insert("manifest.csv".to_string(), manifest.bytes());
-    files
+    bulk_files(
+        vec![
+            ("academicSessions", sessions),
+            ("categories", categories),
+            ("classes", classes),
+            ("courses", courses),
+            ("demographics", demographics),
+            ("enrollments", enrollments),
+            ("lineItemLearningObjectiveIds", aligned),
+            ("lineItems", line_items),
+            ("orgs", orgs),
+            ("results", results),
+            ("users", users),
+        ],
+        "mastery gen-fixtures",
+    )
 }

@@ -139,6 +139,48 @@ pub const TABLES: [&str; 22] = [
     "manifest",
 ];
 
+/// A table of a bundle being written, in memory: the inverse of reading, for the makers of
+/// bundles (`gen-fixtures`, `pull oneroster`). Rows end in CRLF, as the CSV binding's files do.
+pub struct TableWriter {
+    writer: csv::Writer<Vec<u8>>,
+}
+
+impl TableWriter {
+    /// A table with this header row.
+    pub fn new<S: AsRef<str>>(header: &[S]) -> TableWriter {
+        let mut writer = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(Vec::new());
+        writer.write_record(header.iter().map(AsRef::as_ref)).expect("writing to memory cannot fail");
+        TableWriter { writer }
+    }
+
+    /// Adds a row.
+    pub fn row<S: AsRef<str>>(&mut self, cells: &[S]) {
+        self.writer.write_record(cells.iter().map(AsRef::as_ref)).expect("writing to memory cannot fail");
+    }
+
+    /// The file's bytes.
+    pub fn bytes(self) -> Vec<u8> {
+        self.writer.into_inner().expect("writing to memory cannot fail")
+    }
+}
+
+/// The files of a bulk bundle: `tables` (by name, without `.csv`) and a `manifest.csv` that
+/// marks each of them `bulk` and every other table `absent`.
+pub fn bulk_files(tables: Vec<(&str, TableWriter)>, system: &str) -> BTreeMap<String, Vec<u8>> {
+    let mut manifest = TableWriter::new(&["propertyName", "value"]);
+    manifest.row(&["manifest.version", "1.0"]);
+    manifest.row(&["oneroster.version", "1.2"]);
+    for table in TABLES.iter().filter(|t| **t != "manifest") {
+        let mode = if tables.iter().any(|(name, _)| name == table) { "bulk" } else { "absent" };
+        manifest.row(&[format!("file.{table}").as_str(), mode]);
+    }
+    manifest.row(&["source.systemName", system]);
+    let mut files: BTreeMap<String, Vec<u8>> =
+        tables.into_iter().map(|(name, table)| (format!("{name}.csv"), table.bytes())).collect();
+    files.insert("manifest.csv".to_string(), manifest.bytes());
+    files
+}
+
 fn whole_file(path: &Path, message: impl Into<String>) -> Diagnostic {
     Diagnostic::error(path, message).at(Position { line: 1, column: 1, start: 0, end: 0 })
 }
