@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Loading and validating the same generated students as JSON Lines (gradebook records: who, and
-# evidence) and as a OneRoster 1.2 CSV bundle, a folder and a ZIP, side by side in one run:
-# CPU time and peak memory of `mastery validate` on each, in alternating rounds.
+# evidence), as a OneRoster 1.2 CSV bundle (a folder and a ZIP) and as Ed-Fi (API JSON and XML
+# interchanges), side by side in one run: CPU time and peak memory of `mastery validate` on
+# each, in alternating rounds.
 #
 #   bench/records-in.sh [STUDENTS] [ROUNDS] [SCHOOL]   (default 10000, 3, fixtures/small-school)
 #
@@ -16,7 +17,7 @@ cargo build --release --quiet
 mastery="$PWD/target/release/mastery"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-for form in jsonl folder zip; do
+for form in jsonl folder zip edfi-json edfi-xml; do
   cp -r "$school" "$work/$form"
   rm -rf "$work/$form"/students/*
   python3 - "$work/$form/school.json" <<'PY'
@@ -30,6 +31,18 @@ done
 "$mastery" gen-fixtures "$work/jsonl" --students "$students" --format gradebook-jsonl --out "$work/jsonl/students/gradebook.jsonl" 2>/dev/null
 "$mastery" gen-fixtures "$work/folder" --students "$students" --format oneroster --out "$work/folder/students/district" 2>/dev/null
 "$mastery" gen-fixtures "$work/zip" --students "$students" --format oneroster --out "$work/zip/students/district.zip" 2>/dev/null
+# The generated students graduate on one day of the year: Ed-Fi gives the class-of year alone.
+day=$(head -c 4000 "$work/jsonl/students/gradebook.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["expected_graduation"][5:])')
+for form in edfi-json edfi-xml; do
+  python3 - "$work/$form/school.json" "$day" <<'PY'
+import json, sys
+path, day = sys.argv[1], sys.argv[2]
+school = json.load(open(path))
+school["sources"]["edfi"] = {"graduation_day": day}
+json.dump(school, open(path, "w"), indent=2, ensure_ascii=False)
+PY
+  "$mastery" gen-fixtures "$work/$form" --students "$students" --format "$form" --out "$work/$form/students/state" 2>/dev/null
+done
 
 python3 - "$mastery" "$work" "$students" "$rounds" <<'PY'
 import os, subprocess, sys
@@ -44,7 +57,7 @@ def run(form):
     user, system, kib = out.stderr.strip().splitlines()[-1].split()
     return float(user) + float(system), int(kib) / 1024
 
-forms = ["jsonl", "folder", "zip"]
+forms = ["jsonl", "folder", "zip", "edfi-json", "edfi-xml"]
 cpu = {f: [] for f in forms}
 peak = {f: 0.0 for f in forms}
 for _ in range(rounds):
@@ -54,8 +67,9 @@ for _ in range(rounds):
         peak[form] = max(peak[form], mib)
 print(f"{students} students, {results} results ({results / students:.1f} a student), {rounds} rounds")
 print(f"{'form':<28}{'input MB':>10}{'CPU s (best)':>14}{'× JSONL':>9}{'peak MB':>9}")
-names = {"jsonl": "JSON Lines (gradebook)", "folder": "OneRoster bundle, folder", "zip": "OneRoster bundle, ZIP"}
-inputs = {"jsonl": f"{work}/jsonl/students", "folder": f"{work}/folder/students", "zip": f"{work}/zip/students"}
+names = {"jsonl": "JSON Lines (gradebook)", "folder": "OneRoster bundle, folder", "zip": "OneRoster bundle, ZIP",
+         "edfi-json": "Ed-Fi API JSON", "edfi-xml": "Ed-Fi XML interchanges"}
+inputs = {f: f"{work}/{f}/students" for f in forms}
 for form in forms:
     best = min(cpu[form])
     print(f"{names[form]:<28}{size(inputs[form]) / 1e6:>10.1f}{best:>14.2f}{best / min(cpu['jsonl']):>9.2f}{peak[form]:>9.0f}")

@@ -152,6 +152,28 @@ pub struct Sources {
     /// How OneRoster 1.2 bundles are read.
     #[serde(default)]
     pub oneroster: OneRosterSettings,
+    /// How Ed-Fi data (API JSON or XML interchanges) is read.
+    #[serde(default)]
+    pub edfi: EdFiSettings,
+}
+
+/// How Ed-Fi resources map onto student records.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EdFiSettings {
+    /// Learning standard id to credit id; `None` leaves the standard's results out on purpose.
+    pub learning_standards: BTreeMap<String, Option<String>>,
+    /// Competency objective (its `objective` text) to credit id; `None` leaves it out.
+    pub objectives: BTreeMap<String, Option<String>>,
+    /// A competency level descriptor (the whole URI, or its code value after `#`), or a letter
+    /// or numeric grade as written, to a level value.
+    #[serde(deserialize_with = "decimal_map")]
+    pub levels: BTreeMap<String, Decimal>,
+    /// The month and day (`MM-DD`) a class graduates in its class-of year.
+    pub graduation_day: Option<String>,
+    /// Who assessed evidence whose section names no teacher of record (a competency review
+    /// panel, say); without it, such evidence is an error.
+    pub assessor: Option<String>,
 }
 
 /// How a OneRoster 1.2 CSV bundle maps onto student records.

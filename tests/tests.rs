@@ -24,6 +24,8 @@ mod crash;
 mod credentials;
 /// The README and the user guide: every link resolves, the book builds.
 mod docs;
+/// Ed-Fi folders: the round trip against JSON Lines, the interchanges against the Ed-Fi schemas.
+mod edfi;
 /// The build engine through the library: its events in order, its outcome, cancelling.
 mod engine;
 /// `mastery explain`: the working, as snapshots.

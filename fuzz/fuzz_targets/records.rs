@@ -1,11 +1,12 @@
 //! Feeds arbitrary bytes to the loaders and the validator, as one student file of each kind,
-//! as one table of a OneRoster bundle, and as `school.json`, straight from memory: nothing may
-//! panic, every refusal must say where, and a CSV or OneRoster student whose rows disagree is
+//! as one table of a OneRoster bundle, as one file of an Ed-Fi folder (an XML interchange, or
+//! the API's JSON), and as `school.json`, straight from memory: nothing may panic, every
+//! refusal must say where, and a CSV, OneRoster or Ed-Fi student whose rows disagree is
 //! refused, never built.
 #![no_main]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
@@ -28,6 +29,22 @@ static ONEROSTER: LazyLock<(School, BTreeMap<String, Vec<u8>>)> = LazyLock::new(
         let path = entry.unwrap().path();
         files.insert(path.file_name().unwrap().to_string_lossy().into_owned(), std::fs::read(&path).unwrap());
     }
+    (school, files)
+});
+
+/// The example Ed-Fi school, and its interchanges by path.
+static EDFI: LazyLock<(School, Vec<(PathBuf, Vec<u8>)>)> = LazyLock::new(|| {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/edfi-school");
+    let school = mastery::intake::open(&dir, &SCHEMAS).expect("the school loads").school.expect("it is valid");
+    let mut files: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(dir.join("students/bay-path-edfi"))
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            (PathBuf::from("students/edfi").join(path.file_name().unwrap()), bytes)
+        })
+        .collect();
+    files.sort();
     (school, files)
 });
 
@@ -104,5 +121,24 @@ fuzz_target!(|data: &[u8]| {
         _ => {}
     })
     .expect("reading from memory cannot fail");
+    assert!(built.is_disjoint(&refused), "a refused student is never built");
+
+    // As one file of an Ed-Fi folder: the first byte picks an interchange to replace, or the
+    // API's students.json to add, the others the example's.
+    let (school, files) = &*EDFI;
+    let mut files = files.clone();
+    let pick = usize::from(data.first().copied().unwrap_or(0)) % (files.len() + 1);
+    let bytes = data.get(1..).unwrap_or_default().to_vec();
+    match files.get_mut(pick) {
+        Some((_, file)) => *file = bytes,
+        None => files.push((PathBuf::from("students/edfi/students.json"), bytes)),
+    }
+    let mut checker = StudentChecker::new(school, &SCHEMAS, &Default::default());
+    let (mut built, mut refused) = (BTreeSet::new(), BTreeSet::new());
+    load::edfi::read_files(Path::new("students/edfi"), &files, school, |record| match check(record, &mut checker) {
+        (true, Some(id)) => assert!(built.insert(id), "a student is built once"),
+        (false, Some(id)) => assert!(refused.insert(id), "a student is refused once"),
+        _ => {}
+    });
     assert!(built.is_disjoint(&refused), "a refused student is never built");
 });

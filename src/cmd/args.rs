@@ -299,6 +299,10 @@ pub enum FixtureFormat {
     GradebookJsonl,
     /// Gradebook records as a OneRoster 1.2 CSV bundle.
     Oneroster,
+    /// Gradebook records as the Ed-Fi API's JSON resources, in a folder.
+    EdfiJson,
+    /// Gradebook records as Ed-Fi 5.2 XML interchanges, in a folder.
+    EdfiXml,
 }
 
 #[derive(Debug, Args)]

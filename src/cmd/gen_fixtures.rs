@@ -1,6 +1,7 @@
 //! `mastery gen-fixtures SCHOOL --students N --out FILE`: synthetic students that follow the
-//! school's framework and scale, for benchmarks and load tests: as JSON Lines, or as a
-//! OneRoster 1.2 CSV bundle (a folder, or a .zip).
+//! school's framework and scale, for benchmarks and load tests: as JSON Lines, as a
+//! OneRoster 1.2 CSV bundle (a folder, or a .zip), or as Ed-Fi (JSON resources or XML
+//! interchanges, in a folder).
 
 use std::process::ExitCode;
 
@@ -35,13 +36,25 @@ pub fn run(args: &GenFixturesArgs) -> Result<ExitCode> {
             }
             output::write_in_folder(&args.out, &text)?;
         }
-        FixtureFormat::Oneroster => {
+        FixtureFormat::Oneroster | FixtureFormat::EdfiJson | FixtureFormat::EdfiXml => {
             let students: Vec<_> = students.map(|s| synth::oneroster::gradebook_only(&s)).collect();
             let year = if issue_date.month() >= 8 { issue_date.year() + 1 } else { issue_date.year() };
-            let files = synth::oneroster::bundle(school, &students, year);
-            output::write_bundle(&args.out, &files)?;
+            match args.format {
+                FixtureFormat::EdfiJson => write_folder(&args.out, &synth::edfi::resources(school, &students, year))?,
+                FixtureFormat::EdfiXml => write_folder(&args.out, &synth::edfi::interchanges(school, &students, year))?,
+                _ => output::write_bundle(&args.out, &synth::oneroster::bundle(school, &students, year))?,
+            }
         }
     }
     eprintln!("wrote {} to {}", plural(args.students, "synthetic student"), args.out.display());
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes files into a folder, each atomically.
+fn write_folder(out: &std::path::Path, files: &std::collections::BTreeMap<String, Vec<u8>>) -> Result<()> {
+    output::create_folder(out)?;
+    for (name, bytes) in files {
+        output::write_atomic(&out.join(name), bytes)?;
+    }
+    Ok(())
 }

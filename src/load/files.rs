@@ -143,11 +143,12 @@ pub fn file(path: &Path) -> io::Result<Vec<u8>> {
 pub type Stamp = Vec<(PathBuf, u64, Option<std::time::SystemTime>)>;
 
 /// The stamp of a school folder: `school.json` and the folder's other top-level files (the
-/// logo), and every file in `students/`. Two stamps differ when a file was added, removed or
-/// saved again.
+/// logo), every file in `students/`, and every file in the folders there (OneRoster bundles,
+/// Ed-Fi folders). Two stamps differ when a file was added, removed or saved again.
 pub fn stamp(dir: &Path) -> io::Result<Stamp> {
     let mut files = Vec::new();
-    for folder in [dir.to_path_buf(), dir.join("students")] {
+    let mut folders = vec![(dir.to_path_buf(), false), (dir.join("students"), true)];
+    while let Some((folder, deeper)) = folders.pop() {
         let entries = match std::fs::read_dir(&folder) {
             Ok(entries) => entries,
             Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
@@ -158,6 +159,8 @@ pub fn stamp(dir: &Path) -> io::Result<Stamp> {
             let metadata = entry.metadata()?;
             if metadata.is_file() {
                 files.push((entry.path(), metadata.len(), metadata.modified().ok()));
+            } else if deeper && metadata.is_dir() {
+                folders.push((entry.path(), false));
             }
         }
     }

@@ -17,7 +17,9 @@
 //! anything (the fuzz target, the console's upload check) can use them without a file; this
 //! module and [`files`] are the only code that reads the file system.
 
+pub mod credits;
 pub mod csv;
+pub mod edfi;
 pub mod files;
 pub mod json;
 pub mod jsonl;
@@ -55,6 +57,8 @@ pub enum SourceKind {
     Csv,
     /// OneRoster 1.2 bundles: every `.zip` or folder with `manifest.csv`, read as one.
     OneRoster,
+    /// An Ed-Fi folder: the API's JSON resources (`students.json`…) or XML interchanges.
+    EdFi,
 }
 
 /// A file of student records (for OneRoster, every bundle in `students/`).
@@ -183,13 +187,14 @@ pub fn load(dir: &Path) -> io::Result<Checked<SchoolFolder>> {
         }
         let kind = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
             _ if path.is_dir() && path.join("manifest.csv").is_file() => SourceKind::OneRoster,
+            _ if path.is_dir() && edfi::is_edfi_folder(&path) => SourceKind::EdFi,
             Some("json") => SourceKind::Json,
             Some("jsonl") => SourceKind::JsonLines,
             Some("csv") => SourceKind::Csv,
             Some("zip") => SourceKind::OneRoster,
             _ => continue,
         };
-        if !path.is_file() && kind != SourceKind::OneRoster {
+        if !path.is_file() && !matches!(kind, SourceKind::OneRoster | SourceKind::EdFi) {
             continue;
         }
         if leaves(dir, &path) {
@@ -231,6 +236,14 @@ pub fn read_source(source: &Source, school: Option<&School>, mut each: impl FnMu
             Some(school) => oneroster::read_oneroster(&source.bundles, &oneroster::Mapping::new(school), &mut each)?,
             None => each(Err(Rejected::of(
                 Diagnostic::error(path, "the OneRoster bundle is read once school.json is valid: it maps the bundle's objectives and scores")
+                    .at(Position { line: 1, column: 1, start: 0, end: 0 })
+                    .hint("fix the problems in school.json first"),
+            ))),
+        },
+        SourceKind::EdFi => match school {
+            Some(school) => edfi::read_edfi(path, school, &mut each)?,
+            None => each(Err(Rejected::of(
+                Diagnostic::error(path, "the Ed-Fi folder is read once school.json is valid: it maps the folder's standards and levels")
                     .at(Position { line: 1, column: 1, start: 0, end: 0 })
                     .hint("fix the problems in school.json first"),
             ))),
@@ -292,7 +305,7 @@ pub fn count_records(sources: &[Source]) -> io::Result<Option<u64>> {
     for source in sources {
         match source.kind {
             SourceKind::Json => count += 1,
-            SourceKind::Csv | SourceKind::OneRoster => return Ok(None),
+            SourceKind::Csv | SourceKind::OneRoster | SourceKind::EdFi => return Ok(None),
             SourceKind::JsonLines => {
                 let reader = BufReader::new(fs::File::open(&source.path).map_err(|e| with_path(e, &source.path))?);
                 for line in reader.split(b'\n') {

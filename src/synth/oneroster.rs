@@ -42,7 +42,7 @@ pub fn gradebook_only(student: &Value) -> Value {
 }
 
 /// The learning objective id of each credit.
-fn objective(school: &School, credit: &str) -> String {
+pub(crate) fn objective(school: &School, credit: &str) -> String {
     let found = school.framework.credits.iter().find(|c| c.id == credit);
     let guid = found
         .and_then(|c| c.uri.as_deref())

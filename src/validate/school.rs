@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use super::{Findings, MAX_SCALE_STEPS, escape, unknown_hint};
@@ -153,12 +154,18 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
 
 /// The OneRoster mapping names credits that exist, and levels that are on the scale.
 fn check_sources(school: &School, found: &mut Findings, credit_ids: &BTreeSet<&str>) {
-    let oneroster = &school.sources.oneroster;
-    for (setting, map) in [("objectives", &oneroster.objectives), ("line_items", &oneroster.line_items)] {
+    let (oneroster, edfi) = (&school.sources.oneroster, &school.sources.edfi);
+    let credit_maps = [
+        ("oneroster/objectives", &oneroster.objectives),
+        ("oneroster/line_items", &oneroster.line_items),
+        ("edfi/learning_standards", &edfi.learning_standards),
+        ("edfi/objectives", &edfi.objectives),
+    ];
+    for (setting, map) in credit_maps {
         for (key, credit) in map {
             let Some(credit) = credit else { continue };
             if !credit_ids.contains(credit.as_str()) {
-                let pointer = format!("/sources/oneroster/{setting}/{}", escape(key));
+                let pointer = format!("/sources/{setting}/{}", escape(key));
                 found.error(pointer, format!("\"{key}\" maps to unknown credit \"{credit}\"")).set_hint(unknown_hint(
                     "credit",
                     credit,
@@ -167,13 +174,26 @@ fn check_sources(school: &School, found: &mut Findings, credit_ids: &BTreeSet<&s
             }
         }
     }
-    for (score, level) in &oneroster.scores {
-        if !school.scale.contains(*level) {
-            let pointer = format!("/sources/oneroster/scores/{}", escape(score));
-            found
-                .error(pointer, format!("the score \"{score}\" maps to {level}, which is not on the scale"))
-                .set_hint(format!("use a level of the scale, from {} to {}", school.scale.min(), school.scale.max()));
+    for (setting, map) in [("oneroster/scores", &oneroster.scores), ("edfi/levels", &edfi.levels)] {
+        for (score, level) in map {
+            if !school.scale.contains(*level) {
+                let pointer = format!("/sources/{setting}/{}", escape(score));
+                found
+                    .error(pointer, format!("the score \"{score}\" maps to {level}, which is not on the scale"))
+                    .set_hint(format!(
+                        "use a level of the scale, from {} to {}",
+                        school.scale.min(),
+                        school.scale.max()
+                    ));
+            }
         }
+    }
+    if let Some(day) = &edfi.graduation_day
+        && NaiveDate::parse_from_str(&format!("2024-{day}"), "%Y-%m-%d").is_err()
+    {
+        found
+            .error("/sources/edfi/graduation_day", format!("\"{day}\" is not a day of the year"))
+            .set_hint("write the month and day as MM-DD, such as \"06-11\" for 11 June");
     }
 }
 

@@ -26,75 +26,40 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, NaiveDate};
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use serde_json::{Map, Value, json};
 
 use self::bundle::{Bundle, Place};
 use self::data::{Cells, Dataset, at, columns};
+use super::credits::{Credits, Target, number};
 use super::{Record, Rejected};
 use crate::diag::{Diagnostic, Position};
 use crate::document::{Cell, Document, ItemCells, RowCells};
-use crate::hint::{closest, plural};
+use crate::hint::plural;
 use crate::model::{ExemptResults, GraduationRule, OneRosterId, OneRosterSettings, Scale, School};
 
 /// What `school.json` says about reading OneRoster, with the credits and scale it maps onto.
 pub struct Mapping<'a> {
     settings: &'a OneRosterSettings,
     scale: &'a Scale,
-    /// Each credit's id, with its title.
-    credits: Vec<(&'a str, &'a str)>,
-    /// Credits by the CASE GUID that ends their `uri`, lowercase.
-    by_guid: HashMap<String, &'a str>,
-}
-
-/// The credit a learning objective counts towards.
-#[derive(Clone, Copy)]
-enum Target<'a> {
-    Credit(&'a str),
-    /// Left out on purpose (`null` in `sources.oneroster.objectives`).
-    Ignored,
-    Unknown,
+    credits: Credits<'a>,
 }
 
 impl<'a> Mapping<'a> {
     /// The mapping `school` gives.
     pub fn new(school: &'a School) -> Mapping<'a> {
-        let credits = school.framework.credits.iter().map(|c| (c.id.as_str(), c.title.as_str())).collect();
-        let by_guid = school
-            .framework
-            .credits
-            .iter()
-            .filter_map(|c| {
-                let guid = c.uri.as_deref()?.trim_end_matches('/').rsplit('/').next()?;
-                uuid::Uuid::parse_str(guid).ok().map(|g| (g.to_string(), c.id.as_str()))
-            })
-            .collect();
-        Mapping { settings: &school.sources.oneroster, scale: &school.scale, credits, by_guid }
+        Mapping { settings: &school.sources.oneroster, scale: &school.scale, credits: Credits::new(school) }
     }
 
     /// The credit of a learning objective: by `school.json`'s map, by CASE GUID (a UUID, or
     /// a `urn:uuid:` URN, that ends a credit's `uri`), or the credit whose id it is.
     fn target(&self, objective: &str) -> Target<'a> {
-        if let Some((_, credit)) = self.settings.objectives.get_key_value(objective) {
-            return credit.as_deref().map_or(Target::Ignored, |c| self.credit_named(c));
-        }
-        let guid = objective.strip_prefix("urn:uuid:").unwrap_or(objective);
-        if let Ok(guid) = uuid::Uuid::parse_str(guid)
-            && let Some(credit) = self.by_guid.get(&guid.to_string())
-        {
-            return Target::Credit(credit);
-        }
-        self.credit_named(objective)
-    }
-
-    fn credit_named(&self, id: &str) -> Target<'a> {
-        self.credits.iter().find(|(c, _)| *c == id).map_or(Target::Unknown, |(c, _)| Target::Credit(c))
+        self.credits.resolve(&self.settings.objectives, objective)
     }
 
     /// The credit of a line item that names no objective, from `sources.oneroster.line_items`.
     fn line_item_target(&self, line_item: &str) -> Option<Target<'a>> {
         let credit = self.settings.line_items.get(line_item)?;
-        Some(credit.as_deref().map_or(Target::Ignored, |c| self.credit_named(c)))
+        Some(credit.as_deref().map_or(Target::Ignored, |c| self.credits.named(c)))
     }
 
     /// The level of a score on the school's scale. A text score is read through
@@ -432,11 +397,8 @@ pub fn read_bundles(
     }
     for (kind, found) in [("learning objective", unmapped.objectives), ("line item", unmapped.line_items)] {
         for (id, found) in found {
-            let guess = closest(id, mapping.credits.iter().map(|(c, _)| *c))
-                .or_else(|| closest(id, mapping.credits.iter().map(|(_, t)| *t)))
-                .and_then(|g| mapping.credits.iter().find(|(c, t)| *c == g || *t == g));
             let setting = if kind == "line item" { "line_items" } else { "objectives" };
-            let near = guess.map_or(String::new(), |(c, t)| format!(" (the closest credit is {c}, \"{t}\")"));
+            let near = mapping.credits.near(id);
             source.push(
                 found
                     .place
@@ -767,11 +729,6 @@ impl<'d> Student<'d> {
 /// "its result is" or "its N results are".
 fn left_out(results: usize) -> String {
     if results == 1 { "its one result is".to_string() } else { format!("its {results} results are") }
-}
-
-/// A level as a JSON number.
-fn number(level: Decimal) -> Value {
-    level.to_f64().and_then(serde_json::Number::from_f64).map_or_else(|| json!(level.to_string()), Value::Number)
 }
 
 /// The expected graduation date of `user` by `rule`, with the column it came from.
