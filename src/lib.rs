@@ -61,6 +61,7 @@ pub mod hint;
 pub mod intake;
 pub mod issue;
 pub mod load;
+pub mod map;
 pub mod model;
 pub mod output;
 #[cfg(feature = "pull")]

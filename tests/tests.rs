@@ -38,6 +38,8 @@ mod html;
 mod interop;
 /// Issuing: versions, the ledger, revocation, the site, self-verifying PDFs, faults.
 mod issuing;
+/// `mastery map`: proposals for a new source's mapping, written only when asked.
+mod map;
 /// OneRoster 1.2 bundles: the round trip against JSON Lines, the example bundle, deltas.
 mod oneroster;
 /// `mastery pull oneroster` against a OneRoster 1.2 REST server started on 127.0.0.1.

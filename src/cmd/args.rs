@@ -66,10 +66,24 @@ pub enum Command {
     /// its students, each one's preview and working). The first line printed is the address
     /// to open, with its one-time token.
     Serve(ServeArgs),
+    /// Propose the mapping of a new source: each learning objective, standard or line item of
+    /// the school's OneRoster and Ed-Fi data that counts towards no credit yet, and each score
+    /// that gives no level, with the credit or level proposed and why. Nothing is written
+    /// without --write.
+    Map(MapArgs),
     /// Fetch records from a school system's API into students/, as a snapshot that loads like
     /// the system's own export (a failed pull leaves the previous snapshot as it was).
     #[command(subcommand)]
     Pull(PullCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct MapArgs {
+    /// The school folder: school.json and students/.
+    pub school: PathBuf,
+    /// Write the proposals into school.json (atomically), leaving every entry already there.
+    #[arg(long)]
+    pub write: bool,
 }
 
 #[derive(Debug, Subcommand)]

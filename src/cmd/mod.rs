@@ -9,6 +9,7 @@ mod import_case;
 mod issue;
 mod keygen;
 mod log;
+mod map;
 mod publish;
 mod pull;
 mod render_worker;
@@ -51,6 +52,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::ImportCase(args) => import_case::run(&args),
         Command::Serve(args) => serve::run(&args),
         Command::Pull(command) => pull::run(&command),
+        Command::Map(args) => map::run(&args),
     }
 }
 

@@ -3,7 +3,7 @@
 //! CASE GUID (a UUID, or a `urn:uuid:` URN) that ends a credit's `uri`, as `import-case`
 //! keeps it; then the credit whose id it is.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use foldhash::HashMap;
 use rust_decimal::Decimal;
@@ -82,4 +82,43 @@ impl<'a> Credits<'a> {
 /// A level as a JSON number, as a record holds a score.
 pub fn number(level: Decimal) -> Value {
     level.to_f64().and_then(serde_json::Number::from_f64).map_or_else(|| json!(level.to_string()), Value::Number)
+}
+
+/// What a source holds that `school.json` does not map yet, for `mastery map`: ids that count
+/// towards no credit and scores that give no level, each by the setting that would map it
+/// (`"oneroster/objectives"`, `"edfi/levels"`…).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Survey {
+    /// (setting, id) to how many scores carry it and the titles of their assignments.
+    pub ids: BTreeMap<(&'static str, String), (usize, BTreeSet<String>)>,
+    /// (setting, score as written) to how many scores are written so.
+    pub scores: BTreeMap<(&'static str, String), usize>,
+}
+
+impl Survey {
+    /// Counts an id that maps to no credit, with the title of the assignment it was scored on.
+    pub fn id(&mut self, setting: &'static str, id: &str, title: &str) {
+        let entry = self.ids.entry((setting, id.to_string())).or_default();
+        entry.0 += 1;
+        if !title.is_empty() && entry.1.len() < 5 {
+            entry.1.insert(title.to_string());
+        }
+    }
+
+    /// Counts a score that gives no level.
+    pub fn score(&mut self, setting: &'static str, text: &str) {
+        *self.scores.entry((setting, text.to_string())).or_default() += 1;
+    }
+
+    /// Adds another source's findings.
+    pub fn extend(&mut self, other: Survey) {
+        for (key, (count, titles)) in other.ids {
+            let entry = self.ids.entry(key).or_default();
+            entry.0 += count;
+            entry.1.extend(titles);
+        }
+        for (key, count) in other.scores {
+            *self.scores.entry(key).or_default() += count;
+        }
+    }
 }

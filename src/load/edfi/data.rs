@@ -69,6 +69,8 @@ pub struct Entry {
     pub key: String,
     /// The section's `sectionIdentifier` (or `sourceSectionIdentifier`).
     pub section: String,
+    /// `title`.
+    pub title: String,
     /// `dueDate`, else `dateAssigned`: the date of a score with no date of its own.
     pub date: String,
     /// The learning standards it assesses (`learningStandardId`s).

@@ -164,6 +164,7 @@ pub fn read(path: &Path, name: &str, bytes: &[u8], data: &mut Data, problems: &m
                     place,
                     key: entry_key(&t(&["namespace"]), &t(&["gradebookEntryIdentifier"])),
                     section,
+                    title: t(&["title"]),
                     date,
                     standards,
                 });

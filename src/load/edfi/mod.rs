@@ -29,7 +29,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value, json};
 
 use self::data::Data;
-use super::credits::{Credits, Target, number};
+use super::credits::{Credits, Survey, Target, number};
 use super::{Record, Rejected};
 use crate::diag::Diagnostic;
 use crate::document::{Document, ItemCells, RowCells};
@@ -282,6 +282,53 @@ pub fn read_files(dir: &Path, files: &[(PathBuf, Vec<u8>)], school: &School, mut
     if !source.is_empty() {
         each(Err(Rejected::unknown(source)));
     }
+}
+
+/// What the Ed-Fi folder at `dir` holds that `school.json` does not map yet: the learning
+/// standards and competency objectives of its scores that count towards no credit, and the
+/// descriptors and grades that give no level, each with its count (and, for a standard, the
+/// titles of its gradebook entries).
+pub fn survey(dir: &Path, school: &School) -> io::Result<Result<Survey, Vec<Diagnostic>>> {
+    let (data, problems) = read_entities(&folder_files(dir)?);
+    if problems.iter().any(Diagnostic::is_error) {
+        return Ok(Err(problems));
+    }
+    let settings = &school.sources.edfi;
+    let mapping = Mapping { settings, scale: &school.scale, credits: Credits::new(school) };
+    let entries: HashMap<&str, &data::Entry> = data.entries.iter().map(|e| (e.key.as_str(), e)).collect();
+    let mut survey = Survey::default();
+    let level = |survey: &mut Survey, descriptor: &str, letter: &str, numeric: &str| {
+        let written = if descriptor.is_empty() { letter } else { descriptor };
+        if !written.is_empty() && mapping.level(descriptor, letter, numeric).is_err() {
+            survey.score("edfi/levels", written);
+        }
+    };
+    for score in &data.scores {
+        if score.level.is_empty() && score.letter.is_empty() && score.numeric.is_empty() {
+            continue;
+        }
+        if let Some(entry) = entries.get(score.entry.as_str()) {
+            for standard in &entry.standards {
+                if mapping.credits.resolve(&settings.learning_standards, standard) == Target::Unknown {
+                    survey.id("edfi/learning_standards", standard, &entry.title);
+                }
+            }
+        }
+        level(&mut survey, &score.level, &score.letter, &score.numeric);
+    }
+    for objective in &data.objectives {
+        if mapping.credits.resolve(&settings.objectives, &objective.objective) == Target::Unknown {
+            survey.id("edfi/objectives", &objective.objective, "");
+        }
+        level(&mut survey, &objective.level, "", "");
+    }
+    for grade in &data.grades {
+        if mapping.credits.resolve(&settings.learning_standards, &grade.standard) == Target::Unknown {
+            survey.id("edfi/learning_standards", &grade.standard, "");
+        }
+        level(&mut survey, "", &grade.letter, &grade.numeric);
+    }
+    Ok(Ok(survey))
 }
 
 /// The students, once each, in the order they were first read.

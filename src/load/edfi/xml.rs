@@ -97,6 +97,7 @@ fn take(entity: &Node, place: Place, data: &mut Data) {
                 place,
                 key: entry_key(&e.get("Namespace"), &e.get("GradebookEntryIdentifier")),
                 section,
+                title: e.get("Title"),
                 date,
                 standards,
             });

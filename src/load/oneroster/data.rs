@@ -211,6 +211,8 @@ pub mod at {
     /// `roles.csv`.
     pub const ROLE_ROLE: usize = 3;
     /// `lineItems.csv`.
+    pub const LINE_ITEM_TITLE: usize = 2;
+    /// `lineItems.csv`.
     pub const LINE_ITEM_CLASS: usize = 3;
     /// `lineItemLearningObjectiveIds.csv`.
     pub const OBJECTIVE_LINE_ITEM: usize = 2;

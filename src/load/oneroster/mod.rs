@@ -30,7 +30,7 @@ use serde_json::{Map, Value, json};
 
 use self::bundle::{Bundle, Place};
 use self::data::{Cells, Dataset, at, columns};
-use super::credits::{Credits, Target, number};
+use super::credits::{Credits, Survey, Target, number};
 use super::{Record, Rejected};
 use crate::diag::{Diagnostic, Position};
 use crate::document::{Cell, Document, ItemCells, RowCells};
@@ -332,19 +332,13 @@ pub fn read_bundles(
             return Ok(());
         }
     };
-    let mut data = Dataset::default();
-    let mut problems = Vec::new();
-    for bundle in bundles {
-        match bundle {
-            Ok(mut bundle) => data.add(&mut bundle, &extra, &mut problems)?,
-            Err(found) => problems.extend(found),
+    let data = match merge(bundles, &extra)? {
+        Ok(data) => data,
+        Err(problems) => {
+            each(Err(Rejected::unknown(problems)));
+            return Ok(());
         }
-    }
-    if problems.iter().any(Diagnostic::is_error) {
-        each(Err(Rejected::unknown(problems)));
-        return Ok(());
-    }
-    data.seal();
+    };
     let join = Join::new(&data, mapping);
     let students = join.students();
     let mut unmapped = Unmapped::default();
@@ -411,6 +405,79 @@ pub fn read_bundles(
         each(Err(Rejected::unknown(source)));
     }
     Ok(())
+}
+
+/// The bundles' tables merged into one data set, or the problems that stop it.
+fn merge(
+    bundles: Vec<Result<Bundle, Vec<Diagnostic>>>,
+    extra: &[String],
+) -> io::Result<Result<Dataset, Vec<Diagnostic>>> {
+    let mut data = Dataset::default();
+    let mut problems = Vec::new();
+    for bundle in bundles {
+        match bundle {
+            Ok(mut bundle) => data.add(&mut bundle, extra, &mut problems)?,
+            Err(found) => problems.extend(found),
+        }
+    }
+    if problems.iter().any(Diagnostic::is_error) {
+        return Ok(Err(problems));
+    }
+    data.seal();
+    Ok(Ok(data))
+}
+
+/// What the bundles at `paths` hold that `school.json` does not map yet: the learning
+/// objectives and line items of fully graded results that count towards no credit, and the
+/// text scores that give no level, each with its count and the titles of its line items.
+pub fn survey(paths: &[PathBuf], mapping: &Mapping) -> io::Result<Result<Survey, Vec<Diagnostic>>> {
+    let mut bundles = Vec::new();
+    for path in paths {
+        bundles.push(Bundle::open(path)?);
+    }
+    let data = match merge(bundles, &[])? {
+        Ok(data) => data,
+        Err(problems) => return Ok(Err(problems)),
+    };
+    let join = Join::new(&data, mapping);
+    let mut survey = Survey::default();
+    for result in data.results.iter() {
+        if score_status(result) != ScoreStatus::Graded {
+            continue;
+        }
+        let key = result.get(0);
+        let line_item = result.get(at::RESULT_LINE_ITEM);
+        let title = data.line_items.get(line_item).map(|l| l.get(at::LINE_ITEM_TITLE)).unwrap_or_default();
+        let scales: Vec<&str> = [join.scales_of_result.get(key), join.scales_of_line_item.get(line_item)]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .copied()
+            .collect();
+        let mut texts = vec![result.some(at::RESULT_TEXT_SCORE)];
+        if let Some(objectives) = join.objectives_of_result.get(key) {
+            for (row, target) in objectives {
+                if *target == Target::Unknown {
+                    survey.id("oneroster/objectives", row.get(at::OBJECTIVE_ID), title);
+                }
+                texts.push(row.some(at::OBJECTIVE_TEXT_SCORE));
+            }
+        } else if let Some(objectives) = join.objectives_of_line_item.get(line_item) {
+            for (row, target) in objectives {
+                if *target == Target::Unknown {
+                    survey.id("oneroster/objectives", row.get(at::OBJECTIVE_ID), title);
+                }
+            }
+        } else if !matches!(mapping.line_item_target(line_item), Some(Target::Credit(_) | Target::Ignored)) {
+            survey.id("oneroster/line_items", line_item, title);
+        }
+        for text in texts.into_iter().flatten() {
+            if mapping.level(None, Some(text), &scales).is_err() {
+                survey.score("oneroster/scores", text);
+            }
+        }
+    }
+    Ok(Ok(survey))
 }
 
 /// One student's record, as it is joined.
