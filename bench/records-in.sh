@@ -32,7 +32,7 @@ done
 "$mastery" gen-fixtures "$work/folder" --students "$students" --format oneroster --out "$work/folder/students/district" 2>/dev/null
 "$mastery" gen-fixtures "$work/zip" --students "$students" --format oneroster --out "$work/zip/students/district.zip" 2>/dev/null
 # The generated students graduate on one day of the year: Ed-Fi gives the class-of year alone.
-day=$(head -c 4000 "$work/jsonl/students/gradebook.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["expected_graduation"][5:])')
+day=$(head -n 1 "$work/jsonl/students/gradebook.jsonl" | python3 -c 'import json,sys; print(json.loads(sys.stdin.readline())["expected_graduation"][5:])')
 for form in edfi-json edfi-xml; do
   python3 - "$work/$form/school.json" "$day" <<'PY'
 import json, sys

@@ -116,16 +116,29 @@ pub fn write_bundle(out: &Path, files: &std::collections::BTreeMap<String, Vec<u
     if out.extension().is_some_and(|e| e.eq_ignore_ascii_case("zip")) {
         return write_atomic(out, &zip_files(files)?);
     }
+    replace_folder(out, files, "a OneRoster bundle (no manifest.csv)", |dir| dir.join("manifest.csv").is_file())
+}
+
+/// Writes `files` (name to bytes) as the folder `out`, filled beside its place (a hidden
+/// `.mastery-bundle-*` folder, which loading skips) and swapped in whole. A folder already at
+/// `out` is replaced only when `replaceable` says it is one of the kind being written (`kind`
+/// names that kind in the error otherwise).
+pub fn replace_folder(
+    out: &Path,
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+    kind: &str,
+    replaceable: impl Fn(&Path) -> bool,
+) -> io::Result<()> {
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        create_folder(parent)?;
+    }
     let existing = fs::symlink_metadata(out).ok();
     if let Some(meta) = &existing
-        && (!meta.is_dir() || !out.join("manifest.csv").is_file())
+        && (!meta.is_dir() || !replaceable(out))
     {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
-            format!(
-                "{} is there and is not a OneRoster bundle (no manifest.csv), so it is not replaced",
-                out.display()
-            ),
+            format!("{} is there and is not {kind}, so it is not replaced", out.display()),
         ));
     }
     let dir: PathBuf = out.parent().map(Path::to_path_buf).unwrap_or_default();

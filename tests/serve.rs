@@ -672,6 +672,82 @@ fn an_import_is_checked_first_written_whole_and_never_over_a_file_without_a_yes(
     assert!(framework.text().contains("requirement for unknown area"), "{}", framework.text());
 }
 
+/// The files of a folder as one ZIP, as a registrar would zip an export.
+fn zipped(dir: &Path) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let mut names: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    names.sort();
+    for path in names {
+        zip.start_file(path.file_name().unwrap().to_str().unwrap(), zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut zip, &std::fs::read(&path).unwrap()).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+/// The upload id of the confirmation form on a page.
+fn upload_id(page: &str) -> String {
+    page.split("name=\"upload\" value=\"").nth(1).expect("a confirmation form").split('"').next().unwrap().to_string()
+}
+
+#[test]
+fn a_oneroster_zip_and_ed_fi_files_show_their_mapping_before_anything_is_written() {
+    for (fixture, source, upload) in [
+        ("fixtures/oneroster-school", "students/district-2025-09-full", "district.zip"),
+        ("fixtures/edfi-school", "students/bay-path-edfi", "bay-path-edfi.zip"),
+    ] {
+        let school = tempfile::tempdir().unwrap();
+        copy_dir(&root().join(fixture), school.path());
+        let bytes = zipped(&school.path().join(source));
+        std::fs::remove_dir_all(school.path().join("students")).unwrap();
+        std::fs::create_dir(school.path().join("students")).unwrap();
+        let path = school.path().join("school.json");
+        let mut config = read_json(&path);
+        if fixture.contains("oneroster") {
+            config["sources"]["oneroster"]["objectives"].as_object_mut().unwrap().remove("MATH.MOD");
+        } else {
+            config["sources"]["edfi"]["levels"] = serde_json::json!({"P": 3});
+        }
+        write_json(&path, &config);
+        let before = std::fs::read(&path).unwrap();
+        let console = serve(school.path());
+
+        let asked = console.upload(upload, &bytes);
+        let page = asked.text();
+        assert_eq!((asked.status, heading(&page)), (200, "Add and map?"), "{fixture}: {page}");
+        assert!(page.contains("Mapping proposed for school.json"), "{fixture}: {page}");
+        if fixture.contains("oneroster") {
+            assert!(page.contains("MATH.MOD") && page.contains("&quot;MAT-1&quot;"), "{page}");
+            assert!(page.contains("Add students/district.zip and write the mapping into school.json"), "{page}");
+        } else {
+            assert!(page.contains("CompetencyLevelDescriptor#Meets Standard"), "{page}");
+            assert!(page.contains("Add students/bay-path-edfi/ and write the mapping into school.json"), "{page}");
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), before, "{fixture}: school.json waits for the yes");
+        assert_eq!(
+            std::fs::read_dir(school.path().join("students")).unwrap().count(),
+            0,
+            "{fixture}: so does students/"
+        );
+
+        let added = console.post_form("/import/replace", &[("upload", &upload_id(&page))]);
+        assert_eq!(heading(&added.text()), "Added", "{fixture}: {}", added.text());
+        let config = read_json(&path);
+        if fixture.contains("oneroster") {
+            assert!(school.path().join("students/district.zip").is_file());
+            assert_eq!(config["sources"]["oneroster"]["objectives"]["MATH.MOD"], "MAT-1");
+        } else {
+            assert_eq!(std::fs::read_dir(school.path().join("students/bay-path-edfi")).unwrap().count(), 6);
+            assert_eq!(
+                config["sources"]["edfi"]["levels"]["uri://baypath.example/CompetencyLevelDescriptor#Meets Standard"],
+                3
+            );
+            assert_eq!(config["sources"]["edfi"]["levels"]["P"], 3, "kept as it was");
+        }
+        let output = run(&["validate", school.path().to_str().unwrap()]);
+        assert_eq!(output.status.code(), Some(0), "{fixture}: {}", stdout(&output));
+    }
+}
+
 #[test]
 fn the_live_pages_hear_of_a_saved_file_and_ctrl_c_waits_for_the_transcripts_being_written() {
     let school = generated_school(60);

@@ -441,7 +441,7 @@ pub async fn import(
     if !checked.acceptable() {
         return html(StatusCode::UNPROCESSABLE_ENTITY, forms::import_result(&checked, None, false));
     }
-    if !checked.replaces {
+    if !checked.replaces && !checked.maps() {
         match import::add(&checked, false) {
             Ok(()) => return html(StatusCode::OK, forms::import_result(&checked, None, true)),
             // Another file took the name meanwhile: ask, as for any file that is there.

@@ -283,26 +283,33 @@ pub fn import() -> Markup {
         "Import",
         "/import",
         html! {
-            p { "Add a file of student records (an SIS export as .csv, .jsonl, or a student's .json) to students/, or a CASE package (.json) as the school's framework. It is checked first; nothing in the folder changes until it passes, and no file is replaced without asking." }
+            p { "Add a file of student records (an SIS export as .csv, .jsonl, or a student's .json; a OneRoster 1.2 bundle or Ed-Fi files as .zip) to students/, or a CASE package (.json) as the school's framework. It is checked first; nothing in the folder changes until it passes, no file is replaced and school.json is not changed without asking." }
             form #drop .stack.drop method="post" action="/import" enctype="multipart/form-data" {
-                label { "File (or drop it here) " input type="file" name="file" accept=".csv,.json,.jsonl" required; }
+                label { "File (or drop it here) " input type="file" name="file" accept=".csv,.json,.jsonl,.zip" required; }
                 button type="submit" { "Check and add" }
             }
         },
     )
 }
 
-/// What became of an upload: its problems, the question whether to replace, or that it was
-/// added.
+/// What became of an upload: its problems, the question whether to replace it (or to write the
+/// mapping proposed for it), or that it was added.
 pub fn import_result(checked: &Checked, upload: Option<&str>, added: bool) -> Markup {
     let name = file_name(&checked.target);
-    let place = if checked.kind == Kind::Records { format!("students/{name}") } else { name.clone() };
+    let place = match checked.kind {
+        Kind::Records => format!("students/{name}"),
+        Kind::EdFi => format!("students/{name}/"),
+        Kind::Framework => name.clone(),
+    };
     let errors = !checked.acceptable();
+    let mapped = checked.proposals.iter().filter(|p| p.value.is_some()).count();
     page(
         if added {
             "Added"
         } else if errors {
             "Not added"
+        } else if checked.maps() && !checked.replaces {
+            "Add and map?"
         } else {
             "Replace a file?"
         },
@@ -312,18 +319,44 @@ pub fn import_result(checked: &Checked, upload: Option<&str>, added: bool) -> Ma
             @if errors && checked.kind == Kind::Framework {
                 p.alert role="alert" { "Nothing was changed: with this framework, school.json would have the errors below (its requirements and overrides must name the package's areas and credits). Fix school.json or the package, and drop it again." }
             } @else if errors {
-                p.alert role="alert" { "Nothing was added: the file has errors. Fix them and drop it again." }
+                p.alert role="alert" { "Nothing was added: the file has errors" @if checked.maps() { ", even with the mapping proposed below" } ". Fix them and drop it again." }
             } @else if added {
-                p role="status" { "Written to " code { (place) } "." }
+                p role="status" { "Written to " code { (place) } @if checked.maps() { ", and the mapping to " code { "school.json" } } "." }
                 p { a href="/students" { "See the students" } " · " a href="/problems" { "See the problems" } }
             } @else if let Some(upload) = upload {
-                p { strong { code { (place) } " is already in the folder." }
-                    @if checked.kind == Kind::Framework { " Importing replaces its framework (and scale) with the package's." } @else { " Adding the file replaces it." } }
+                @if checked.replaces {
+                    p { strong { code { (place) } " is already in the folder." }
+                        @if checked.kind == Kind::Framework { " Importing replaces its framework (and scale) with the package's." } @else { " Adding the file replaces it." } }
+                }
+                @if checked.maps() {
+                    p { "school.json does not map everything the file holds yet. With the " (mapped) " entries proposed below, it passes every check. Nothing is written until you say so." }
+                }
                 form method="post" action="/import/replace" {
                     input type="hidden" name="upload" value=(upload);
-                    button type="submit" { "Replace " (place) }
+                    button type="submit" {
+                        @if checked.replaces { "Replace " } @else { "Add " }
+                        (place)
+                        @if checked.maps() { " and write the mapping into school.json" }
+                    }
                 }
                 p { a href="/import" { "Keep the folder as it is" } }
+            }
+            @if !checked.proposals.is_empty() {
+                h2 { "Mapping proposed for school.json" }
+                table {
+                    thead { tr { th scope="col" { "Setting" } th scope="col" { "In the file" } th scope="col" { "Scores" } th scope="col" { "Proposed" } th scope="col" { "Why" } } }
+                    tbody {
+                        @for p in &checked.proposals {
+                            tr {
+                                td { code { "sources." (p.setting.replace('/', ".")) } }
+                                td { bdi { (p.key) } }
+                                td { (p.count) }
+                                td { @match &p.value { Some(value) => code { (value.to_string()) }, None => "(map it by hand)" } }
+                                td { (p.reason) }
+                            }
+                        }
+                    }
+                }
             }
             @if !checked.diagnostics.is_empty() {
                 h2 { "Problems in the file" }

@@ -4,7 +4,11 @@
 //!
 //! A `.csv`, `.jsonl` or `.json` file of student records goes into `students/`; a `.json` file
 //! that is a CASE package (it has a `CFDocument`) becomes the framework (and scale) of
-//! `school.json`, as `mastery import-case --into` makes it.
+//! `school.json`, as `mastery import-case --into` makes it. A `.zip` holding `manifest.csv` is a
+//! OneRoster bundle, kept as it is in `students/`; one holding Ed-Fi files (the API's JSON
+//! resources, or XML interchanges) becomes an Ed-Fi folder there. For either, what
+//! `school.json` does not map yet is proposed (as `mastery map` does) and shown first; the
+//! proposals are written with the file, on the registrar's yes.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -13,8 +17,9 @@ use std::path::{Path, PathBuf};
 
 use super::snapshot::Snapshot;
 use crate::diag::Diagnostic;
+use crate::model::School;
 use crate::validate::{Schemas, ValidateOptions};
-use crate::{case, intake, load};
+use crate::{case, intake, load, map};
 
 /// The largest file the console takes.
 pub const MAX_UPLOAD: usize = 64 * 1024 * 1024;
@@ -26,6 +31,8 @@ pub enum Kind {
     Records,
     /// A CASE package, for the framework of `school.json`.
     Framework,
+    /// Ed-Fi files, for a folder in `students/`.
+    EdFi,
 }
 
 /// An uploaded file, checked.
@@ -44,12 +51,24 @@ pub struct Checked {
     pub summary: String,
     /// Whether a file is at the target already (adding it needs a yes).
     pub replaces: bool,
+    /// For an Ed-Fi upload, the folder's files by name.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// What is proposed to map the upload's objectives, standards and scores.
+    pub proposals: Vec<map::Proposal>,
+    /// `school.json` with the proposals in it, written with the file; `None` when nothing is
+    /// proposed.
+    pub mapped: Option<Vec<u8>>,
 }
 
 impl Checked {
     /// Whether it may be added: no errors.
     pub fn acceptable(&self) -> bool {
         !self.diagnostics.iter().any(Diagnostic::is_error)
+    }
+
+    /// Whether adding it writes `school.json` too, which needs a yes.
+    pub fn maps(&self) -> bool {
+        self.mapped.is_some()
     }
 }
 
@@ -84,15 +103,54 @@ pub fn check(
     if name.is_empty() || name.starts_with('.') || name.chars().any(char::is_control) {
         return Err(Refused::Name(format!("{name:?} is not a file name the school folder can hold")));
     }
-    if !matches!(extension.as_deref(), Some("csv" | "json" | "jsonl")) {
+    if !matches!(extension.as_deref(), Some("csv" | "json" | "jsonl" | "zip")) {
         return Err(Refused::Name(format!(
-            "{name} is not a file the console reads: add student records as .csv (an SIS export), .jsonl or .json, or a CASE package as .json"
+            "{name} is not a file the console reads: add student records as .csv (an SIS export), .jsonl or .json, a OneRoster bundle or Ed-Fi files as .zip, or a CASE package as .json"
         )));
     }
     if extension.as_deref() == Some("json") && is_case_package(&bytes) {
         return framework(school, scratch, name, bytes);
     }
-    records(school, scratch, name, bytes, snapshot)
+    if extension.as_deref() == Some("zip") {
+        return archive(school, scratch, name, bytes, snapshot);
+    }
+    records(school, scratch, name, bytes, BTreeMap::new(), snapshot)
+}
+
+/// The largest file of an Ed-Fi upload, unzipped.
+const MAX_UNZIPPED: u64 = 1024 * 1024 * 1024;
+
+/// A `.zip`: a OneRoster bundle (it holds `manifest.csv`), kept whole; or Ed-Fi files (the API's
+/// resources, or `.xml` interchanges, at its top level), unzipped into a folder named after it.
+fn archive(school: &Path, scratch: &Path, name: &str, bytes: Vec<u8>, snapshot: &Snapshot) -> Result<Checked, Refused> {
+    let not_read = |why: String| Refused::Name(format!("{name} {why}"));
+    let mut zip =
+        zip::ZipArchive::new(io::Cursor::new(&bytes)).map_err(|e| not_read(format!("is not a ZIP file: {e}")))?;
+    let names: Vec<String> = zip.file_names().filter_map(Result::ok).map(|n| n.into_owned()).collect();
+    if names.iter().any(|n| n == "manifest.csv") {
+        return records(school, scratch, name, bytes, BTreeMap::new(), snapshot);
+    }
+    // Only plain names at the top of the archive: nothing is written outside the new folder.
+    let plain = |n: &str| !n.contains(['/', '\\']) && !n.starts_with('.') && !n.chars().any(char::is_control);
+    let edfi = |n: &str| plain(n) && (load::edfi::json::FILES.contains(&n) || n.to_ascii_lowercase().ends_with(".xml"));
+    let mut files = BTreeMap::new();
+    for entry in names.iter().filter(|n| edfi(n)) {
+        let file = zip.by_name(entry).map_err(|e| not_read(format!("cannot be read: {e}")))?;
+        let mut content = Vec::new();
+        io::Read::read_to_end(&mut io::Read::take(file, MAX_UNZIPPED + 1), &mut content)?;
+        if content.len() as u64 > MAX_UNZIPPED {
+            return Err(not_read(format!("holds {entry}, larger than 1 GB unzipped")));
+        }
+        files.insert(entry.to_string(), content);
+    }
+    if files.is_empty() {
+        return Err(not_read(
+            "holds neither a OneRoster manifest.csv nor Ed-Fi files (students.json and the other resources, or .xml interchanges) at its top level"
+                .to_string(),
+        ));
+    }
+    let folder = Path::new(name).file_stem().and_then(|s| s.to_str()).unwrap_or("edfi").to_string();
+    records(school, scratch, &folder, Vec::new(), files, snapshot)
 }
 
 fn is_case_package(bytes: &[u8]) -> bool {
@@ -113,14 +171,45 @@ fn stage(school: &Path, scratch: &Path) -> io::Result<tempfile::TempDir> {
     Ok(staging)
 }
 
-/// Student records: checked as they would be in `students/`, beside the school's own files,
-/// and against the ids the other files of the folder hold.
-fn records(school: &Path, scratch: &Path, name: &str, bytes: Vec<u8>, snapshot: &Snapshot) -> Result<Checked, Refused> {
+/// Student records: checked as they would be in `students/` (a file of `bytes`, or, with
+/// `files`, an Ed-Fi folder), beside the school's own files, with what `school.json` lacks to
+/// map them proposed and put in, and against the ids the other files of the folder hold.
+fn records(
+    school: &Path,
+    scratch: &Path,
+    name: &str,
+    bytes: Vec<u8>,
+    files: BTreeMap<String, Vec<u8>>,
+    snapshot: &Snapshot,
+) -> Result<Checked, Refused> {
     let staging = stage(school, scratch)?;
     let staged = staging.path().join("students").join(name);
-    std::fs::write(&staged, &bytes)?;
+    if files.is_empty() {
+        std::fs::write(&staged, &bytes)?;
+    } else {
+        std::fs::create_dir(&staged)?;
+        for (file, content) in &files {
+            std::fs::write(staged.join(file), content)?;
+        }
+    }
     let schemas = Schemas::new();
-    let open = intake::open(staging.path(), &schemas)?;
+    let mut open = intake::open(staging.path(), &schemas)?;
+    let proposals = match &open.school {
+        Some(school) => propose(&open, school)?,
+        None => Vec::new(),
+    };
+    let mut mapped = None;
+    if proposals.iter().any(|p| p.value.is_some()) {
+        let path = staging.path().join("school.json");
+        if let Ok(mut config) = serde_json::from_slice::<serde_json::Value>(&load::file(&path)?) {
+            map::apply(&mut config, &proposals);
+            let mut new = serde_json::to_vec_pretty(&config).map_err(io::Error::other)?;
+            new.push(b'\n');
+            std::fs::write(&path, &new)?;
+            mapped = Some(new);
+            open = intake::open(staging.path(), &schemas)?;
+        }
+    }
     let target = school.join("students").join(name);
     // The ids the rest of the folder has (the file this one would replace does not count).
     let elsewhere: BTreeMap<&str, &Path> = snapshot
@@ -129,7 +218,7 @@ fn records(school: &Path, scratch: &Path, name: &str, bytes: Vec<u8>, snapshot: 
         .filter(|s| s.source.file_name() != Some(name.as_ref()))
         .filter_map(|s| Some((s.id.as_deref()?, s.source.as_path())))
         .collect();
-    let mut diagnostics = Vec::new();
+    let mut diagnostics = open.diagnostics.clone();
     let mut count = 0;
     intake::students(&open, &schemas, &ValidateOptions::default(), |outcome| {
         count += 1;
@@ -144,7 +233,26 @@ fn records(school: &Path, scratch: &Path, name: &str, bytes: Vec<u8>, snapshot: 
         ControlFlow::Continue(())
     })?;
     let summary = crate::hint::plural(count, "record");
-    Ok(Checked { kind: Kind::Records, replaces: target.exists(), target, bytes, diagnostics, summary })
+    let kind = if files.is_empty() { Kind::Records } else { Kind::EdFi };
+    Ok(Checked { kind, replaces: target.exists(), target, bytes, diagnostics, summary, files, proposals, mapped })
+}
+
+/// What `school.json` lacks to map the OneRoster bundles and Ed-Fi folders of `open`.
+fn propose(open: &intake::OpenSchool, school: &School) -> io::Result<Vec<map::Proposal>> {
+    let mut survey = load::credits::Survey::default();
+    for source in &open.folder.sources {
+        let found = match source.kind {
+            load::SourceKind::OneRoster => {
+                load::oneroster::survey(&source.bundles, &load::oneroster::Mapping::new(school))?
+            }
+            load::SourceKind::EdFi => load::edfi::survey(&source.path, school)?,
+            _ => continue,
+        };
+        if let Ok(found) = found {
+            survey.extend(found);
+        }
+    }
+    Ok(map::propose(school, &survey))
 }
 
 /// A CASE package: imported as `mastery import-case` does, then `school.json` as it would
@@ -158,6 +266,9 @@ fn framework(school: &Path, scratch: &Path, name: &str, bytes: Vec<u8>) -> Resul
         diagnostics,
         summary: summary.to_string(),
         replaces: true,
+        files: BTreeMap::new(),
+        proposals: Vec::new(),
+        mapped: None,
     };
     let document = match load::parse_json(Path::new(name), bytes, 1) {
         Ok(document) => document,
@@ -192,15 +303,31 @@ fn framework(school: &Path, scratch: &Path, name: &str, bytes: Vec<u8>) -> Resul
         diagnostics,
         summary: format!("a CASE package: {}", case::summary(&imported)),
         replaces: true,
+        files: BTreeMap::new(),
+        proposals: Vec::new(),
+        mapped: None,
     })
 }
 
-/// Writes a checked file into the folder in one step; when `replace` is false and a file is
-/// there already, nothing is written and that is the error.
+/// Writes a checked file (or Ed-Fi folder) into the folder in one step, then `school.json` with
+/// the proposals it was checked with; when `replace` is false and a file is there already,
+/// nothing is written and that is the error.
 pub fn add(checked: &Checked, replace: bool) -> io::Result<()> {
-    if replace {
-        crate::output::write_atomic(&checked.target, &checked.bytes)
-    } else {
-        crate::output::write_new_atomic(&checked.target, &checked.bytes)
+    match checked.kind {
+        Kind::EdFi if !replace && checked.target.exists() => {
+            return Err(io::Error::new(io::ErrorKind::AlreadyExists, format!("{} is there", checked.target.display())));
+        }
+        Kind::EdFi => crate::output::replace_folder(
+            &checked.target,
+            &checked.files,
+            "an Ed-Fi folder",
+            load::edfi::is_edfi_folder,
+        )?,
+        _ if replace => crate::output::write_atomic(&checked.target, &checked.bytes)?,
+        _ => crate::output::write_new_atomic(&checked.target, &checked.bytes)?,
     }
+    if let (Some(mapped), Some(dir)) = (&checked.mapped, checked.target.parent().and_then(Path::parent)) {
+        crate::output::write_atomic(&dir.join("school.json"), mapped)?;
+    }
+    Ok(())
 }

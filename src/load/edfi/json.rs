@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::data::{
     Data, Enrolment, Entry, ObjectiveLevel, Period, Score, Staff, StandardGrade, Student, Teaching, end_year,
@@ -41,44 +42,23 @@ fn at(value: &Value, path: &[&str]) -> String {
     }
 }
 
-/// The line each element of the top-level array starts on, in order.
-fn element_lines(text: &str) -> Vec<u32> {
-    let (mut lines, mut line, mut depth) = (Vec::new(), 1u32, 0usize);
-    let (mut in_string, mut escaped) = (false, false);
-    let mut awaiting = false;
-    for byte in text.bytes() {
-        if byte == b'\n' {
-            line += 1;
+/// Counts lines up to byte offsets that only grow.
+struct Lines<'t> {
+    text: &'t str,
+    at: usize,
+    line: u32,
+}
+
+impl Lines<'_> {
+    /// The line of byte `offset`.
+    fn of(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.text.len());
+        if offset >= self.at {
+            self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.at..offset]).count() as u32;
+            self.at = offset;
         }
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b' ' | b'\t' | b'\r' | b'\n' => continue,
-            _ if depth == 1 && awaiting && byte != b']' => {
-                lines.push(line);
-                awaiting = false;
-            }
-            _ => {}
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                awaiting = depth == 1;
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            b',' if depth == 1 => awaiting = true,
-            _ => {}
-        }
+        self.line
     }
-    lines
 }
 
 /// Reads `bytes`, the file `name` of the folder at `path`, into `data`. A file that is not a
@@ -94,9 +74,12 @@ pub fn read(path: &Path, name: &str, bytes: &[u8], data: &mut Data, problems: &m
         );
         return;
     };
-    let records: Vec<Value> = match serde_json::from_str::<Value>(source.trim_start_matches('\u{feff}')) {
-        Ok(Value::Array(records)) => records,
-        Ok(_) => {
+    // The records are split out as slices of the text, then each is read and taken on its own:
+    // a large file is never held as values all at once.
+    let source = source.trim_start_matches('\u{feff}');
+    let records: Vec<&RawValue> = match serde_json::from_str::<Vec<&RawValue>>(source) {
+        Ok(records) => records,
+        Err(error) if error.is_data() => {
             problems.push(
                 whole(format!("{name} holds no JSON array"), 1, 1)
                     .hint("save the array a GET of the resource returns (every page of it), as it is"),
@@ -111,9 +94,12 @@ pub fn read(path: &Path, name: &str, bytes: &[u8], data: &mut Data, problems: &m
             return;
         }
     };
-    let lines = element_lines(source);
-    for (i, r) in records.iter().enumerate() {
-        let place = Place { file: file.clone(), line: lines.get(i).copied().unwrap_or(1) };
+    let mut lines = Lines { text: source, at: 0, line: 1 };
+    for raw in records {
+        let offset = raw.get().as_ptr() as usize - source.as_ptr() as usize;
+        let place = Place { file: file.clone(), line: lines.of(offset) };
+        let Ok(r) = serde_json::from_str::<Value>(raw.get()) else { continue };
+        let r = &r;
         let t = |path: &[&str]| at(r, path);
         match name {
             "students.json" => data.students.push(Student {
@@ -249,10 +235,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn each_element_of_the_array_has_its_line() {
-        let text = "[\n  {\"a\": \"[{,\\\"\"},\n  {\"b\": [1, {\"c\": 2}]},\n\n  3\n]";
-        assert_eq!(element_lines(text), vec![2, 3, 5]);
-        assert_eq!(element_lines("[]"), Vec::<u32>::new());
-        assert_eq!(element_lines("[{}, {}]"), vec![1, 1]);
+    fn each_record_of_the_array_has_its_line() {
+        let text = "[\n  {\"studentUniqueId\": \"[{,\\\"\"},\n  {\"studentUniqueId\": \"S-2\", \"x\": [1, {\"c\": 2}]},\n\n  {\"studentUniqueId\": \"S-3\"}\n]";
+        let (mut data, mut problems) = (Data::default(), Vec::new());
+        read(Path::new("students.json"), "students.json", text.as_bytes(), &mut data, &mut problems);
+        assert!(problems.is_empty(), "{problems:?}");
+        let found: Vec<(&str, u32)> = data.students.iter().map(|s| (s.id.as_str(), s.place.line)).collect();
+        assert_eq!(found, [("[{,\"", 2), ("S-2", 3), ("S-3", 5)]);
+    }
+
+    #[test]
+    fn a_file_that_is_not_an_array_of_records_is_a_located_problem() {
+        for (text, said) in [("{\"a\": 1}", "holds no JSON array"), ("[\n{\"a\": 1},\n{", "is not valid JSON")] {
+            let (mut data, mut problems) = (Data::default(), Vec::new());
+            read(Path::new("students.json"), "students.json", text.as_bytes(), &mut data, &mut problems);
+            assert_eq!(problems.len(), 1, "{text}");
+            assert!(problems[0].message.contains(said), "{}", problems[0].message);
+        }
     }
 }
