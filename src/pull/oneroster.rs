@@ -16,7 +16,7 @@ use serde_json::Value;
 
 use super::http::{Client, Credentials, RetryPolicy};
 use super::{Event, PullError};
-use crate::load::oneroster::bundle::{TableWriter, bulk_files};
+use crate::load::oneroster::bundle::{TableWriter, bulk_files, headers};
 
 /// The scopes a pull asks for: rostering, demographics (birth dates) and the gradebook, each
 /// read-only.
@@ -229,33 +229,8 @@ const USER_COLUMNS: [&str; 14] = [
 impl Tables {
     fn new() -> Tables {
         Tables {
-            sessions: TableWriter::new(&[
-                "sourcedId",
-                "status",
-                "dateLastModified",
-                "title",
-                "type",
-                "startDate",
-                "endDate",
-                "parentSourcedId",
-                "schoolYear",
-            ]),
-            classes: TableWriter::new(&[
-                "sourcedId",
-                "status",
-                "dateLastModified",
-                "title",
-                "grades",
-                "courseSourcedId",
-                "classCode",
-                "classType",
-                "location",
-                "schoolSourcedId",
-                "termSourcedIds",
-                "subjects",
-                "subjectCodes",
-                "periods",
-            ]),
+            sessions: TableWriter::new(&headers::ACADEMIC_SESSIONS),
+            classes: TableWriter::new(&headers::CLASSES),
             users: Vec::new(),
             roles: TableWriter::new(&[
                 "sourcedId",
@@ -269,18 +244,7 @@ impl Tables {
                 "orgSourcedId",
                 "userProfileSourcedId",
             ]),
-            enrollments: TableWriter::new(&[
-                "sourcedId",
-                "status",
-                "dateLastModified",
-                "classSourcedId",
-                "schoolSourcedId",
-                "userSourcedId",
-                "role",
-                "primary",
-                "beginDate",
-                "endDate",
-            ]),
+            enrollments: TableWriter::new(&headers::ENROLLMENTS),
             demographics: TableWriter::new(&["sourcedId", "status", "dateLastModified", "birthDate"]),
             scales: TableWriter::new(&[
                 "sourcedId",
@@ -292,47 +256,10 @@ impl Tables {
                 "classSourcedId",
                 "scoreScaleValue",
             ]),
-            line_items: TableWriter::new(&[
-                "sourcedId",
-                "status",
-                "dateLastModified",
-                "title",
-                "description",
-                "assignDate",
-                "dueDate",
-                "classSourcedId",
-                "categorySourcedId",
-                "academicSessionSourcedId",
-                "resultValueMin",
-                "resultValueMax",
-                "schoolSourcedId",
-            ]),
-            line_item_objectives: TableWriter::new(&[
-                "sourcedId",
-                "status",
-                "dateLastModified",
-                "lineItemSourcedId",
-                "source",
-                "learningObjectiveId",
-            ]),
+            line_items: TableWriter::new(&headers::LINE_ITEMS),
+            line_item_objectives: TableWriter::new(&headers::LINE_ITEM_OBJECTIVES),
             line_item_scales: link_table("lineItemSourcedId"),
-            results: TableWriter::new(&[
-                "sourcedId",
-                "status",
-                "dateLastModified",
-                "lineItemSourcedId",
-                "studentSourcedId",
-                "scoreStatus",
-                "score",
-                "scoreDate",
-                "comment",
-                "textScore",
-                "classSourcedId",
-                "inProgress",
-                "incomplete",
-                "late",
-                "missing",
-            ]),
+            results: TableWriter::new(&headers::RESULTS),
             result_objectives: TableWriter::new(&[
                 "sourcedId",
                 "status",

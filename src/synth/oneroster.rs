@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
-use crate::load::oneroster::bundle::{TableWriter as Table, bulk_files};
+use crate::load::oneroster::bundle::{TableWriter as Table, bulk_files, headers};
 use crate::model::School;
 
 /// The extension column of `users.csv` that holds the expected graduation date.
@@ -68,17 +68,7 @@ pub fn bundle(school: &School, students: &[Value], school_year: i32) -> BTreeMap
     let mut orgs =
         Table::new(&["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"]);
     orgs.row(&[org, "", "", &school.profile.name, "school", "", ""]);
-    let mut sessions = Table::new(&[
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "title",
-        "type",
-        "startDate",
-        "endDate",
-        "parentSourcedId",
-        "schoolYear",
-    ]);
+    let mut sessions = Table::new(&headers::ACADEMIC_SESSIONS);
     let year = school_year.to_string();
     let (start, end) = (format!("{}-08-15", school_year - 1), format!("{school_year}-06-30"));
     sessions.row(&[
@@ -118,22 +108,7 @@ pub fn bundle(school: &School, students: &[Value], school_year: i32) -> BTreeMap
             }
         }
     }
-    let mut classes = Table::new(&[
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "title",
-        "grades",
-        "courseSourcedId",
-        "classCode",
-        "classType",
-        "location",
-        "schoolSourcedId",
-        "termSourcedIds",
-        "subjects",
-        "subjectCodes",
-        "periods",
-    ]);
+    let mut classes = Table::new(&headers::CLASSES);
     let users_header = [
         "sourcedId",
         "status",
@@ -161,18 +136,7 @@ pub fn bundle(school: &School, students: &[Value], school_year: i32) -> BTreeMap
         GRADUATION_COLUMN,
     ];
     let mut users = Table::new(&users_header);
-    let mut enrollments = Table::new(&[
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "classSourcedId",
-        "schoolSourcedId",
-        "userSourcedId",
-        "role",
-        "primary",
-        "beginDate",
-        "endDate",
-    ]);
+    let mut enrollments = Table::new(&headers::ENROLLMENTS);
     let empty_user = |id: &str, given: &str, family: &str| {
         let mut row = vec![String::new(); users_header.len()];
         row[0] = id.to_string();
@@ -209,40 +173,9 @@ pub fn bundle(school: &School, students: &[Value], school_year: i32) -> BTreeMap
     }
 
     let mut demographics = Table::new(&["sourcedId", "status", "dateLastModified", "birthDate", "sex"]);
-    let mut line_items = Table::new(&[
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "title",
-        "description",
-        "assignDate",
-        "dueDate",
-        "classSourcedId",
-        "categorySourcedId",
-        "academicSessionSourcedId",
-        "resultValueMin",
-        "resultValueMax",
-        "schoolSourcedId",
-    ]);
-    let mut aligned =
-        Table::new(&["sourcedId", "status", "dateLastModified", "lineItemSourcedId", "source", "learningObjectiveId"]);
-    let mut results = Table::new(&[
-        "sourcedId",
-        "status",
-        "dateLastModified",
-        "lineItemSourcedId",
-        "studentSourcedId",
-        "scoreStatus",
-        "score",
-        "scoreDate",
-        "comment",
-        "textScore",
-        "classSourcedId",
-        "inProgress",
-        "incomplete",
-        "late",
-        "missing",
-    ]);
+    let mut line_items = Table::new(&headers::LINE_ITEMS);
+    let mut aligned = Table::new(&headers::LINE_ITEM_OBJECTIVES);
+    let mut results = Table::new(&headers::RESULTS);
     // A line item per class, credit and task number: a student's k-th piece of evidence for a
     // credit from a teacher is that class's task k for the credit.
     let mut items: BTreeMap<(usize, String, usize), String> = BTreeMap::new();

@@ -189,3 +189,27 @@ pub fn end_year(school_year: &str) -> &str {
 pub fn entry_key(namespace: &str, identifier: &str) -> String {
     format!("{namespace}#{identifier}")
 }
+
+/// Counts lines up to byte offsets that only grow, for the line each record starts on.
+pub(crate) struct Lines<'t> {
+    text: &'t str,
+    at: usize,
+    line: u32,
+}
+
+impl<'t> Lines<'t> {
+    /// Lines of `text`, from its start.
+    pub(crate) fn new(text: &'t str) -> Lines<'t> {
+        Lines { text, at: 0, line: 1 }
+    }
+
+    /// The line of byte `offset` (an earlier offset than the last keeps the last line).
+    pub(crate) fn of(&mut self, offset: usize) -> u32 {
+        let offset = offset.min(self.text.len());
+        if offset >= self.at {
+            self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.at..offset]).count() as u32;
+            self.at = offset;
+        }
+        self.line
+    }
+}

@@ -9,7 +9,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 use super::data::{
-    Data, Enrolment, Entry, ObjectiveLevel, Period, Score, Staff, StandardGrade, Student, Teaching, end_year,
+    Data, Enrolment, Entry, Lines, ObjectiveLevel, Period, Score, Staff, StandardGrade, Student, Teaching, end_year,
     entry_key, period_key,
 };
 use crate::diag::{Diagnostic, Position};
@@ -39,25 +39,6 @@ fn at(value: &Value, path: &[&str]) -> String {
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
         _ => String::new(),
-    }
-}
-
-/// Counts lines up to byte offsets that only grow.
-struct Lines<'t> {
-    text: &'t str,
-    at: usize,
-    line: u32,
-}
-
-impl Lines<'_> {
-    /// The line of byte `offset`.
-    fn of(&mut self, offset: usize) -> u32 {
-        let offset = offset.min(self.text.len());
-        if offset >= self.at {
-            self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.at..offset]).count() as u32;
-            self.at = offset;
-        }
-        self.line
     }
 }
 
@@ -94,7 +75,7 @@ pub fn read(path: &Path, name: &str, bytes: &[u8], data: &mut Data, problems: &m
             return;
         }
     };
-    let mut lines = Lines { text: source, at: 0, line: 1 };
+    let mut lines = Lines::new(source);
     for raw in records {
         let offset = raw.get().as_ptr() as usize - source.as_ptr() as usize;
         let place = Place { file: file.clone(), line: lines.of(offset) };

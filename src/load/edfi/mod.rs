@@ -570,13 +570,16 @@ impl<'d> Joined<'d> {
                 }
                 Evidence::Objective(objective) => {
                     let id_field = field(&objective.place, "objective", "Objective");
-                    let credit = match mapping.credits.resolve(&settings.objectives, &objective.objective) {
-                        Target::Credit(credit) => credit,
-                        Target::Ignored => continue,
-                        Target::Unknown => {
-                            unmapped.add("objective", &objective.objective, &objective.place, id_field);
-                            continue;
-                        }
+                    let Some(credit) = credit_of(
+                        mapping,
+                        &settings.objectives,
+                        "objective",
+                        &objective.objective,
+                        &objective.place,
+                        id_field,
+                        unmapped,
+                    ) else {
+                        continue;
                     };
                     let Some((date, date_place)) = self.period_end(&objective.place, &objective.period) else {
                         continue;
@@ -598,13 +601,16 @@ impl<'d> Joined<'d> {
                 }
                 Evidence::Standard(grade) => {
                     let id_field = field(&grade.place, "learningStandardId", "LearningStandardId");
-                    let credit = match mapping.credits.resolve(&settings.learning_standards, &grade.standard) {
-                        Target::Credit(credit) => credit,
-                        Target::Ignored => continue,
-                        Target::Unknown => {
-                            unmapped.add("standard", &grade.standard, &grade.place, id_field);
-                            continue;
-                        }
+                    let Some(credit) = credit_of(
+                        mapping,
+                        &settings.learning_standards,
+                        "standard",
+                        &grade.standard,
+                        &grade.place,
+                        id_field,
+                        unmapped,
+                    ) else {
+                        continue;
                     };
                     if grade.letter.is_empty() && grade.numeric.is_empty() {
                         continue;
@@ -729,6 +735,27 @@ impl<'d> Joined<'d> {
         self.cells.lists.push(("/evidence", self.evidence_cells));
         let folder = self.student.place.file.parent().unwrap_or(Path::new("")).to_path_buf();
         Ok(Document::from_rows(folder, Value::Object(self.value), self.cells, self.notes))
+    }
+}
+
+/// The credit `id` counts towards by `map`; `None` when it counts towards none (on purpose, or
+/// counted in `unmapped` as a `kind` that maps to no credit).
+fn credit_of<'m>(
+    mapping: &Mapping<'m>,
+    map: &BTreeMap<String, Option<String>>,
+    kind: &'static str,
+    id: &str,
+    place: &Place,
+    id_field: &'static str,
+    unmapped: &mut Unmapped,
+) -> Option<&'m str> {
+    match mapping.credits.resolve(map, id) {
+        Target::Credit(credit) => Some(credit),
+        Target::Ignored => None,
+        Target::Unknown => {
+            unmapped.add(kind, id, place, id_field);
+            None
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use quick_xml::events::Event;
 
 use super::data::{
-    Data, Enrolment, Entry, ObjectiveLevel, Period, Score, Staff, StandardGrade, Student, Teaching, end_year,
+    Data, Enrolment, Entry, Lines, ObjectiveLevel, Period, Score, Staff, StandardGrade, Student, Teaching, end_year,
     entry_key, period_key,
 };
 use crate::diag::{Diagnostic, Position};
@@ -156,23 +156,10 @@ fn take(entity: &Node, place: Place, data: &mut Data) {
     }
 }
 
-/// Counts lines as the reader moves on.
-struct Lines<'t> {
-    text: &'t str,
-    at: usize,
-    line: u32,
-}
-
-impl Lines<'_> {
-    /// The line of the first `<` at or after byte `offset`.
-    fn of(&mut self, offset: usize) -> u32 {
-        let offset = self.text[offset.min(self.text.len())..].find('<').map_or(self.text.len(), |k| offset + k);
-        if offset >= self.at {
-            self.line += memchr::memchr_iter(b'\n', &self.text.as_bytes()[self.at..offset]).count() as u32;
-            self.at = offset;
-        }
-        self.line
-    }
+/// The line of the first `<` at or after byte `offset` of `text`: where an element starts.
+fn line_of(lines: &mut Lines, text: &str, offset: usize) -> u32 {
+    let offset = offset.min(text.len());
+    lines.of(text[offset..].find('<').map_or(text.len(), |k| offset + k))
 }
 
 /// Reads `bytes`, the interchange file at `path`, into `data`. A file that is not well-formed
@@ -190,7 +177,7 @@ pub fn read(path: &Path, bytes: &[u8], data: &mut Data, problems: &mut Vec<Diagn
     // Text is kept as it is (an entity reference splits it, and trimming each part would
     // lose the spaces around it); values are trimmed when taken.
     let mut reader = quick_xml::Reader::from_str(text);
-    let mut lines = Lines { text, at: 0, line: 1 };
+    let mut lines = Lines::new(text);
     let mut stack: Vec<Node> = Vec::new();
     let mut depth = 0usize;
     loop {
@@ -198,7 +185,7 @@ pub fn read(path: &Path, bytes: &[u8], data: &mut Data, problems: &mut Vec<Diagn
         let event = match reader.read_event() {
             Ok(event) => event,
             Err(error) => {
-                let line = lines.of(reader.error_position() as usize);
+                let line = line_of(&mut lines, text, reader.error_position() as usize);
                 problems.push(
                     at_line(line, format!("the file is not well-formed XML: {error}"))
                         .hint("export the interchange again; a file cut short or edited by hand is refused whole"),
@@ -212,7 +199,7 @@ pub fn read(path: &Path, bytes: &[u8], data: &mut Data, problems: &mut Vec<Diagn
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
                 if !name.starts_with("Interchange") {
                     problems.push(
-                        at_line(lines.of(before), format!("the root element is <{name}>, not an Ed-Fi interchange"))
+                        at_line(line_of(&mut lines, text, before), format!("the root element is <{name}>, not an Ed-Fi interchange"))
                             .hint("only Ed-Fi XML interchanges (InterchangeStudent, InterchangeStudentGradebook…) go in an Ed-Fi folder"),
                     );
                     return;
@@ -221,12 +208,12 @@ pub fn read(path: &Path, bytes: &[u8], data: &mut Data, problems: &mut Vec<Diagn
             }
             Event::Start(start) => {
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
-                stack.push(Node { name, line: lines.of(before), ..Node::default() });
+                stack.push(Node { name, line: line_of(&mut lines, text, before), ..Node::default() });
                 depth += 1;
             }
             Event::Empty(start) => {
                 let name = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
-                let node = Node { name, line: lines.of(before), ..Node::default() };
+                let node = Node { name, line: line_of(&mut lines, text, before), ..Node::default() };
                 close(node, &mut stack, &file, data);
             }
             Event::Text(content) => {

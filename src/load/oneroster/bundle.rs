@@ -139,6 +139,90 @@ pub const TABLES: [&str; 22] = [
     "manifest",
 ];
 
+/// The headers of the CSV binding's tables that both makers of bundles write, in the
+/// binding's order.
+pub mod headers {
+    /// `academicSessions.csv`.
+    pub const ACADEMIC_SESSIONS: [&str; 9] = [
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "title",
+        "type",
+        "startDate",
+        "endDate",
+        "parentSourcedId",
+        "schoolYear",
+    ];
+    /// `classes.csv`.
+    pub const CLASSES: [&str; 14] = [
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "title",
+        "grades",
+        "courseSourcedId",
+        "classCode",
+        "classType",
+        "location",
+        "schoolSourcedId",
+        "termSourcedIds",
+        "subjects",
+        "subjectCodes",
+        "periods",
+    ];
+    /// `enrollments.csv`.
+    pub const ENROLLMENTS: [&str; 10] = [
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "classSourcedId",
+        "schoolSourcedId",
+        "userSourcedId",
+        "role",
+        "primary",
+        "beginDate",
+        "endDate",
+    ];
+    /// `lineItems.csv`.
+    pub const LINE_ITEMS: [&str; 13] = [
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "title",
+        "description",
+        "assignDate",
+        "dueDate",
+        "classSourcedId",
+        "categorySourcedId",
+        "academicSessionSourcedId",
+        "resultValueMin",
+        "resultValueMax",
+        "schoolSourcedId",
+    ];
+    /// `lineItemLearningObjectiveIds.csv`.
+    pub const LINE_ITEM_OBJECTIVES: [&str; 6] =
+        ["sourcedId", "status", "dateLastModified", "lineItemSourcedId", "source", "learningObjectiveId"];
+    /// `results.csv`.
+    pub const RESULTS: [&str; 15] = [
+        "sourcedId",
+        "status",
+        "dateLastModified",
+        "lineItemSourcedId",
+        "studentSourcedId",
+        "scoreStatus",
+        "score",
+        "scoreDate",
+        "comment",
+        "textScore",
+        "classSourcedId",
+        "inProgress",
+        "incomplete",
+        "late",
+        "missing",
+    ];
+}
+
 /// A table of a bundle being written, in memory: the inverse of reading, for the makers of
 /// bundles (`gen-fixtures`, `pull oneroster`). Rows end in CRLF, as the CSV binding's files do.
 pub struct TableWriter {
