@@ -6,8 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use mastery::hint::plural;
-use mastery::load::credits::Survey;
-use mastery::load::{self, SourceKind};
+use mastery::load;
 use mastery::validate::Schemas;
 use mastery::{intake, map, output};
 
@@ -22,20 +21,8 @@ pub fn run(args: &MapArgs) -> Result<ExitCode> {
         Err(code) => return Ok(code),
     };
     let mut reporter = Reporter::new(false, false);
-    let mut survey = Survey::default();
-    let mut surveyed = 0;
-    for source in &open.folder.sources {
-        let found = match source.kind {
-            SourceKind::OneRoster => load::oneroster::survey(&source.bundles, &load::oneroster::Mapping::new(school))?,
-            SourceKind::EdFi => load::edfi::survey(&source.path, school)?,
-            _ => continue,
-        };
-        surveyed += 1;
-        match found {
-            Ok(found) => survey.extend(found),
-            Err(problems) => reporter.report(problems),
-        }
-    }
+    let (survey, problems, surveyed) = load::survey(&open.folder.sources, school)?;
+    reporter.report(problems);
     if reporter.errors > 0 {
         reporter.line("nothing mapped: fix the problems above (mastery validate shows them all), then map again\n");
         return Ok(ExitCode::from(DATA_ERROR));

@@ -237,21 +237,10 @@ fn records(
     Ok(Checked { kind, replaces: target.exists(), target, bytes, diagnostics, summary, files, proposals, mapped })
 }
 
-/// What `school.json` lacks to map the OneRoster bundles and Ed-Fi folders of `open`.
+/// What `school.json` lacks to map the OneRoster bundles and Ed-Fi folders of `open` (a
+/// source that cannot be surveyed shows its problems in the check that follows).
 fn propose(open: &intake::OpenSchool, school: &School) -> io::Result<Vec<map::Proposal>> {
-    let mut survey = load::credits::Survey::default();
-    for source in &open.folder.sources {
-        let found = match source.kind {
-            load::SourceKind::OneRoster => {
-                load::oneroster::survey(&source.bundles, &load::oneroster::Mapping::new(school))?
-            }
-            load::SourceKind::EdFi => load::edfi::survey(&source.path, school)?,
-            _ => continue,
-        };
-        if let Ok(found) = found {
-            survey.extend(found);
-        }
-    }
+    let (survey, _, _) = load::survey(&open.folder.sources, school)?;
     Ok(map::propose(school, &survey))
 }
 

@@ -223,6 +223,26 @@ pub fn load(dir: &Path) -> io::Result<Checked<SchoolFolder>> {
     Ok(Checked::new(SchoolFolder { dir: dir.to_path_buf(), school, logo, sources }, diagnostics))
 }
 
+/// What the OneRoster bundles and Ed-Fi folders among `sources` hold that `school.json` does
+/// not map yet ([`credits::Survey`]), the problems that kept a source from being surveyed,
+/// and how many sources there were to survey.
+pub fn survey(sources: &[Source], school: &School) -> io::Result<(credits::Survey, Vec<Diagnostic>, usize)> {
+    let (mut survey, mut problems, mut surveyed) = (credits::Survey::default(), Vec::new(), 0);
+    for source in sources {
+        let found = match source.kind {
+            SourceKind::OneRoster => oneroster::survey(&source.bundles, &oneroster::Mapping::new(school))?,
+            SourceKind::EdFi => edfi::survey(&source.path, school)?,
+            SourceKind::Json | SourceKind::JsonLines | SourceKind::Csv => continue,
+        };
+        surveyed += 1;
+        match found {
+            Ok(found) => survey.extend(found),
+            Err(found) => problems.extend(found),
+        }
+    }
+    Ok((survey, problems, surveyed))
+}
+
 /// Reads the records of one student file and hands each to `each`, in file order. JSON Lines
 /// files are read line by line, never whole. `school` says how CSV files and OneRoster bundles
 /// map onto records; without it (`school.json` has errors) CSV files are read by the default

@@ -547,25 +547,27 @@ impl<'d> Joined<'d> {
                     } else {
                         (score.date.as_str(), &score.place, field(&score.place, "dateFulfilled", "DateFulfilled"))
                     };
+                    let id_field = field(&entry.place, "learningStandardId", "LearningStandardId");
                     for standard in &entry.standards {
-                        let id_field = field(&entry.place, "learningStandardId", "LearningStandardId");
-                        match mapping.credits.resolve(&settings.learning_standards, standard) {
-                            Target::Credit(credit) => scored.push(Scored {
-                                place: &score.place,
-                                credit,
-                                id_field,
-                                level: level.clone(),
-                                level_field,
-                                date,
-                                date_place,
-                                date_field,
-                                section: &entry.section,
-                                note: &score.note,
-                                of: &entry.key,
-                            }),
-                            Target::Ignored => {}
-                            Target::Unknown => unmapped.add("standard", standard, &entry.place, id_field),
-                        }
+                        let map = &settings.learning_standards;
+                        let Some(credit) =
+                            credit_of(mapping, map, "standard", standard, &entry.place, id_field, unmapped)
+                        else {
+                            continue;
+                        };
+                        scored.push(Scored {
+                            place: &score.place,
+                            credit,
+                            id_field,
+                            level: level.clone(),
+                            level_field,
+                            date,
+                            date_place,
+                            date_field,
+                            section: &entry.section,
+                            note: &score.note,
+                            of: &entry.key,
+                        });
                     }
                 }
                 Evidence::Objective(objective) => {
@@ -581,7 +583,8 @@ impl<'d> Joined<'d> {
                     ) else {
                         continue;
                     };
-                    let Some((date, date_place)) = self.period_end(&objective.place, &objective.period) else {
+                    let Some((date, date_place, date_field)) = self.period_end(&objective.place, &objective.period)
+                    else {
                         continue;
                     };
                     let (level_field, level) = level_of(mapping, &objective.place, &objective.level, "", "");
@@ -593,7 +596,7 @@ impl<'d> Joined<'d> {
                         level_field,
                         date,
                         date_place,
-                        date_field: field(date_place, "endDate", "EndDate"),
+                        date_field,
                         section: &objective.section,
                         note: &objective.note,
                         of: &objective.objective,
@@ -615,7 +618,9 @@ impl<'d> Joined<'d> {
                     if grade.letter.is_empty() && grade.numeric.is_empty() {
                         continue;
                     }
-                    let Some((date, date_place)) = self.period_end(&grade.place, &grade.period) else { continue };
+                    let Some((date, date_place, date_field)) = self.period_end(&grade.place, &grade.period) else {
+                        continue;
+                    };
                     let (level_field, level) = level_of(mapping, &grade.place, "", &grade.letter, &grade.numeric);
                     scored.push(Scored {
                         place: &grade.place,
@@ -625,7 +630,7 @@ impl<'d> Joined<'d> {
                         level_field,
                         date,
                         date_place,
-                        date_field: field(date_place, "endDate", "EndDate"),
+                        date_field,
                         section: &grade.section,
                         note: &grade.note,
                         of: &grade.period,
@@ -689,10 +694,12 @@ impl<'d> Joined<'d> {
         }
     }
 
-    /// The end of a grading period, the date of what is scored for it.
-    fn period_end(&mut self, place: &'d Place, period: &str) -> Option<(&'d str, &'d Place)> {
+    /// The end of a grading period, the date of what is scored for it, with where it was read.
+    fn period_end(&mut self, place: &'d Place, period: &str) -> Option<(&'d str, &'d Place, &'static str)> {
         match self.join.periods.get(period) {
-            Some(found) if !found.end.is_empty() => Some((found.end.as_str(), &found.place)),
+            Some(found) if !found.end.is_empty() => {
+                Some((found.end.as_str(), &found.place, field(&found.place, "endDate", "EndDate")))
+            }
             _ => {
                 let name = period.split('|').next().unwrap_or_default();
                 self.problems.push(
