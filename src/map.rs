@@ -1,7 +1,8 @@
-//! Mapping help for a new source (`mastery map`): from what a survey of the school's OneRoster
-//! and Ed-Fi sources found unmapped ([`Survey`]), a proposal for each entry `school.json`
-//! lacks — a learning objective, standard or line item to a credit, a score or descriptor to
-//! a level — with the reason for it, or none when nothing is close enough to propose.
+//! Mapping help for a new source (`mastery map`): from what a survey of the school's OneRoster,
+//! Ed-Fi and gradebook (Canvas) sources found unmapped ([`Survey`]), a proposal for each entry
+//! `school.json` lacks — a learning objective, standard, line item or outcome to a credit, a
+//! score or descriptor to a level — with the reason for it, or none when nothing is close
+//! enough to propose (a section's teacher is never guessed).
 //!
 //! A credit is proposed when the words of the id and of the titles it was scored under share
 //! more with one credit (its id and title) than with any other: `MATH.MOD`, scored on "Bridge
@@ -119,6 +120,9 @@ pub fn propose(school: &School, survey: &Survey) -> Vec<Proposal> {
     for ((setting, id), (count, titles)) in &survey.ids {
         let titles: Vec<String> = titles.iter().cloned().collect();
         let (value, reason) = match closest_credit(school, id, &titles) {
+            _ if setting.ends_with("/assessors") => {
+                (None, "a section's teacher is for the school to say: name them by hand".to_string())
+            }
             Some((credit, title, shared)) => {
                 let shared: Vec<String> = shared.iter().map(|w| format!("\"{w}\"")).collect();
                 (Some(json!(credit)), format!("shares {} with {credit} \"{title}\"", shared.join(", ")))

@@ -239,19 +239,155 @@ pub enum GraduationRule {
 
 /// How a CSV export maps onto student records: one row per piece of evidence.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(try_from = "CsvSettingsFile")]
 pub struct CsvSettings {
     /// The field separator: one character, "," by default (";" and tab are common too).
     pub delimiter: String,
     /// How dates are written, as a chrono format such as "%m/%d/%Y"; by default YYYY-MM-DD.
     pub date_format: Option<String>,
-    /// Which column holds which field.
+    /// The gradebook report the columns follow, when the school names one.
+    pub preset: Option<CsvPreset>,
+    /// Which column holds which field: the preset's columns (or the field names), with the
+    /// school's own `columns` over them.
     pub columns: CsvColumns,
+    /// A CSV file of the school folder that says who each student is (`student_id`, the
+    /// names, `birth_date`, `expected_graduation`), for an export that holds only scores.
+    pub roster: Option<String>,
+    /// The credit column's value (a gradebook's outcome id) to a credit id; `None` leaves its
+    /// rows out on purpose.
+    pub credits: BTreeMap<String, Option<String>>,
+    /// A score as written to a level; when given, every score must be in it.
+    pub scores: BTreeMap<String, Decimal>,
+    /// The assessor column's value (a section) to the teacher who assessed it.
+    pub assessors: BTreeMap<String, String>,
+}
+
+/// `sources.csv` as `school.json` writes it: the columns not yet laid over the preset's.
+#[derive(Deserialize)]
+#[serde(default, deny_unknown_fields)]
+struct CsvSettingsFile {
+    delimiter: String,
+    date_format: Option<String>,
+    preset: Option<CsvPreset>,
+    columns: serde_json::Map<String, serde_json::Value>,
+    roster: Option<String>,
+    credits: BTreeMap<String, Option<String>>,
+    #[serde(deserialize_with = "decimal_map")]
+    scores: BTreeMap<String, Decimal>,
+    assessors: BTreeMap<String, String>,
+}
+
+impl Default for CsvSettingsFile {
+    fn default() -> Self {
+        CsvSettingsFile {
+            delimiter: ",".to_string(),
+            date_format: None,
+            preset: None,
+            columns: serde_json::Map::new(),
+            roster: None,
+            credits: BTreeMap::new(),
+            scores: BTreeMap::new(),
+            assessors: BTreeMap::new(),
+        }
+    }
+}
+
+impl TryFrom<CsvSettingsFile> for CsvSettings {
+    type Error = String;
+
+    fn try_from(file: CsvSettingsFile) -> Result<Self, String> {
+        let mut columns = file.preset.map(CsvPreset::columns).unwrap_or_default();
+        columns.extend(file.columns);
+        let columns = serde_json::from_value(serde_json::Value::Object(columns)).map_err(|e| e.to_string())?;
+        let date_format = file.date_format.or_else(|| file.preset.map(|p| p.date_format().to_string()));
+        Ok(CsvSettings {
+            delimiter: file.delimiter,
+            date_format,
+            preset: file.preset,
+            columns,
+            roster: file.roster,
+            credits: file.credits,
+            scores: file.scores,
+            assessors: file.assessors,
+        })
+    }
 }
 
 impl Default for CsvSettings {
     fn default() -> Self {
-        CsvSettings { delimiter: ",".to_string(), date_format: None, columns: CsvColumns::default() }
+        CsvSettings::try_from(CsvSettingsFile::default()).expect("the default columns are columns")
+    }
+}
+
+/// A gradebook report whose columns `mastery` knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum CsvPreset {
+    /// Canvas's Outcome Results report (an account report): one row per outcome result, with
+    /// the student's SIS id, the outcome's Canvas id, the outcome score, the submission date
+    /// and the section, but no birth date, graduation date or teacher.
+    #[serde(rename = "canvas-outcome-results")]
+    CanvasOutcomeResults,
+}
+
+impl CsvPreset {
+    /// The name `school.json` gives it.
+    pub fn name(self) -> &'static str {
+        match self {
+            CsvPreset::CanvasOutcomeResults => "canvas-outcome-results",
+        }
+    }
+
+    /// The report's column for each field; `null` for a field it does not have.
+    fn columns(self) -> serde_json::Map<String, serde_json::Value> {
+        let columns = match self {
+            CsvPreset::CanvasOutcomeResults => serde_json::json!({
+                "student_id": "student sis id",
+                "legal_name": null,
+                "given_name": null,
+                "family_name": null,
+                "preferred_name": null,
+                "birth_date": null,
+                "expected_graduation": null,
+                "credit": "learning outcome id",
+                "credit_title": "learning outcome name",
+                "score": "outcome score",
+                "date": "submission date",
+                "assessor": "section sis id",
+                "work_sample_url": null,
+                "work_sample_title": null,
+                "note": "assessment title",
+                "weight": null,
+                "highlight": null,
+            }),
+        };
+        match columns {
+            serde_json::Value::Object(columns) => columns,
+            _ => unreachable!("the columns are written as an object"),
+        }
+    }
+
+    /// Columns besides the mapped ones that tell two rows apart: two questions of one quiz
+    /// aligned to the same outcome are two results, not one result exported twice.
+    pub fn distinct_columns(self) -> &'static [&'static str] {
+        match self {
+            CsvPreset::CanvasOutcomeResults => &["assessment id", "assessment question id", "attempt"],
+        }
+    }
+
+    /// A column whose value, where there is one, is added to the note: the quiz question a
+    /// result is for.
+    pub fn note_detail_column(self) -> &'static str {
+        match self {
+            CsvPreset::CanvasOutcomeResults => "assessment question",
+        }
+    }
+
+    /// How the report writes dates: Canvas writes ISO 8601 times with their offset
+    /// (`2026-03-04T14:05:00-05:00`), whose date is the one the offset gives.
+    fn date_format(self) -> &'static str {
+        match self {
+            CsvPreset::CanvasOutcomeResults => "%+",
+        }
     }
 }
 
@@ -274,6 +410,17 @@ impl CsvSettings {
             None => text.to_string(),
         }
     }
+
+    /// Whether the credit column holds a gradebook's own ids, which `credits` (or a CASE
+    /// GUID) turns into credits, rather than credit ids.
+    pub fn maps_credits(&self) -> bool {
+        self.preset.is_some() || !self.credits.is_empty()
+    }
+
+    /// Whether the assessor column holds a section, which `assessors` names the teacher of.
+    pub fn maps_assessors(&self) -> bool {
+        self.preset.is_some() || !self.assessors.is_empty()
+    }
 }
 
 /// The header of the column that holds each field. The defaults are the field names.
@@ -291,11 +438,14 @@ pub struct CsvColumns {
     /// The name the student goes by.
     pub preferred_name: Option<String>,
     /// The birth date.
-    pub birth_date: String,
+    pub birth_date: Option<String>,
     /// The expected graduation date.
-    pub expected_graduation: String,
+    pub expected_graduation: Option<String>,
     /// The credit a piece of evidence is for.
     pub credit: String,
+    /// The gradebook's title of what the credit column holds (an outcome's name), for hints
+    /// and `mastery map`; never printed.
+    pub credit_title: Option<String>,
     /// Its score.
     pub score: String,
     /// The date it was assessed.
@@ -324,9 +474,10 @@ impl Default for CsvColumns {
             given_name: some("given_name"),
             family_name: some("family_name"),
             preferred_name: some("preferred_name"),
-            birth_date: "birth_date".into(),
-            expected_graduation: "expected_graduation".into(),
+            birth_date: some("birth_date"),
+            expected_graduation: some("expected_graduation"),
             credit: "credit".into(),
+            credit_title: None,
             score: "score".into(),
             date: "date".into(),
             assessor: "assessor".into(),
@@ -1051,6 +1202,30 @@ pub fn default_weight() -> Decimal {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_preset_gives_its_columns_and_the_school_overrides_any_of_them() {
+        let settings: CsvSettings = serde_json::from_value(serde_json::json!({
+            "preset": "canvas-outcome-results",
+            "columns": {"score": "learning outcome rating"}
+        }))
+        .unwrap();
+        let columns = &settings.columns;
+        assert_eq!((columns.student_id.as_str(), columns.credit.as_str()), ("student sis id", "learning outcome id"));
+        assert_eq!(columns.score, "learning outcome rating");
+        assert_eq!((columns.birth_date.as_deref(), columns.legal_name.as_deref()), (None, None));
+        // Canvas's times, with an offset or in UTC, give the date as written.
+        assert_eq!(settings.date("2025-12-02T22:45:00-05:00"), "2025-12-02");
+        assert_eq!(settings.date("2025-12-03T03:45:00Z"), "2025-12-03");
+        assert_eq!(settings.date("2025-12-02"), "2025-12-02", "not a time: left for validation");
+        // Without a preset, every column is its field's name.
+        let plain = CsvSettings::default();
+        assert_eq!(
+            (plain.columns.credit.as_str(), plain.columns.birth_date.as_deref()),
+            ("credit", Some("birth_date"))
+        );
+        assert!(!plain.maps_credits() && !plain.maps_assessors());
+    }
 
     #[test]
     fn a_method_is_read_back_by_the_name_it_gives() {

@@ -5,6 +5,7 @@
 //! over time, approvals for most mastered credits, work samples and highlights. They are
 //! generated from a seed, so the same seed gives the same students on every machine.
 
+pub mod canvas;
 pub mod edfi;
 pub mod oneroster;
 

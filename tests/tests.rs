@@ -14,6 +14,8 @@ mod architecture;
 mod batch;
 /// `mastery build`: PDFs that checkers accept, reproducibility, hostile data, the sandbox.
 mod build;
+/// Canvas's Outcome Results report: the round trip against JSON Lines, the example, mapping.
+mod canvas;
 /// `mastery import-case`: frameworks from 1EdTech CASE packages.
 mod case;
 /// Helpers: running the binary, temporary school folders, outside tools.

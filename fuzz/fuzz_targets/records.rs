@@ -1,5 +1,5 @@
 //! Feeds arbitrary bytes to the loaders and the validator, as one student file of each kind,
-//! as one table of a OneRoster bundle, as one file of an Ed-Fi folder (an XML interchange, or
+//! as a Canvas Outcome Results report and its roster, as one table of a OneRoster bundle, as one file of an Ed-Fi folder (an XML interchange, or
 //! the API's JSON), and as `school.json`, straight from memory: nothing may panic, every
 //! refusal must say where, and a CSV, OneRoster or Ed-Fi student whose rows disagree is
 //! refused, never built.
@@ -46,6 +46,15 @@ static EDFI: LazyLock<(School, Vec<(PathBuf, Vec<u8>)>)> = LazyLock::new(|| {
         .collect();
     files.sort();
     (school, files)
+});
+
+/// The example Canvas school, and its roster.
+static CANVAS: LazyLock<(School, load::csv::Roster)> = LazyLock::new(|| {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/canvas-school");
+    let school = mastery::intake::open(&dir, &SCHEMAS).expect("the school loads").school.expect("it is valid");
+    let path = dir.join("roster.csv");
+    let roster = load::csv::Roster::read(&path, std::fs::read(&path).unwrap(), &school.sources.csv).expect("a roster");
+    (school, roster)
 });
 
 /// The tables the fuzzer's bytes stand in for, by the input's first byte.
@@ -96,7 +105,7 @@ fuzz_target!(|data: &[u8]| {
     // As a CSV export: no student is both built and refused.
     let mut checker = StudentChecker::new(&SCHOOL, &SCHEMAS, &Default::default());
     let (mut built, mut refused) = (BTreeSet::new(), BTreeSet::new());
-    load::csv::read_csv(Path::new("s.csv"), data.to_vec(), &CsvSettings::default(), &mut |record| {
+    load::csv::read_csv(Path::new("s.csv"), data.to_vec(), &load::csv::CsvMapping::plain(&CsvSettings::default()), &mut |record| {
         match check(record, &mut checker) {
             (true, Some(id)) => assert!(built.insert(id), "a student is built once"),
             (false, Some(id)) => assert!(refused.insert(id), "a student is refused once"),
@@ -104,6 +113,28 @@ fuzz_target!(|data: &[u8]| {
         }
     });
     assert!(built.is_disjoint(&refused), "a refused student is never built");
+
+    // As Canvas's Outcome Results report, read with the example's preset, maps and roster;
+    // and as the roster itself.
+    let (school, roster) = &*CANVAS;
+    let mapping = load::csv::CsvMapping {
+        settings: &school.sources.csv,
+        credits: Some(load::credits::Credits::new(school)),
+        roster: Some(roster),
+    };
+    let mut checker = StudentChecker::new(school, &SCHEMAS, &Default::default());
+    let (mut built, mut refused) = (BTreeSet::new(), BTreeSet::new());
+    load::csv::read_csv(Path::new("students/canvas.csv"), data.to_vec(), &mapping, &mut |record| {
+        match check(record, &mut checker) {
+            (true, Some(id)) => assert!(built.insert(id), "a student is built once"),
+            (false, Some(id)) => assert!(refused.insert(id), "a student is refused once"),
+            _ => {}
+        }
+    });
+    assert!(built.is_disjoint(&refused), "a refused student is never built");
+    if let Err(problems) = load::csv::Roster::read(Path::new("roster.csv"), data.to_vec(), &school.sources.csv) {
+        assert!(!problems.is_empty() && problems.iter().all(|d| d.is_error() && d.position.is_some()));
+    }
 
     // As one table of a OneRoster bundle, the others the example's.
     let (school, files) = &*ONEROSTER;

@@ -317,6 +317,9 @@ pub enum FixtureFormat {
     EdfiJson,
     /// Gradebook records as Ed-Fi 5.2 XML interchanges, in a folder.
     EdfiXml,
+    /// Gradebook records as Canvas's Outcome Results report with the roster it needs, in a
+    /// folder (`outcome-results.csv`, `roster.csv`, `sources.csv.json`).
+    Canvas,
 }
 
 #[derive(Debug, Args)]

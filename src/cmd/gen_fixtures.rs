@@ -1,7 +1,8 @@
 //! `mastery gen-fixtures SCHOOL --students N --out FILE`: synthetic students that follow the
 //! school's framework and scale, for benchmarks and load tests: as JSON Lines, as a
-//! OneRoster 1.2 CSV bundle (a folder, or a .zip), or as Ed-Fi (JSON resources or XML
-//! interchanges, in a folder).
+//! OneRoster 1.2 CSV bundle (a folder, or a .zip), as Ed-Fi (JSON resources or XML
+//! interchanges, in a folder), or as Canvas's Outcome Results report with its roster (in a
+//! folder).
 
 use std::process::ExitCode;
 
@@ -36,12 +37,13 @@ pub fn run(args: &GenFixturesArgs) -> Result<ExitCode> {
             }
             output::write_in_folder(&args.out, &text)?;
         }
-        FixtureFormat::Oneroster | FixtureFormat::EdfiJson | FixtureFormat::EdfiXml => {
+        FixtureFormat::Oneroster | FixtureFormat::EdfiJson | FixtureFormat::EdfiXml | FixtureFormat::Canvas => {
             let students: Vec<_> = students.map(|s| synth::oneroster::gradebook_only(&s)).collect();
             let year = if issue_date.month() >= 8 { issue_date.year() + 1 } else { issue_date.year() };
             match args.format {
                 FixtureFormat::EdfiJson => write_folder(&args.out, &synth::edfi::resources(school, &students, year))?,
                 FixtureFormat::EdfiXml => write_folder(&args.out, &synth::edfi::interchanges(school, &students, year))?,
+                FixtureFormat::Canvas => write_folder(&args.out, &synth::canvas::report(school, &students))?,
                 _ => output::write_bundle(&args.out, &synth::oneroster::bundle(school, &students, year))?,
             }
         }

@@ -1,4 +1,4 @@
-//! `mastery map SCHOOL [--write]`: what the school's OneRoster and Ed-Fi sources hold that
+//! `mastery map SCHOOL [--write]`: what the school's OneRoster, Ed-Fi and gradebook sources hold that
 //! `school.json` does not map yet, with a proposal for each, written into `school.json` only
 //! with `--write`.
 
@@ -28,7 +28,7 @@ pub fn run(args: &MapArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(DATA_ERROR));
     }
     if surveyed == 0 {
-        reporter.line("students/ holds no OneRoster bundle and no Ed-Fi folder: nothing to map\n");
+        reporter.line("students/ holds no OneRoster bundle, no Ed-Fi folder and no gradebook report with a preset or map: nothing to map\n");
         return Ok(ExitCode::SUCCESS);
     }
     let proposals = map::propose(school, &survey);

@@ -8,17 +8,47 @@
 //! that repeats an earlier one exactly (the same evidence exported for two sections) is a
 //! warning naming both lines.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
+use std::sync::Arc;
 
 use serde_json::{Map, Value, json};
 
+use super::credits::{Credits, Survey, Target};
 use super::json::inexact;
 use super::{Record, Rejected};
 use crate::diag::{Diagnostic, Position};
 use crate::document::{Cell, CellMap, Document};
 use crate::hint::{closest, quoted};
 use crate::model::{CsvColumns, CsvSettings};
+
+/// What reading a CSV export needs besides its bytes.
+pub struct CsvMapping<'a> {
+    /// The columns and how to read them.
+    pub settings: &'a CsvSettings,
+    /// The school's credits, for an export whose credit column holds a gradebook's own ids
+    /// ([`CsvSettings::maps_credits`]).
+    pub credits: Option<Credits<'a>>,
+    /// Who each student is, when the export holds only scores (`sources.csv.roster`).
+    pub roster: Option<&'a Roster>,
+}
+
+impl<'a> CsvMapping<'a> {
+    /// Reading by `settings` alone: credit ids and identities as the export writes them.
+    pub fn plain(settings: &'a CsvSettings) -> CsvMapping<'a> {
+        CsvMapping { settings, credits: None, roster: None }
+    }
+}
+
+/// A roster: who each student is, by student id, with the cells that say so.
+#[derive(Debug, Default)]
+pub struct Roster {
+    students: HashMap<String, BTreeMap<&'static str, (String, Cell)>>,
+    /// Ids given twice with different identities, with where.
+    clashes: HashMap<String, Diagnostic>,
+    file: Option<Arc<Path>>,
+}
 
 /// The record fields a CSV column can fill, with the name of the setting that names it.
 fn csv_fields(columns: &CsvColumns) -> Vec<(&'static str, Option<&str>)> {
@@ -28,9 +58,10 @@ fn csv_fields(columns: &CsvColumns) -> Vec<(&'static str, Option<&str>)> {
         ("given_name", columns.given_name.as_deref()),
         ("family_name", columns.family_name.as_deref()),
         ("preferred_name", columns.preferred_name.as_deref()),
-        ("birth_date", Some(&columns.birth_date)),
-        ("expected_graduation", Some(&columns.expected_graduation)),
+        ("birth_date", columns.birth_date.as_deref()),
+        ("expected_graduation", columns.expected_graduation.as_deref()),
         ("credit", Some(&columns.credit)),
+        ("credit_title", columns.credit_title.as_deref()),
         ("score", Some(&columns.score)),
         ("date", Some(&columns.date)),
         ("assessor", Some(&columns.assessor)),
@@ -60,6 +91,9 @@ struct CsvStudent {
     highlights: Vec<String>,
     /// Each evidence row seen, by its contents, with its line.
     rows: HashMap<Vec<Option<String>>, usize>,
+    /// Each result of a preset's report (outcome, assessment, question, attempt), with its line
+    /// and score.
+    results: HashMap<Vec<Option<String>>, (usize, Option<String>)>,
     /// Problems that leave the student out: rows that disagree, numbers that cannot be read.
     problems: Vec<Diagnostic>,
     notes: Vec<Diagnostic>,
@@ -69,10 +103,78 @@ fn at_line(diagnostic: Diagnostic, line: usize) -> Diagnostic {
     diagnostic.at(Position { line, column: 0, start: 0, end: 0 })
 }
 
+/// Values of the credit or assessor column that the school's map does not know: their rows
+/// are left out, and each value is one error.
+#[derive(Default)]
+struct Unmapped {
+    /// (setting, value) to the first line and column it is on, the rows, and a title.
+    found: BTreeMap<(&'static str, String), (usize, String, usize, String)>,
+}
+
+impl Unmapped {
+    fn add(&mut self, setting: &'static str, (value, cell): &(String, Cell), title: &str) {
+        let column = cell.column.as_deref().unwrap_or_default().to_string();
+        let entry = self.found.entry((setting, value.clone())).or_insert((cell.line, column, 0, String::new()));
+        entry.2 += 1;
+        if entry.3.is_empty() {
+            entry.3 = title.to_string();
+        }
+    }
+}
+
 /// Reads the records of a CSV export (its whole bytes) and hands each to `each`: each student
 /// whose rows agree as a document, every other student or row as a rejection.
+pub fn read_csv(path: &Path, bytes: Vec<u8>, mapping: &CsvMapping, each: &mut impl FnMut(Record)) {
+    let mut survey = Survey::default();
+    let unmapped = read(path, bytes, mapping, each, &mut survey);
+    let mut problems = Vec::new();
+    for ((setting, value), (line, column, rows, title)) in unmapped.found {
+        let left_out =
+            format!("so its {} left out", if rows == 1 { "row is".to_string() } else { format!("{rows} rows are") });
+        let problem = if setting == "csv/credits" {
+            let near = mapping
+                .credits
+                .as_ref()
+                .map_or(String::new(), |c| c.near(if title.is_empty() { &value } else { &title }));
+            let named = if title.is_empty() { String::new() } else { format!(" (\"{title}\")") };
+            Diagnostic::error(path, format!("{column} \"{value}\"{named} maps to no credit, {left_out}"))
+                .hint(format!("map it in school.json: sources.csv.credits: {{\"{value}\": \"CREDIT-ID\"}}{near}, or to null to leave its rows out on purpose; `mastery map` proposes the map"))
+        } else {
+            Diagnostic::error(path, format!("{column} \"{value}\" names no teacher, {left_out}"))
+                .hint(format!("say who teaches it in school.json: sources.csv.assessors: {{\"{value}\": \"Ms. Rivera\"}}; the teacher is the assessor of its evidence"))
+        };
+        problems.push(at_line(problem, line).with_column(column));
+    }
+    if !problems.is_empty() {
+        each(Err(Rejected::unknown(problems)));
+    }
+}
+
+/// What a CSV export holds that `school.json` does not map yet: outcome ids that map to no
+/// credit, sections with no teacher, scores not in `sources.csv.scores`.
+pub fn survey(path: &Path, bytes: Vec<u8>, mapping: &CsvMapping) -> Survey {
+    let mut survey = Survey::default();
+    let unmapped = read(path, bytes, mapping, &mut |_| {}, &mut survey);
+    for ((setting, value), (_, _, rows, title)) in unmapped.found {
+        let entry = survey.ids.entry((setting, value)).or_default();
+        entry.0 += rows;
+        if !title.is_empty() {
+            entry.1.insert(title);
+        }
+    }
+    survey
+}
+
 #[allow(clippy::disallowed_types, reason = "only whether the cell reads as a number, to word the message")]
-pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &mut impl FnMut(Record)) {
+fn read(
+    path: &Path,
+    mut bytes: Vec<u8>,
+    mapping: &CsvMapping,
+    each: &mut impl FnMut(Record),
+    survey: &mut Survey,
+) -> Unmapped {
+    let settings = mapping.settings;
+    let mut unmapped = Unmapped::default();
     if bytes.starts_with(b"\xef\xbb\xbf") {
         bytes.drain(..3);
     }
@@ -82,7 +184,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
                 .at(Position { line: 1, column: 1, start: 0, end: 0 })
                 .hint("export the gradebook with a header row, or delete the file"),
         )));
-        return;
+        return unmapped;
     }
     let mut reader =
         csv::ReaderBuilder::new().delimiter(settings.delimiter_byte()).flexible(true).from_reader(bytes.as_slice());
@@ -90,11 +192,23 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
         Ok(headers) => headers.clone(),
         Err(error) => {
             each(Err(Rejected::of(csv_error(path, &error))));
-            return;
+            return unmapped;
         }
     };
     let header_names: Vec<&str> = headers.iter().map(str::trim).collect();
-    let Some(index) = map_columns(path, &settings.columns, &header_names, each) else { return };
+    let Some(index) = map_columns(path, settings, mapping.roster.is_some(), &header_names, each) else {
+        return unmapped;
+    };
+    // The preset's columns that tell two results apart, where the header has them.
+    let distinct: Vec<usize> = settings
+        .preset
+        .map(|p| p.distinct_columns())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|name| header_names.iter().position(|h| h == name))
+        .collect();
+    let credits = mapping.credits.as_ref().filter(|_| settings.maps_credits());
+    let note_detail = settings.preset.and_then(|p| header_names.iter().position(|h| *h == p.note_detail_column()));
 
     // Group the rows by student, in order of first appearance.
     let mut order: Vec<String> = Vec::new();
@@ -138,6 +252,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
                 samples: Vec::new(),
                 highlights: Vec::new(),
                 rows: HashMap::new(),
+                results: HashMap::new(),
                 problems: Vec::new(),
                 notes: Vec::new(),
             }
@@ -185,11 +300,67 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
             student.highlights.push(text.clone());
         }
         let evidence_fields = EVIDENCE_FIELDS.iter().chain(&["work_sample_url"]);
-        let contents: Vec<Option<String>> =
+        let mut contents: Vec<Option<String>> =
             evidence_fields.clone().map(|field| get(field).map(|(text, _)| text)).collect();
         if highlight.is_some() && contents.iter().all(Option::is_none) {
             continue;
         }
+
+        // A gradebook's own outcome id and section, turned into a credit and a teacher.
+        let mut credit = None;
+        if let Some(credits) = credits
+            && let Some(found) = get("credit")
+        {
+            match credits.resolve(&settings.credits, &found.0) {
+                Target::Credit(id) => credit = Some(id),
+                Target::Ignored => continue,
+                Target::Unknown => {
+                    let title = get("credit_title").map(|(t, _)| t).unwrap_or_default();
+                    unmapped.add("csv/credits", &found, &title);
+                    continue;
+                }
+            }
+        }
+        let mut assessor = None;
+        if settings.maps_assessors()
+            && let Some(found) = get("assessor")
+        {
+            match settings.assessors.get(&found.0) {
+                Some(teacher) => assessor = Some(teacher.as_str()),
+                None => {
+                    unmapped.add("csv/assessors", &found, "");
+                    continue;
+                }
+            }
+        }
+
+        let distinct: Vec<Option<String>> =
+            distinct.iter().map(|i| row.get(*i).map(|t| t.trim().to_string())).collect();
+        if !distinct.is_empty() {
+            // One result of one assessment scored twice, differently: which is the student's?
+            let mut result = vec![get("credit").map(|(t, _)| t)];
+            result.extend(distinct.iter().cloned());
+            let score = get("score");
+            let text = score.as_ref().map(|(t, _)| t.clone());
+            match student.results.get(&result) {
+                Some((first, first_score)) if *first_score != text => {
+                    let column = score.map_or_else(
+                        || index["score"].1.clone(),
+                        |(_, c)| c.column.as_deref().unwrap_or_default().to_string(),
+                    );
+                    student.problems.push(
+                        at_line(Diagnostic::error(path, format!("this result of the same assessment, question and attempt has another score than line {first}")), line)
+                            .with_column(column)
+                            .hint("the report holds two scores for one result; export the report again (a result changed while it ran?): the student is left out until the rows agree"),
+                    );
+                }
+                Some(_) => {}
+                None => {
+                    student.results.insert(result, (line, text));
+                }
+            }
+        }
+        contents.extend(distinct);
         if let Some(first) = student.rows.get(&contents) {
             student.notes.push(
                 at_line(Diagnostic::warning(path, format!("this row repeats line {first} exactly")), line).hint(
@@ -208,6 +379,22 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
         for field in EVIDENCE_FIELDS {
             let Some((text, cell)) = get(field) else { continue };
             let value = match field {
+                "score" if !settings.scores.is_empty() => match settings.scores.get(&text) {
+                    Some(level) => super::credits::number(*level),
+                    None => {
+                        survey.score("csv/scores", &text);
+                        student.problems.push(
+                            at_line(
+                                Diagnostic::error(path, format!("the score \"{text}\" is not in sources.csv.scores")),
+                                line,
+                            )
+                            .with_column(cell.column.as_deref().unwrap_or_default().to_string())
+                            .pointer(format!("{base}/score"))
+                            .hint(format!("map it to a level in school.json: sources.csv.scores: {{\"{text}\": LEVEL}}; the student is left out until every score maps")),
+                        );
+                        json!(text)
+                    }
+                },
                 "score" | "weight" => match inexact(&text) {
                     Some(reason) if text.parse::<f64>().is_ok() => {
                         student.problems.push(
@@ -227,6 +414,12 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
                     _ => number(&text),
                 },
                 "date" => json!(settings.date(&text)),
+                "credit" => json!(credit.unwrap_or(&text)),
+                "note" => match note_detail.and_then(|i| row.get(i)).map(str::trim).filter(|d| !d.is_empty()) {
+                    Some(detail) => json!(format!("{text}: {detail}")),
+                    None => json!(text),
+                },
+                "assessor" => json!(assessor.unwrap_or(&text)),
                 _ => json!(text),
             };
             evidence.insert(field.to_string(), value);
@@ -264,6 +457,9 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
 
     for id in order {
         let mut student = students.remove(&id).expect("every id in order is a student");
+        if let Some(roster) = mapping.roster {
+            roster.identify(path, &id, &mut student);
+        }
         if !student.problems.is_empty() {
             each(Err(Rejected { student: Some(id), diagnostics: student.problems }));
             continue;
@@ -289,6 +485,7 @@ pub fn read_csv(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings, each: &
     if !without_id.is_empty() {
         each(Err(Rejected { student: None, diagnostics: without_id }));
     }
+    unmapped
 }
 
 /// Where an identity column goes in the record.
@@ -329,19 +526,34 @@ fn identity_into_record(student: &mut CsvStudent) {
 }
 
 /// Finds each mapped column in the header: its index and header name. Refuses (through `each`)
-/// a header that lacks a column or names one twice.
+/// a header that lacks a column or names one twice. With a roster, the identity columns are
+/// the roster's, not the export's.
 fn map_columns(
     path: &Path,
-    columns: &CsvColumns,
+    settings: &CsvSettings,
+    roster: bool,
     header: &[&str],
     each: &mut impl FnMut(Record),
 ) -> Option<BTreeMap<&'static str, (usize, String)>> {
+    let columns = &settings.columns;
     let mut index: BTreeMap<&'static str, (usize, String)> = BTreeMap::new();
     let mut problems = Vec::new();
     let mut missing = Vec::new();
     let required = ["student_id", "birth_date", "expected_graduation", "credit", "score", "date", "assessor"];
     for (field, name) in csv_fields(columns) {
-        let Some(name) = name else { continue };
+        if roster && IDENTITY_FIELDS.contains(&field) {
+            continue;
+        }
+        let Some(name) = name else {
+            if !roster && matches!(field, "birth_date" | "expected_graduation") {
+                let what = field.replace('_', " ");
+                problems.push(
+                    at_line(Diagnostic::error(path, format!("the export has no {what} column, and school.json names no roster")), 1)
+                        .hint(format!("a gradebook report says who scored what, not who the students are: name a roster in school.json, sources.csv.roster (a CSV with student_id, legal_name, birth_date and expected_graduation), or the {what} column in sources.csv.columns.{field}")),
+                );
+            }
+            continue;
+        };
         let found: Vec<usize> = header.iter().enumerate().filter(|(_, h)| **h == name).map(|(i, _)| i).collect();
         match found.as_slice() {
             [i] => {
@@ -367,8 +579,17 @@ fn map_columns(
     }
     let has_name =
         index.contains_key("legal_name") || (index.contains_key("given_name") && index.contains_key("family_name"));
-    if !has_name && !missing.iter().any(|(f, _)| f.ends_with("name")) && problems.is_empty() {
+    if !roster && !has_name && !missing.iter().any(|(f, _)| f.ends_with("name")) && problems.is_empty() {
         missing.push(("legal_name", columns.legal_name.as_deref().unwrap_or("legal_name")));
+    }
+    let canvas =
+        settings.preset.is_none() && ["student sis id", "learning outcome id"].iter().all(|c| header.contains(c));
+    if canvas && !missing.is_empty() {
+        missing.clear();
+        problems.push(
+            at_line(Diagnostic::error(path, "this is Canvas's Outcome Results report, which school.json does not say how to read"), 1)
+                .hint("set sources.csv.preset to \"canvas-outcome-results\" in school.json, with a roster of who the students are (sources.csv.roster), each outcome's credit (sources.csv.credits) and each section's teacher (sources.csv.assessors)"),
+        );
     }
     for (field, name) in missing {
         let hint = match closest(name, header.iter().copied()) {
@@ -389,6 +610,109 @@ fn map_columns(
     } else {
         each(Err(Rejected { student: None, diagnostics: problems }));
         None
+    }
+}
+
+impl Roster {
+    /// Reads a roster (its whole bytes): one row per student, with the columns `student_id`,
+    /// `legal_name` (or `given_name` and `family_name`), `preferred_name` if it has one,
+    /// `birth_date` and `expected_graduation`. Dates follow `settings.date_format` where they
+    /// can. A header without those columns is refused.
+    pub fn read(path: &Path, mut bytes: Vec<u8>, settings: &CsvSettings) -> Result<Roster, Vec<Diagnostic>> {
+        if bytes.starts_with(b"\xef\xbb\xbf") {
+            bytes.drain(..3);
+        }
+        let mut reader =
+            csv::ReaderBuilder::new().delimiter(settings.delimiter_byte()).flexible(true).from_reader(bytes.as_slice());
+        let header: Vec<String> = match reader.headers() {
+            Ok(header) => header.iter().map(|h| h.trim().to_string()).collect(),
+            Err(error) => return Err(vec![csv_error(path, &error)]),
+        };
+        let at = |name: &str| header.iter().position(|h| h == name);
+        let has_name = at("legal_name").is_some() || (at("given_name").is_some() && at("family_name").is_some());
+        let mut problems = Vec::new();
+        for (name, found) in [
+            ("student_id", at("student_id").is_some()),
+            ("legal_name", has_name),
+            ("birth_date", at("birth_date").is_some()),
+            ("expected_graduation", at("expected_graduation").is_some()),
+        ] {
+            if !found {
+                let hint = match closest(name, header.iter().map(String::as_str)) {
+                    Some(guess) => format!("did you mean \"{guess}\"? A roster's header names its columns student_id, legal_name (or given_name and family_name), preferred_name, birth_date and expected_graduation"),
+                    None => "a roster's header names its columns student_id, legal_name (or given_name and family_name), preferred_name, birth_date and expected_graduation".to_string(),
+                };
+                problems.push(
+                    at_line(Diagnostic::error(path, format!("the roster has no column \"{name}\"")), 1).hint(hint),
+                );
+            }
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let file: Arc<Path> = Arc::from(path);
+        let mut roster = Roster { file: Some(file.clone()), ..Roster::default() };
+        for row in reader.records() {
+            let row = row.map_err(|error| vec![csv_error(path, &error)])?;
+            let line = row.position().map_or(0, |p| line_of(&bytes, p.byte() as usize));
+            let cell = |field: &'static str| -> Option<(String, Cell)> {
+                let i = at(field)?;
+                let text = row.get(i)?.trim();
+                let cell = Cell { line, column: Some(Cow::Borrowed(field)), file: Some(file.clone()) };
+                (!text.is_empty()).then(|| (text.to_string(), cell))
+            };
+            let Some((id, _)) = cell("student_id") else { continue };
+            let mut identity = BTreeMap::new();
+            for field in IDENTITY_FIELDS {
+                if let Some((text, cell)) = cell(field) {
+                    let text = if field.ends_with("_date") || field == "expected_graduation" {
+                        settings.date(&text)
+                    } else {
+                        text
+                    };
+                    identity.insert(field, (text, cell));
+                }
+            }
+            match roster.students.get(&id) {
+                None => {
+                    roster.students.insert(id, identity);
+                }
+                Some(first) => {
+                    fn texts<'m>(m: &'m BTreeMap<&'static str, (String, Cell)>) -> Vec<(&'static str, &'m str)> {
+                        m.iter().map(|(k, (t, _))| (*k, t.as_str())).collect()
+                    }
+                    if texts(first) != texts(&identity) && !roster.clashes.contains_key(&id) {
+                        let first_line = first.values().next().map_or(0, |(_, c)| c.line);
+                        let clash = at_line(
+                            Diagnostic::error(path, format!("the roster gives student {id} twice, here and on line {first_line}, as two different people")),
+                            line,
+                        )
+                        .with_column("student_id")
+                        .hint("one student id with two identities would put one student's evidence on another's transcript: correct the roster; the student is left out until then");
+                        roster.clashes.insert(id, clash);
+                    }
+                }
+            }
+        }
+        Ok(roster)
+    }
+
+    /// Puts the roster's identity of student `id` into `student`, or a problem when the roster
+    /// does not know the student or knows two.
+    fn identify(&self, path: &Path, id: &str, student: &mut CsvStudent) {
+        let roster = self.file.as_deref().map_or_else(|| "the roster".to_string(), |f| f.display().to_string());
+        if let Some(clash) = self.clashes.get(id) {
+            student.problems.push(clash.clone());
+        } else if let Some(identity) = self.students.get(id) {
+            student.identity = identity.clone();
+        } else {
+            let first = student.cells.get("/id").cloned().unwrap_or_else(|| Cell::new(1, None));
+            student.problems.push(
+                at_line(Diagnostic::error(path, format!("student {id} has scores here but is not in {roster}")), first.line)
+                    .with_column(first.column.as_deref().unwrap_or_default().to_string())
+                    .hint("add the student to the roster (its name, birth date and expected graduation), or correct the student id: the student is left out until then"),
+            );
+        }
     }
 }
 

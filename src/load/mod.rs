@@ -232,6 +232,20 @@ pub fn survey(sources: &[Source], school: &School) -> io::Result<(credits::Surve
         let found = match source.kind {
             SourceKind::OneRoster => oneroster::survey(&source.bundles, &oneroster::Mapping::new(school))?,
             SourceKind::EdFi => edfi::survey(&source.path, school)?,
+            SourceKind::Csv
+                if school.sources.csv.maps_credits()
+                    || school.sources.csv.maps_assessors()
+                    || !school.sources.csv.scores.is_empty() =>
+            {
+                let bytes = files::file(&source.path)?;
+                let mapping = csv::CsvMapping {
+                    settings: &school.sources.csv,
+                    credits: Some(credits::Credits::new(school)),
+                    // Who the students are does not matter to what is unmapped.
+                    roster: Some(&csv::Roster::default()),
+                };
+                Ok(csv::survey(&source.path, bytes, &mapping))
+            }
             SourceKind::Json | SourceKind::JsonLines | SourceKind::Csv => continue,
         };
         surveyed += 1;
@@ -290,11 +304,44 @@ pub fn read_source(source: &Source, school: Option<&School>, mut each: impl FnMu
                         .hint("split the export into several files, by grade or by section"),
                 )));
             } else {
-                csv::read_csv(path, bytes, csv, &mut each);
+                let roster = match (school, &csv.roster) {
+                    (Some(_), Some(roster)) => match read_roster(path, roster, csv) {
+                        Ok(roster) => Some(roster),
+                        Err(problems) => {
+                            each(Err(Rejected::unknown(problems)));
+                            return Ok(());
+                        }
+                    },
+                    _ => None,
+                };
+                let mapping = csv::CsvMapping {
+                    settings: csv,
+                    credits: school.map(credits::Credits::new),
+                    roster: roster.as_ref(),
+                };
+                csv::read_csv(path, bytes, &mapping, &mut each);
             }
         }
     }
     Ok(())
+}
+
+/// Reads the roster `sources.csv.roster` names, a file of the school folder that holds the
+/// CSV export at `export` (in its `students/`).
+fn read_roster(export: &Path, roster: &str, settings: &CsvSettings) -> Result<csv::Roster, Vec<Diagnostic>> {
+    let school_dir = export.parent().and_then(Path::parent).unwrap_or(Path::new("."));
+    let path = school_dir.join(roster);
+    match files::file_beneath(school_dir, Path::new(roster)) {
+        Ok(bytes) => csv::Roster::read(&path, bytes, settings),
+        Err(error) => Err(vec![
+            Diagnostic::error(&path, match error.kind() {
+                io::ErrorKind::NotFound => "the roster school.json names (sources.csv.roster) is not there".to_string(),
+                _ => format!("the roster school.json names (sources.csv.roster) cannot be read: {error}"),
+            })
+                .at(Position { line: 1, column: 1, start: 0, end: 0 })
+                .hint("export the students' names, birth dates and graduation dates from the student information system to that file, in the school folder"),
+        ]),
+    }
 }
 
 /// Reads and parses one JSON file. A file whose bytes or syntax are wrong gives diagnostics

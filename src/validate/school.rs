@@ -154,8 +154,9 @@ pub(super) fn check_school(school: &School, found: &mut Findings) {
 
 /// The OneRoster mapping names credits that exist, and levels that are on the scale.
 fn check_sources(school: &School, found: &mut Findings, credit_ids: &BTreeSet<&str>) {
-    let (oneroster, edfi) = (&school.sources.oneroster, &school.sources.edfi);
+    let (oneroster, edfi, csv) = (&school.sources.oneroster, &school.sources.edfi, &school.sources.csv);
     let credit_maps = [
+        ("csv/credits", &csv.credits),
         ("oneroster/objectives", &oneroster.objectives),
         ("oneroster/line_items", &oneroster.line_items),
         ("edfi/learning_standards", &edfi.learning_standards),
@@ -174,7 +175,9 @@ fn check_sources(school: &School, found: &mut Findings, credit_ids: &BTreeSet<&s
             }
         }
     }
-    for (setting, map) in [("oneroster/scores", &oneroster.scores), ("edfi/levels", &edfi.levels)] {
+    for (setting, map) in
+        [("csv/scores", &csv.scores), ("oneroster/scores", &oneroster.scores), ("edfi/levels", &edfi.levels)]
+    {
         for (score, level) in map {
             if !school.scale.contains(*level) {
                 let pointer = format!("/sources/{setting}/{}", escape(score));
@@ -187,6 +190,16 @@ fn check_sources(school: &School, found: &mut Findings, credit_ids: &BTreeSet<&s
                     ));
             }
         }
+    }
+    if let Some(roster) = &csv.roster
+        && std::path::Path::new(roster).components().next().is_some_and(|c| c.as_os_str() == "students")
+    {
+        found
+            .error(
+                "/sources/csv/roster",
+                format!("the roster \"{roster}\" is in students/, where it would be read as scores"),
+            )
+            .set_hint("keep the roster beside school.json, such as \"roster.csv\"");
     }
     if let Some(day) = &edfi.graduation_day
         && NaiveDate::parse_from_str(&format!("2024-{day}"), "%Y-%m-%d").is_err()
