@@ -64,6 +64,7 @@ pub mod load;
 pub mod map;
 pub mod model;
 pub mod output;
+pub mod pades;
 #[cfg(feature = "pull")]
 pub mod pull;
 #[cfg(feature = "render")]

@@ -44,6 +44,9 @@ pub struct School {
     /// Who issues the signed credentials (`mastery build --format clr`).
     #[serde(default)]
     pub credentials: Option<CredentialSettings>,
+    /// The certificate that signs the issued PDFs (PAdES).
+    #[serde(default)]
+    pub document_signing: Option<DocumentSigning>,
     /// What each kind of reader may see.
     #[serde(default)]
     pub disclosure: BTreeMap<String, DisclosureProfile>,
@@ -80,6 +83,17 @@ impl CredentialSettings {
         std::iter::once(self.verification_method.as_str())
             .chain(self.retired_verification_methods.iter().map(String::as_str))
     }
+}
+
+/// The school's document-signing certificate, which signs every issued PDF (PAdES), so that
+/// Acrobat, `pdfsig` and pyHanko see a signed document. Its key is given to `mastery issue`
+/// with `--pdf-key`, never kept in the school folder.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentSigning {
+    /// A PEM file of the school folder: the school's certificate first, then the CA
+    /// certificates above it.
+    pub certificate: String,
 }
 
 /// What one kind of reader may see of a student.

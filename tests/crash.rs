@@ -46,7 +46,18 @@ fn starting_state() -> (tempfile::TempDir, tempfile::TempDir) {
     let (school, out) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     copy_dir(&root().join("fixtures/example-school"), school.path());
     let issue = |students: &[&str]| {
-        let mut args = vec!["issue", path(school.path()), "--out", path(out.path()), "--key", KEY, "--jobs", "1"];
+        let mut args = vec![
+            "issue",
+            path(school.path()),
+            "--out",
+            path(out.path()),
+            "--key",
+            KEY,
+            "--pdf-key",
+            PDF_KEY,
+            "--jobs",
+            "1",
+        ];
         for student in students {
             args.extend(["--student", student]);
         }
@@ -187,7 +198,7 @@ fn crash_everywhere(
 }
 
 fn issue_args(school: &Path, out: &Path) -> Vec<String> {
-    ["issue", path(school), "--out", path(out), "--key", KEY, "--jobs", "1", "--by", "Registrar"]
+    ["issue", path(school), "--out", path(out), "--key", KEY, "--pdf-key", PDF_KEY, "--jobs", "1", "--by", "Registrar"]
         .iter()
         .chain(&["--student", "HV-2026-001", "--student", "HV-2026-002", "--student", "HV-2026-004"])
         .map(|s| s.to_string())
@@ -295,8 +306,11 @@ fn a_console_issue_crashed_at_any_write_boundary_is_completed_by_the_next_issue(
         let issued = console_out.path().join("issued");
         let crash_at = at.to_string();
         let environment = [("MASTERY_TEST_CRASH_AT", crash_at.as_str())];
-        let mut console =
-            crate::serve::serve_in(school.path(), &["--key", KEY, "--out", path(console_out.path())], &environment);
+        let mut console = crate::serve::serve_in(
+            school.path(),
+            &["--key", KEY, "--pdf-key", PDF_KEY, "--out", path(console_out.path())],
+            &environment,
+        );
         let job = console.try_post_form("/issue", &choice).and_then(|a| a.header("location").map(str::to_string));
         let cookie = format!("mastery_session={}", console.session);
         let mut finished = false;

@@ -54,6 +54,8 @@ fn the_html_transcript_passes_axe_in_chromium() {
         out.path().join("issued").to_str().unwrap(),
         "--key",
         "fixtures/keys/example-school.key.json",
+        "--pdf-key",
+        PDF_KEY,
         "--student",
         "HV-2026-006",
     ]);

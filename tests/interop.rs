@@ -287,6 +287,8 @@ fn issued_credentials_carry_a_status_both_stacks_check_before_and_after_a_revoca
         &dir(out.path()),
         "--key",
         key,
+        "--pdf-key",
+        PDF_KEY,
         "--student",
         "HV-2026-001",
         "--student",

@@ -22,7 +22,8 @@ fn path(dir: &Path) -> &str {
 }
 
 fn issue(school: &Path, out: &Path, extra: &[&str]) -> Output {
-    let mut args = vec!["issue", path(school), "--out", path(out), "--key", KEY, "--by", "Test Registrar"];
+    let mut args =
+        vec!["issue", path(school), "--out", path(out), "--key", KEY, "--pdf-key", PDF_KEY, "--by", "Test Registrar"];
     args.extend_from_slice(extra);
     run(&args)
 }
@@ -202,7 +203,11 @@ fn one_changed_glyph_of_a_page_fails_verify_and_a_rewrite_without_a_change_does_
     let rewritten = out.path().join("rewritten.pdf");
     let output = tool("qpdf").arg("--qdf").arg(&pdf).arg(&rewritten).output().unwrap();
     assert!(output.status.success(), "{}", stderr(&output));
-    assert!(stdout(&ok(verify(&rewritten, &[]))).contains("the printed pages are the ones the credential binds"));
+    // Its pages are the ones bound; its bytes are no longer the ones the school's PAdES
+    // signature covers, which verify says (as Acrobat and pdfsig would).
+    let rewritten_said = stdout(&verify(&rewritten, &[]));
+    assert!(rewritten_said.contains("ok: the printed pages are the ones the credential binds"), "{rewritten_said}");
+    assert!(rewritten_said.contains("invalid: PAdES signature:"), "{rewritten_said}");
     // One glyph changed: the attachments are untouched, the page is not.
     let changed = out.path().join("changed.pdf");
     let script = root().join("tests/tools/change_glyph.py");
@@ -468,7 +473,16 @@ fn revoking_needs_a_known_credential_and_the_schools_key() {
 
     let other_key = out.path().join("other.key.json");
     ok(run(&["keygen", "--out", path(&other_key)]));
-    let other_issue = run(&["issue", path(school.path()), "--out", path(out.path()), "--key", path(&other_key)]);
+    let other_issue = run(&[
+        "issue",
+        path(school.path()),
+        "--out",
+        path(out.path()),
+        "--key",
+        path(&other_key),
+        "--pdf-key",
+        PDF_KEY,
+    ]);
     for output in [revoke(&credential, path(&other_key)), other_issue] {
         let text = stdout(&output) + &stderr(&output);
         assert_eq!(output.status.code(), Some(1), "{text}");
@@ -564,7 +578,18 @@ fn an_issue_killed_with_sigkill_leaves_a_consistent_ledger_and_the_rerun_complet
     write_json(&config, &settings);
     let out = tempfile::tempdir().unwrap();
     let mut child = mastery()
-        .args(["issue", path(school.path()), "--out", path(out.path()), "--key", KEY, "--jobs", "2"])
+        .args([
+            "issue",
+            path(school.path()),
+            "--out",
+            path(out.path()),
+            "--key",
+            KEY,
+            "--pdf-key",
+            PDF_KEY,
+            "--jobs",
+            "2",
+        ])
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
@@ -584,8 +609,10 @@ fn an_issue_killed_with_sigkill_leaves_a_consistent_ledger_and_the_rerun_complet
             assert_eq!(&sha256(&out.path().join(name)), digest.as_str().unwrap(), "{name}");
         }
     }
-    let rerun =
-        ok(mastery().args(["issue", path(school.path()), "--out", path(out.path()), "--key", KEY]).output().unwrap());
+    let rerun = ok(mastery()
+        .args(["issue", path(school.path()), "--out", path(out.path()), "--key", KEY, "--pdf-key", PDF_KEY])
+        .output()
+        .unwrap());
     assert!(
         stderr(&rerun).contains(&format!("{} unchanged since their last issue", killed.len())),
         "{}",

@@ -185,7 +185,8 @@ fn an_issued_transcripts_qr_code_reads_back_as_its_address_on_the_site() {
     let (school_dir, out_dir, site_dir) =
         (school.path().to_str().unwrap(), out.path().to_str().unwrap(), site.path().to_str().unwrap());
     let key = "fixtures/keys/example-school.key.json";
-    let output = run(&["issue", school_dir, "--out", out_dir, "--key", key, "--student", "HV-2026-002"]);
+    let output =
+        run(&["issue", school_dir, "--out", out_dir, "--key", key, "--pdf-key", PDF_KEY, "--student", "HV-2026-002"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let output = run(&["publish", school_dir, "--site", site_dir]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));

@@ -403,6 +403,8 @@ fn a_students_page_shows_what_the_ledger_records_of_them() {
         issued.path().to_str().unwrap(),
         "--key",
         "fixtures/keys/example-school.key.json",
+        "--pdf-key",
+        PDF_KEY,
         "--student",
         "HV-2026-006",
         "--by",
@@ -538,7 +540,8 @@ fn issuing_needs_the_key_a_confirmation_and_a_name_and_revoking_a_reason() {
     drop(without);
 
     let out = tempfile::tempdir().unwrap();
-    let console = serve_with(school.path(), &["--key", KEY, "--out", out.path().to_str().unwrap()]);
+    let console =
+        serve_with(school.path(), &["--key", KEY, "--pdf-key", PDF_KEY, "--out", out.path().to_str().unwrap()]);
     let confirm = console.get("/issue/confirm?scope=some&students=HV-2026-006+NOBODY&profile=&to=");
     assert_eq!(confirm.status, 400);
     assert!(confirm.text().contains("there is no student NOBODY in the folder"), "{}", confirm.text());
@@ -822,7 +825,7 @@ fn a_registrars_session_in_chromium() {
     let work = tempfile::tempdir().unwrap();
     std::fs::write(work.path().join("upload.json"), good.replace("HV-2026-001", "HV-2026-099")).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let console = start(school.path(), &["--key", KEY, "--out", out.path().to_str().unwrap()]);
+    let console = start(school.path(), &["--key", KEY, "--pdf-key", PDF_KEY, "--out", out.path().to_str().unwrap()]);
     let address = format!("http://{}/?token={}", console.host, console.token);
     assert!(
         root().join("tests/browser/node_modules/playwright-core").is_dir(),

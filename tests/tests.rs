@@ -46,6 +46,8 @@ mod map;
 mod oneroster;
 /// `mastery pull oneroster` against a OneRoster 1.2 REST server started on 127.0.0.1.
 mod oneroster_rest;
+/// PAdES signatures on issued PDFs: pdfsig, pyHanko, tampering, refused certificates, keygen.
+mod pades;
 /// The PDF against outside checkers: PDF/A, PDF/UA, margins, QR code, locales, stock typst.
 mod pdf;
 /// Validation never panics on arbitrary JSON or bytes.

@@ -115,6 +115,9 @@ pub struct BuildOptions {
     pub font_paths: Vec<PathBuf>,
     /// The signing key file, for the formats that sign.
     pub key: Option<PathBuf>,
+    /// The key of the school's document-signing certificate, which signs issued PDFs
+    /// (PAdES), for [`Format::Issue`].
+    pub pdf_key: Option<PathBuf>,
     /// A disclosure profile by name; `None` shows everything (`internal`).
     pub profile: Option<String>,
     /// The language of the labels: a file `locale/<locale>.json` of the template.
@@ -161,6 +164,7 @@ impl BuildOptions {
             template: None,
             font_paths: Vec::new(),
             key: None,
+            pdf_key: None,
             profile: None,
             locale: "en".to_string(),
             paper: Paper::Letter,
@@ -239,7 +243,7 @@ impl From<crate::issue::KeyRefusal> for BuildError {
             crate::issue::KeyRefusal::Usage(message) => BuildError::Usage(message),
             crate::issue::KeyRefusal::Invalid(diagnostic) => BuildError::Invalid {
                 diagnostics: vec![*diagnostic],
-                reason: "the signing key is not the one school.json names".to_string(),
+                reason: "a signing key or certificate does not fit school.json".to_string(),
             },
             crate::issue::KeyRefusal::Io(error) => BuildError::Io(error),
         }

@@ -19,6 +19,7 @@ use crate::load;
 use crate::load::file_has_digest;
 use crate::model::School;
 use crate::output;
+use crate::pades::{self, DocumentSigner};
 use crate::render::worker::Supervised;
 use crate::render::{self, Attachment, Image, PdfJob, RenderError, Template};
 use crate::transcript::{CREDENTIAL_ATTACHMENT, Transcript, Verification};
@@ -43,6 +44,10 @@ pub(super) struct Official {
     template: Template,
     pub(super) signer: Signer,
     pub(super) base: String,
+    /// The PDFs' PAdES signer, when `school.json` names a document-signing certificate.
+    document: Option<DocumentSigner>,
+    /// What the PDF signature says it is for.
+    reason: String,
 }
 
 /// Open Badges: the signer, the badge design, and each badge's image, drawn once.
@@ -82,7 +87,19 @@ impl Producer {
             Format::Issue => {
                 let base = crate::issue::verification_base(school).map_err(usage)?.to_string();
                 let signer = crate::issue::school_signer(open, school, options.key.as_deref())?;
-                Producer::Issue(Box::new(Official { template: transcript_template(options, fonts)?, signer, base }))
+                let on = options
+                    .issue_date
+                    .or(school.transcript.issue_date)
+                    .unwrap_or_else(|| chrono::Utc::now().date_naive());
+                let document = crate::issue::document_signer(open, school, options.pdf_key.as_deref(), on)?;
+                let reason = format!("Official transcript issued by {}", school.profile.name);
+                Producer::Issue(Box::new(Official {
+                    template: transcript_template(options, fonts)?,
+                    signer,
+                    base,
+                    document,
+                    reason,
+                }))
             }
             Format::Data => Producer::Data,
             Format::Html => Producer::Html,
@@ -435,6 +452,14 @@ fn issue_files(
     ticket.credential_sha256 = sha256_hex(&credential_bytes);
     let signed = Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() };
     let pdf = renderer.again(&signed).map_err(|error| ("render", error.messages))?;
+    // The PAdES signature goes last, as an update after the PDF: it signs every byte of it.
+    let pdf = match &official.document {
+        Some(document) => {
+            let claims = pades::Claims { date: ticket.issue_date, reason: &official.reason };
+            pades::sign(&pdf, document, &claims).map_err(|error| ("sign", vec![error.to_string()]))?
+        }
+        None => pdf,
+    };
     let html = crate::render::html::html(&transcript, context.logo);
     let files = vec![
         (format!("{folder}transcript.pdf"), pdf),

@@ -200,6 +200,10 @@ pub struct IssueArgs {
     /// The school's signing key, as written by `mastery keygen`.
     #[arg(long, value_name = "KEY_FILE")]
     pub key: PathBuf,
+    /// The key of the school's document-signing certificate (`mastery keygen --x509`), which
+    /// signs every issued PDF (PAdES); needed when school.json names `document_signing`.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub pdf_key: Option<PathBuf>,
     /// Issue only these students (by id); may be repeated.
     #[arg(long = "student", value_name = "ID")]
     pub students: Vec<String>,
@@ -327,6 +331,26 @@ pub struct KeygenArgs {
     /// The key file to write; it must not exist yet. Keep it secret.
     #[arg(long, short)]
     pub out: PathBuf,
+    /// Write an ECDSA P-256 key that signs the issued PDFs (PKCS #8 PEM) instead of the
+    /// Ed25519 key that signs credentials, with a self-signed certificate or a signing request.
+    #[arg(long)]
+    pub x509: bool,
+    /// The certificate's subject, such as "CN=Harbor View Academy,O=Harbor View Academy,C=US".
+    #[arg(long, requires = "x509")]
+    pub subject: Option<String>,
+    /// Write a self-signed document-signing certificate here.
+    #[arg(long, value_name = "CERT_FILE", requires = "x509", conflicts_with = "csr")]
+    pub self_signed: Option<PathBuf>,
+    /// Write a certificate signing request here, for the district's or a commercial CA.
+    #[arg(long, value_name = "CSR_FILE", requires = "x509")]
+    pub csr: Option<PathBuf>,
+    /// How many days the self-signed certificate is valid.
+    #[arg(long, default_value_t = 1095, requires = "self_signed")]
+    pub days: u32,
+    /// The first day the self-signed certificate is valid (YYYY-MM-DD), today by default: the
+    /// start of the school year, to issue transcripts dated from then.
+    #[arg(long, value_name = "DATE", requires = "self_signed")]
+    pub valid_from: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -347,6 +371,10 @@ pub struct VerifyArgs {
     /// there).
     #[arg(long)]
     pub require_status: bool,
+    /// Certificates (PEM) the reader trusts as anchors for a PDF's PAdES signature: the
+    /// school's own certificate, or the CA above it. May be repeated.
+    #[arg(long, value_name = "CERT_FILE")]
+    pub trust: Vec<PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -404,6 +432,10 @@ pub struct ServeArgs {
     /// build signed credentials from the console.
     #[arg(long, value_name = "KEY_FILE")]
     pub key: Option<PathBuf>,
+    /// The key of the school's document-signing certificate (`mastery keygen --x509`): needed
+    /// to issue from the console when school.json names `document_signing`.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub pdf_key: Option<PathBuf>,
 }
 
 /// Options that change what the data means.

@@ -13,6 +13,7 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode> {
     let mut options = BuildOptions::new(args.school.clone(), args.out.clone(), Format::Issue, worker()?);
     render_options(&mut options, &args.render, &args.data)?;
     options.key = Some(args.key.clone());
+    options.pdf_key = args.pdf_key.clone();
     options.only = args.students.clone();
     options.recipient = args.recipient.clone();
     options.by = args.by.clone();

@@ -31,7 +31,14 @@ pub fn run(args: &ServeArgs) -> Result<ExitCode> {
     {
         bail!("the signing key {} is not there: give the file `mastery keygen` wrote", key.display());
     }
-    let settings = Settings { school: args.school.clone(), out, key: args.key.clone(), guard, worker: worker()? };
+    let settings = Settings {
+        school: args.school.clone(),
+        out,
+        key: args.key.clone(),
+        pdf_key: args.pdf_key.clone(),
+        guard,
+        worker: worker()?,
+    };
     let console = Arc::new(Console::new(settings)?);
     // The first line is the address, for people and for scripts that start the console.
     println!("{address}");

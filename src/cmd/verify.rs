@@ -13,6 +13,7 @@ use mastery::credential::verify::{
 use mastery::hint::plural;
 use mastery::issue::audit;
 use mastery::load;
+use mastery::pades::{self, certificate};
 use serde_json::Value;
 
 use super::args::VerifyArgs;
@@ -33,6 +34,37 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
         Ok(found) => found,
         Err(error) => return invalid(error),
     };
+    let mut pdf_problem = None;
+    if let Carrier::Pdf { .. } = &carrier {
+        let mut anchors = Vec::new();
+        for path in &args.trust {
+            anchors.extend(
+                certificate::read_chain(&load::file(path)?)
+                    .map_err(|e| anyhow::anyhow!("--trust {}: {e}", path.display()))?,
+            );
+        }
+        match pades::verify::verify(&load::file(file)?, &anchors) {
+            Ok(Some(checked)) => {
+                let kind =
+                    if checked.certifies { "a certification signature (no changes permitted)" } else { "a signature" };
+                println!(
+                    "ok: the PDF carries {kind} by {}, intact, covering the whole file ({})",
+                    checked.signer, checked.time
+                );
+                match checked.anchor {
+                    Some(anchor) => println!("ok: the signer is trusted: its certificate leads to {anchor} (--trust)"),
+                    None if args.trust.is_empty() => {
+                        println!("signed, signer not trusted: no trust anchor given (--trust CERT_FILE)")
+                    }
+                    None => println!(
+                        "signed, signer not trusted: its certificate leads to none of the --trust certificates"
+                    ),
+                }
+            }
+            Ok(None) => println!("note: the PDF carries no PAdES signature (Acrobat and pdfsig show it unsigned)"),
+            Err(why) => pdf_problem = Some(format!("PAdES signature: {why}")),
+        }
+    }
     match &carrier {
         Carrier::Pdf { .. } => println!("ok: {} carries a signed credential ({PDF_CREDENTIAL})", file.display()),
         Carrier::Png | Carrier::Svg => println!("ok: {} holds a baked credential", file.display()),
@@ -71,6 +103,7 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
     {
         audit::check_inclusion(&credential, &credential_bytes, &|url| from_site(site, url), &mut report);
     }
+    report.problems.extend(pdf_problem);
     if args.require_status {
         report.problems.extend(report.not_checked.drain(..).map(|line| format!("{line} (--require-status)")));
     }

@@ -302,6 +302,7 @@ pub async fn issue(State(console): State<Arc<Console>>, form: Result<Form<IssueC
     let mut options =
         BuildOptions::new(console.school.clone(), console.out.join("issued"), Format::Issue, console.worker.clone());
     options.key = Some(key);
+    options.pdf_key = console.pdf_key.clone();
     options.only = rows.iter().filter_map(|r| r.id.clone()).collect();
     options.profile = (!choice.profile.is_empty()).then(|| choice.profile.clone());
     options.recipient = person(&choice.to);

@@ -55,6 +55,8 @@ pub struct Settings {
     pub out: PathBuf,
     /// The school's signing key, for issuing, revoking and the signed formats.
     pub key: Option<PathBuf>,
+    /// The key of the school's document-signing certificate, which signs issued PDFs.
+    pub pdf_key: Option<PathBuf>,
     /// The rules every request is checked against.
     pub guard: Guard,
     /// How to start a render worker process.
@@ -66,6 +68,7 @@ pub struct Console {
     school: PathBuf,
     out: PathBuf,
     key: Option<PathBuf>,
+    pdf_key: Option<PathBuf>,
     guard: Guard,
     worker: WorkerCommand,
     /// Where previews are rendered and uploads staged, each in a folder of its own.
@@ -103,6 +106,7 @@ impl Console {
             school: settings.school,
             out: settings.out,
             key: settings.key,
+            pdf_key: settings.pdf_key,
             guard: settings.guard,
             worker: settings.worker,
             scratch: tempfile::tempdir()?,

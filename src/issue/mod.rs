@@ -32,6 +32,8 @@ use crate::intake::OpenSchool;
 use crate::load;
 use crate::model::School;
 use crate::output;
+use crate::pades::DocumentSigner;
+use crate::pades::certificate::CertificateProblem;
 
 /// Why the school's key cannot be used.
 #[derive(Debug)]
@@ -60,6 +62,51 @@ pub fn school_signer(open: &OpenSchool, school: &School, key: Option<&Path>) -> 
         serde_json::from_slice(&load::file(path).map_err(KeyRefusal::Io)?).map_err(|e| not_a_key(e.to_string()))?;
     let key = Key::from_json(&value).map_err(|e| not_a_key(e.to_string()))?;
     Signer::new(&settings, key).map_err(|error| KeyRefusal::Invalid(Box::new(signer_problem(open, path, error))))
+}
+
+/// The signer of the school's PDFs (PAdES), when `school.json` names a document-signing
+/// certificate: the certificate chain read from the school folder, the key from `key` (the
+/// `--pdf-key` file), both checked for signing documents on `on` before anything is written.
+pub fn document_signer(
+    open: &OpenSchool,
+    school: &School,
+    key: Option<&Path>,
+    on: chrono::NaiveDate,
+) -> Result<Option<DocumentSigner>, KeyRefusal> {
+    let Some(settings) = &school.document_signing else { return Ok(None) };
+    let path = key.ok_or_else(|| {
+        KeyRefusal::Usage(format!(
+            "school.json names the document-signing certificate {}: give its key with --pdf-key KEY.pem, which signs every issued PDF",
+            settings.certificate
+        ))
+    })?;
+    let at_setting = |message: String, hint: &str| {
+        let pointer = "/document_signing/certificate";
+        let diagnostic = match &open.folder.school {
+            Some(document) => document.error(pointer, message).hint(hint),
+            None => Diagnostic::error(open.dir().join("school.json"), message).pointer(pointer).hint(hint),
+        };
+        KeyRefusal::Invalid(Box::new(diagnostic))
+    };
+    let chain = load::file_beneath(open.dir(), Path::new(&settings.certificate)).map_err(|error| {
+        at_setting(
+            format!("the certificate {} cannot be read: {error}", settings.certificate),
+            "name a PEM file in the school folder; `mastery keygen --x509` makes a key with a self-signed certificate or a signing request",
+        )
+    })?;
+    let key_text = String::from_utf8(load::file(path).map_err(KeyRefusal::Io)?)
+        .map_err(|_| KeyRefusal::Usage(format!("{} is not a PEM key file", path.display())))?;
+    DocumentSigner::new(&key_text, &chain, on)
+        .map_err(|problem| match problem {
+            CertificateProblem::Key(_) => {
+                KeyRefusal::Usage(format!("--pdf-key {}: {problem}\n  hint: {}", path.display(), problem.hint()))
+            }
+            _ => at_setting(
+                format!("{} with --pdf-key {}: {problem}", settings.certificate, path.display()),
+                problem.hint(),
+            ),
+        })
+        .map(Some)
 }
 
 /// The diagnostic for a key that cannot sign for the school, placed at the setting it

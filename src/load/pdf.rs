@@ -163,7 +163,13 @@ impl Canon {
             .iter()
             .filter(|(key, _)| {
                 let key = key.as_slice();
-                key != b"AF" && !(role == Role::Names && key == b"EmbeddedFiles") && !also_left_out.contains(&key)
+                // Left out: the attached files, and the PAdES signature's field and
+                // permissions, added after the digest is taken (they show nothing).
+                let left_out = key == b"AF"
+                    || (role == Role::Names && key == b"EmbeddedFiles")
+                    || (role == Role::Catalog && matches!(key, b"AcroForm" | b"Perms"))
+                    || also_left_out.contains(&key);
+                !left_out
             })
             .collect();
         entries.sort_by(|a, b| a.0.cmp(b.0));

@@ -4,6 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// The `mastery` binary built for these tests.
+/// The key of the example school's document-signing certificate, which signs issued PDFs.
+pub const PDF_KEY: &str = "fixtures/keys/document-signing.key.pem";
+
 pub fn mastery() -> Command {
     Command::new(env!("CARGO_BIN_EXE_mastery"))
 }

@@ -1,0 +1,254 @@
+//! PAdES signatures on issued PDFs, checked by tools no one here wrote: poppler's `pdfsig` and
+//! pyHanko find every issued PDF signed, valid and intact (in both disclosure profiles, and in
+//! Arabic), a one-byte change anywhere makes both fail, and the signed file still passes the
+//! PDF/UA, PDF/A and qpdf checks. A certificate that cannot sign is refused before anything is
+//! written; `mastery keygen --x509` makes what OpenSSL reads as a key, a document-signing
+//! certificate and a signing request.
+
+use std::path::{Path, PathBuf};
+
+use crate::common::*;
+
+const KEY: &str = "fixtures/keys/example-school.key.json";
+const CERTIFICATE: &str = "fixtures/example-school/keys/document-signing.pem";
+
+fn path(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// Issues `students` of a copy of the example school with `extra` options; returns the copy,
+/// the output folder and each student's PDF.
+fn issued(students: &[&str], extra: &[&str]) -> (tempfile::TempDir, tempfile::TempDir, Vec<PathBuf>) {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let out = tempfile::tempdir().unwrap();
+    let mut args = vec!["issue", path(school.path()), "--out", path(out.path()), "--key", KEY, "--pdf-key", PDF_KEY];
+    for student in students {
+        args.extend(["--student", student]);
+    }
+    args.extend_from_slice(extra);
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    let version = if extra.contains(&"college") { "college-v1" } else { "v1" };
+    let pdfs = students.iter().map(|s| out.path().join(s).join(version).join("transcript.pdf")).collect();
+    (school, out, pdfs)
+}
+
+/// What pdfsig says of a PDF.
+fn pdfsig(pdf: &Path) -> String {
+    let output = tool("pdfsig").arg(pdf).output().unwrap();
+    format!("{}{}", stdout(&output), stderr(&output))
+}
+
+/// Whether pyHanko, trusting the example school's certificate, finds the PDF's signature
+/// intact and trusted, with what it said.
+fn pyhanko(pdf: &Path) -> (bool, String) {
+    let output = tool("pyhanko")
+        .args(["sign", "validate", "--trust-replace", "--trust"])
+        .arg(root().join(CERTIFICATE))
+        .arg(pdf)
+        .output()
+        .unwrap();
+    (output.status.success(), format!("{}{}", stdout(&output), stderr(&output)))
+}
+
+fn verify(pdf: &Path, trust: bool) -> (Option<i32>, String) {
+    let mut args = vec!["verify".to_string(), path(pdf).to_string()];
+    if trust {
+        args.extend(["--trust".to_string(), root().join(CERTIFICATE).to_string_lossy().into_owned()]);
+    }
+    let output = mastery().args(&args).output().unwrap();
+    (output.status.code(), format!("{}{}", stdout(&output), stderr(&output)))
+}
+
+#[test]
+fn every_issued_pdf_is_signed_valid_and_intact_for_pdfsig_and_pyhanko() {
+    let (_school, _out, mut pdfs) = issued(&["HV-2026-001"], &[]);
+    let (_school_ar, _out_ar, arabic) = issued(&["HV-2026-002"], &["--profile", "college", "--locale", "ar"]);
+    pdfs.extend(arabic);
+    for pdf in &pdfs {
+        let said = pdfsig(pdf);
+        assert!(said.contains("Signature Validation: Signature is Valid."), "{}:\n{said}", pdf.display());
+        assert!(said.contains("Total document signed"), "{said}");
+        assert!(said.contains("Signature Type: ETSI.CAdES.detached"), "{said}");
+        assert!(said.contains("Signer Certificate Common Name: Harbor View Academy"), "{said}");
+        assert!(!said.contains("Syntax Error"), "pdfsig reads the file without complaint:\n{said}");
+        let (valid, said) = pyhanko(pdf);
+        assert!(valid && said.contains("INTACT:TRUSTED,UNTOUCHED"), "{}:\n{said}", pdf.display());
+
+        // `mastery verify`: trusted with the school's certificate, said plainly without it.
+        let (code, said) = verify(pdf, true);
+        assert_eq!(code, Some(0), "{said}");
+        assert!(
+            said.contains("a certification signature (no changes permitted) by Harbor View Academy, intact"),
+            "{said}"
+        );
+        assert!(said.contains("ok: the signer is trusted"), "{said}");
+        assert!(said.contains("ok: the printed pages are the ones the credential binds"), "{said}");
+        let (code, said) = verify(pdf, false);
+        assert_eq!(code, Some(0), "{said}");
+        assert!(said.contains("signed, signer not trusted: no trust anchor given"), "{said}");
+
+        // The signature is an update after the PDF: its standards still hold.
+        let output = tool("pdfua").arg("check").arg(pdf).output().unwrap();
+        assert!(output.status.success(), "pdfua: {}{}", stdout(&output), stderr(&output));
+        let lang = if pdf.to_string_lossy().contains("HV-2026-002") { "ar" } else { "en" };
+        let output = tool("python3")
+            .arg(root().join("tests/tools/check_pdf.py"))
+            .arg(pdf)
+            .args(["--expect-lang", lang])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+        qpdf_check(pdf);
+    }
+}
+
+#[test]
+fn one_changed_byte_anywhere_fails_pdfsig_pyhanko_and_verify() {
+    let (_school, _out, pdfs) = issued(&["HV-2026-003"], &[]);
+    let original = std::fs::read(&pdfs[0]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    // A byte of the pages' part, of the attached data's part, and of the update's own objects.
+    for at in [original.len() / 10, original.len() / 2, original.len() - 40] {
+        let mut bytes = original.clone();
+        bytes[at] = if bytes[at] == b'7' { b'8' } else { b'7' };
+        let tampered = dir.path().join(format!("tampered-{at}.pdf"));
+        std::fs::write(&tampered, &bytes).unwrap();
+        let said = pdfsig(&tampered);
+        assert!(!said.contains("Signature is Valid"), "byte {at}: pdfsig still finds it valid:\n{said}");
+        let (valid, said) = pyhanko(&tampered);
+        assert!(!valid, "byte {at}: pyHanko still finds it valid:\n{said}");
+        let (code, said) = verify(&tampered, true);
+        assert_eq!(code, Some(1), "byte {at}: {said}");
+    }
+    // Something added after the signature is a change too.
+    let mut bytes = original.clone();
+    bytes.extend_from_slice(b"\n% a line added later\n");
+    let appended = dir.path().join("appended.pdf");
+    std::fs::write(&appended, &bytes).unwrap();
+    let (code, said) = verify(&appended, true);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("something was added or changed after it was signed"), "{said}");
+}
+
+#[test]
+fn a_certificate_that_cannot_sign_is_refused_before_anything_is_written() {
+    let keys = tempfile::tempdir().unwrap();
+    let k = |name: &str| keys.path().join(name).to_string_lossy().into_owned();
+    let openssl = |args: &[&str]| {
+        let output = tool("openssl").args(args).output().unwrap();
+        assert!(output.status.success(), "openssl {args:?}: {}", stderr(&output));
+    };
+    // Expired before the example school's issue date (2026-06-01).
+    let made = run(&[
+        "keygen",
+        "--x509",
+        "--out",
+        &k("old.key"),
+        "--subject",
+        "CN=Harbor View Academy",
+        "--self-signed",
+        &k("old.pem"),
+        "--valid-from",
+        "2024-01-01",
+        "--days",
+        "365",
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    // For a server, not for signing documents.
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        &k("tls.key"),
+        "-out",
+        &k("tls.pem"),
+        "-subj",
+        "/CN=records.harborview.example.org",
+        "-days",
+        "9000",
+        "-addext",
+        "keyUsage=critical,digitalSignature",
+        "-addext",
+        "extendedKeyUsage=serverAuth",
+    ]);
+    // (The server's certificate is valid from today: its transcripts are dated a year on.)
+    let next_year = (chrono::Utc::now().date_naive() + chrono::Days::new(365)).to_string();
+    let cases = [
+        (
+            CERTIFICATE.to_string(),
+            k("old.key"),
+            "2026-06-01",
+            "the certificate is for another key than the document-signing key given",
+        ),
+        (
+            k("old.pem"),
+            k("old.key"),
+            "2026-06-01",
+            "the certificate is valid from 2024-01-01 to 2024-12-31, not on the issue date 2026-06-01",
+        ),
+        (
+            k("tls.pem"),
+            k("tls.key"),
+            next_year.as_str(),
+            "the certificate is not for signing documents: its extended key usage names none of",
+        ),
+    ];
+    for (certificate, key, date, expected) in cases {
+        let school = tempfile::tempdir().unwrap();
+        copy_dir(&root().join("fixtures/example-school"), school.path());
+        std::fs::copy(&certificate, school.path().join("keys/document-signing.pem")).unwrap();
+        let out = tempfile::tempdir().unwrap();
+        let (school_dir, out_dir) = (path(school.path()), path(out.path()));
+        let output =
+            run(&["issue", school_dir, "--out", out_dir, "--key", KEY, "--pdf-key", &key, "--issue-date", date]);
+        let said = format!("{}{}", stdout(&output), stderr(&output));
+        assert_eq!(output.status.code(), Some(1), "{said}");
+        assert!(said.contains(expected), "expected {expected:?} in:\n{said}");
+        assert!(said.contains("/document_signing/certificate"), "placed at the setting: {said}");
+        assert!(std::fs::read_dir(out.path()).unwrap().next().is_none(), "nothing written: {said}");
+        assert!(!school.path().join("ledger.jsonl").exists(), "nothing recorded");
+    }
+    // Without the key, the issue says which option gives it.
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&["issue", "fixtures/example-school", "--out", path(out.path()), "--key", KEY]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("give its key with --pdf-key"), "{}", stderr(&output));
+}
+
+#[test]
+fn keygen_x509_writes_a_private_key_and_a_certificate_or_a_request_openssl_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let subject = "CN=Harbor View Academy,O=Harbor View Academy,C=US";
+    let output = run(&["keygen", "--x509", "--out", &f("a.key"), "--subject", subject, "--self-signed", &f("a.pem")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("AATL"), "says what Acrobat shows: {}", stdout(&output));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(f("a.key")).unwrap().permissions().mode() & 0o777, 0o600, "the key is private");
+    let text = tool("openssl").args(["x509", "-noout", "-text", "-in", &f("a.pem")]).output().unwrap();
+    let text = stdout(&text);
+    assert!(text.contains("Digital Signature, Non Repudiation"), "{text}");
+    assert!(text.contains("1.3.6.1.5.5.7.3.36") || text.contains("Document Signing"), "{text}");
+    assert!(text.contains("CA:FALSE") && text.contains("prime256v1"), "{text}");
+    let matches = tool("openssl").args(["pkey", "-pubout", "-in", &f("a.key")]).output().unwrap();
+    let certified = tool("openssl").args(["x509", "-noout", "-pubkey", "-in", &f("a.pem")]).output().unwrap();
+    assert_eq!(stdout(&matches), stdout(&certified), "the certificate is the key's");
+
+    let output = run(&["keygen", "--x509", "--out", &f("b.key"), "--subject", subject, "--csr", &f("b.csr")]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let checked = tool("openssl").args(["req", "-in", &f("b.csr"), "-noout", "-verify", "-subject"]).output().unwrap();
+    let said = format!("{}{}", stdout(&checked), stderr(&checked));
+    assert!(checked.status.success() && said.contains("Harbor View Academy"), "{said}");
+
+    // Never over a key that is there.
+    let again = run(&["keygen", "--x509", "--out", &f("a.key"), "--subject", subject, "--self-signed", &f("c.pem")]);
+    assert_ne!(again.status.code(), Some(0));
+    assert!(stderr(&again).contains("exists already"), "{}", stderr(&again));
+}
