@@ -79,7 +79,7 @@ impl std::error::Error for SignError {}
 pub struct Claims<'a> {
     /// The signing time, `/M`.
     pub date: NaiveDate,
-    /// The reason, `/Reason` ("Official transcript of Harbor View Academy").
+    /// The reason, `/Reason` ("Official transcript issued by Harbor View Academy").
     pub reason: &'a str,
 }
 
