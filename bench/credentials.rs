@@ -14,18 +14,12 @@
     reason = "a benchmark reports its timings to the terminal"
 )]
 
-use std::time::Duration;
-
 use mastery::credential::proof::{Key, verify_proof};
 use serde_json::{Map, Value, json};
 
-/// CPU time of this process so far.
-fn cpu() -> Duration {
-    let mut time = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes one timespec into the one we pass.
-    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut time) };
-    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
-}
+#[path = "cpu.rs"]
+mod cpu;
+use cpu::cpu;
 
 fn per_credential_ms(documents: &[Value], rounds: usize, work: impl Fn(&Value)) -> f64 {
     documents.iter().for_each(&work);

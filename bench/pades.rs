@@ -12,17 +12,11 @@
     reason = "a benchmark reports its timings to the terminal"
 )]
 
-use std::time::Duration;
-
 use mastery::pades::{self, Claims, DocumentSigner};
 
-/// CPU time of this process so far.
-fn cpu() -> Duration {
-    let mut time = libc::timespec { tv_sec: 0, tv_nsec: 0 };
-    // SAFETY: clock_gettime writes one timespec into the one we pass.
-    unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut time) };
-    Duration::new(time.tv_sec as u64, time.tv_nsec as u32)
-}
+#[path = "cpu.rs"]
+mod cpu;
+use cpu::cpu;
 
 fn per_pdf_ms(pdfs: &[Vec<u8>], rounds: usize, work: impl Fn(&[u8])) -> f64 {
     pdfs.iter().for_each(|pdf| work(pdf));
