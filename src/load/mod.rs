@@ -223,9 +223,10 @@ pub fn load(dir: &Path) -> io::Result<Checked<SchoolFolder>> {
     Ok(Checked::new(SchoolFolder { dir: dir.to_path_buf(), school, logo, sources }, diagnostics))
 }
 
-/// What the OneRoster bundles and Ed-Fi folders among `sources` hold that `school.json` does
-/// not map yet ([`credits::Survey`]), the problems that kept a source from being surveyed,
-/// and how many sources there were to survey.
+/// What the OneRoster bundles, Ed-Fi folders and mapped gradebook exports (a CSV preset, or
+/// `credits`, `assessors` or `scores` in `sources.csv`) among `sources` hold that
+/// `school.json` does not map yet ([`credits::Survey`]), the problems that kept a source from
+/// being surveyed, and how many sources there were to survey.
 pub fn survey(sources: &[Source], school: &School) -> io::Result<(credits::Survey, Vec<Diagnostic>, usize)> {
     let (mut survey, mut problems, mut surveyed) = (credits::Survey::default(), Vec::new(), 0);
     for source in sources {
