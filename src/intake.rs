@@ -88,6 +88,22 @@ impl StudentOutcome {
     }
 }
 
+/// The id of every student record of the folder, as read (unchecked), in file order: for the
+/// commands that name each student of the school (a pack names those it could not pack).
+pub fn student_ids(open: &OpenSchool) -> io::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for source in &open.folder.sources {
+        load::read_source(source, open.school.as_ref(), |record| {
+            let id = match record {
+                Ok(document) => document.top_str("id").map(str::to_string),
+                Err(rejected) => rejected.student,
+            };
+            ids.extend(id);
+        })?;
+    }
+    Ok(ids)
+}
+
 /// Reads every student record of the folder, validates it and hands the outcome to `each`,
 /// in file order, until `each` breaks. When `school.json` has errors only the schema of each
 /// record is checked.

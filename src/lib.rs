@@ -53,6 +53,7 @@ pub mod case;
 pub mod console;
 pub mod credential;
 pub mod decimal;
+pub mod delivery;
 pub mod diag;
 pub mod digest;
 pub mod document;

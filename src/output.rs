@@ -129,6 +129,19 @@ pub fn replace_folder(
     kind: &str,
     replaceable: impl Fn(&Path) -> bool,
 ) -> io::Result<()> {
+    replace_folder_after(out, files, kind, replaceable, || Ok(()))
+}
+
+/// [`replace_folder`], with `commit` run once every file is flushed beside `out` and before the
+/// new folder takes its place: a failed `commit` leaves `out` as it was. A pack appends its
+/// disclosures to the ledger there, so that no pack is in place without its record.
+pub fn replace_folder_after(
+    out: &Path,
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+    kind: &str,
+    replaceable: impl Fn(&Path) -> bool,
+    commit: impl FnOnce() -> io::Result<()>,
+) -> io::Result<()> {
     if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
         create_folder(parent)?;
     }
@@ -154,6 +167,7 @@ pub fn replace_folder(
         boundary("flushed beside", &path);
     }
     fs::File::open(staged.path()).and_then(|d| d.sync_all()).map_err(|e| failed(e, "write", staged.path()))?;
+    commit()?;
     let staged = staged.keep();
     if existing.is_none() {
         fs::rename(&staged, out).map_err(|e| failed(e, "write", out))?;

@@ -24,6 +24,8 @@ mod common;
 mod crash;
 /// Signed credentials: 1EdTech's test vectors, signing and verification.
 mod credentials;
+/// `mastery pack`: each destination's files against its rules, and the disclosures recorded.
+mod delivery;
 /// The README and the user guide: every link resolves, the book builds.
 mod docs;
 /// Ed-Fi folders: the round trip against JSON Lines, the interchanges against the Ed-Fi schemas.

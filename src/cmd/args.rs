@@ -38,6 +38,14 @@ pub enum Command {
     Revoke(RevokeArgs),
     /// What the school issued, revoked and disclosed, from its ledger.
     Log(LogArgs),
+    /// Put issued transcripts the way a college-facing service takes them in (Common App,
+    /// Naviance, Scoir, Cialfo, a college's Slate, Parchment), and record each student sent as
+    /// a disclosure in the ledger.
+    ///
+    /// Only each student's current version is packed (never a revoked or superseded one),
+    /// read from the folder `mastery issue` wrote and checked against the ledger. A student
+    /// who cannot be packed is named with the reason; the others are packed (exit 1).
+    Pack(PackArgs),
     /// Write the verification site: what the school publishes on the web so that verifiers can
     /// check its transcripts (each issued credential's record, the status lists, the key
     /// documents of a did:web or https issuer, older keys included).
@@ -233,6 +241,59 @@ pub struct IssueArgs {
     /// The most memory rendering one transcript may use, in MB.
     #[arg(long, value_name = "MB", default_value_t = 2048)]
     pub doc_memory: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct PackArgs {
+    /// The school folder: school.json and the ledger.
+    pub school: PathBuf,
+    /// The service the pack is for.
+    #[arg(long = "for", value_enum, value_name = "DESTINATION")]
+    pub destination: DestinationArg,
+    /// The folder `mastery issue --out` wrote the issued transcripts into.
+    #[arg(long, value_name = "DIR")]
+    pub issued: PathBuf,
+    /// The folder to write the pack into: a new one, or a pack written before (replaced).
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// The school's signing key, to sign the ledger's disclosure entries.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub key: PathBuf,
+    /// Pack only these students (by id); may be repeated. Without it: every student of the
+    /// ledger and the school folder.
+    #[arg(long = "student", value_name = "ID")]
+    pub students: Vec<String>,
+    /// The recipient, for the ledger (a college, say); the service's name when not given.
+    #[arg(long = "to", value_name = "RECIPIENT")]
+    pub recipient: Option<String>,
+    /// The disclosure profile whose versions to pack: "college" by default, "internal" for
+    /// Parchment.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Send the PDFs without their PAdES signature, for a portal that refuses signed PDFs
+    /// (the pages, the data and the signed credential inside are unchanged).
+    #[arg(long)]
+    pub unsigned: bool,
+    /// Who packs, for the ledger (default: the user running the command).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+}
+
+/// The services `mastery pack` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DestinationArg {
+    /// The Common App: one PDF per student, at most 2 MB each.
+    Commonapp,
+    /// Naviance eDocs: one PDF per student, at most 2 MB each.
+    Naviance,
+    /// Scoir: one PDF per student, at most 2 MB each.
+    Scoir,
+    /// Cialfo: one PDF of every student (by name), at most 10 MB.
+    Cialfo,
+    /// A college's Slate: a ZIP of PDFs with a tab-delimited index (Document Import Processor).
+    Slate,
+    /// Parchment: a learners CSV with one PDF per learner.
+    Parchment,
 }
 
 #[derive(Debug, Args)]

@@ -68,6 +68,12 @@ fn line(entry: &Entry) -> String {
     if let Some(recipient) = &entry.recipient {
         line.push_str(&format!("  to {recipient}"));
     }
+    if let Some(via) = entry.via.as_ref().filter(|via| entry.recipient.as_ref() != Some(via)) {
+        line.push_str(&format!(" via {via}"));
+    }
+    if let (Action::Disclose, Some(profile)) = (entry.action, &entry.profile) {
+        line.push_str(&format!("  ({profile} profile)"));
+    }
     if let Some(profile) = entry.profile.as_ref().filter(|_| entry.action == Action::Issue) {
         line.push_str(&format!("  ({profile} profile)"));
     }

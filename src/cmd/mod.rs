@@ -10,6 +10,7 @@ mod issue;
 mod keygen;
 mod log;
 mod map;
+mod pack;
 mod publish;
 mod pull;
 mod render_worker;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Issue(args) => issue::run(&args),
         Command::Revoke(args) => revoke::run(&args),
         Command::Log(args) => log::run(&args),
+        Command::Pack(args) => pack::run(&args),
         Command::RenderWorker => render_worker::run(),
         Command::Keygen(args) => keygen::run(&args),
         Command::Publish(args) => publish::run(&args),

@@ -394,7 +394,10 @@ pub fn student(
                                 }
                                 td { (e.version) }
                                 td { (e.profile.as_deref().unwrap_or("internal")) }
-                                td { (e.recipient.as_deref().unwrap_or("")) }
+                                td {
+                                    (e.recipient.as_deref().unwrap_or(""))
+                                    @if let Some(via) = e.via.as_ref().filter(|via| e.recipient.as_ref() != Some(via)) { " (via " (via) ")" }
+                                }
                                 td { (e.by) }
                                 td {
                                     code { (e.credential_id) }

@@ -79,6 +79,10 @@ pub struct Entry {
     pub profile: Option<String>,
     /// To whom it was sent (issue, disclose), as the registrar wrote it.
     pub recipient: Option<String>,
+    /// How it was sent, when through a portal's pack (disclose): the destination's name, such
+    /// as "Common App".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub via: Option<String>,
     /// The SHA-256 of the student's record as checked (issue).
     pub record_sha256: Option<String>,
     /// Every file written, by its path in the output folder, with its SHA-256 (issue).
@@ -150,6 +154,7 @@ impl Entry {
             issue_date: None,
             profile: None,
             recipient: None,
+            via: None,
             record_sha256: None,
             files: BTreeMap::new(),
             credential_sha256: None,
@@ -383,17 +388,32 @@ impl Ledger {
     }
 
     /// Numbers, chains, signs and appends an entry, flushed to the disk before it returns.
-    pub fn append(&mut self, mut entry: Entry, signer: &Signer) -> io::Result<&Entry> {
-        entry.seq = self.entries.len() as u64 + 1;
-        entry.prev = self.entries.last().map_or(GENESIS.to_string(), |e| e.hash.clone());
-        entry.hash = String::new();
-        entry.hash = entry.digest();
-        entry.sign(signer);
-        let mut line = serde_json::to_vec(&entry).expect("an entry serializes");
-        line.push(b'\n');
-        output::append(&mut self.file, &self.path, &line)?;
-        self.entries.push(entry);
+    pub fn append(&mut self, entry: Entry, signer: &Signer) -> io::Result<&Entry> {
+        self.append_all(vec![entry], signer)?;
         Ok(self.entries.last().expect("just pushed"))
+    }
+
+    /// Numbers, chains, signs and appends entries in one write, flushed to the disk once
+    /// before it returns (a pack's disclosures: one per student). A crash during the write
+    /// keeps the entries before the line it cut, as any append does.
+    pub fn append_all(&mut self, entries: Vec<Entry>, signer: &Signer) -> io::Result<()> {
+        let mut lines = Vec::new();
+        let first = self.entries.len();
+        for mut entry in entries {
+            entry.seq = self.entries.len() as u64 + 1;
+            entry.prev = self.entries.last().map_or(GENESIS.to_string(), |e| e.hash.clone());
+            entry.hash = String::new();
+            entry.hash = entry.digest();
+            entry.sign(signer);
+            serde_json::to_writer(&mut lines, &entry).expect("an entry serializes");
+            lines.push(b'\n');
+            self.entries.push(entry);
+        }
+        if let Err(error) = output::append(&mut self.file, &self.path, &lines) {
+            self.entries.truncate(first);
+            return Err(error);
+        }
+        Ok(())
     }
 }
 

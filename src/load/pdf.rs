@@ -22,6 +22,15 @@ pub fn contents(bytes: &[u8]) -> Result<Contents, String> {
     Ok(Contents { attachments: attachments_of(&document)?, pages: digest_of(&document)? })
 }
 
+/// What a pack reads of an issued PDF: the embedded file called `name`, if there is one, and
+/// whether the file is encrypted (a portal refuses an encrypted PDF).
+pub fn attachment(bytes: &[u8], name: &str) -> Result<(Option<Vec<u8>>, bool), String> {
+    let document = parse(bytes)?;
+    let encrypted = document.trailer.has(b"Encrypt");
+    let file = attachments_of(&document)?.into_iter().find(|(n, _)| n == name).map(|(_, bytes)| bytes);
+    Ok((file, encrypted))
+}
+
 fn parse(bytes: &[u8]) -> Result<Document, String> {
     Document::load_mem(bytes).map_err(|e| format!("not a PDF that can be read ({e})"))
 }

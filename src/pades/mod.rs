@@ -180,6 +180,45 @@ pub fn sign(pdf: &[u8], signer: &DocumentSigner, claims: &Claims) -> Result<Vec<
     Ok(out)
 }
 
+/// The PDF as it was before [`sign`] appended its signature: the bytes up to the end of the
+/// revision the signature's update points back to (its trailer's `/Prev`), for a portal that
+/// refuses signed PDFs. The pages, metadata and attachments are those of the signed file;
+/// only the signature's update is gone. `Err` says why the file is not one `sign` made: no
+/// incremental update after the first revision, or more than one.
+pub fn unsigned(pdf: &[u8]) -> Result<&[u8], String> {
+    let last = rfind(pdf, b"startxref").ok_or("the PDF has no startxref: it is not a PDF that can be read")?;
+    let trailer = rfind(&pdf[..last], b"trailer").ok_or("the signed PDF's last revision has no trailer")?;
+    let prev = after_key(&pdf[trailer..last], b"/Prev").ok_or("the PDF has one revision: it is not signed")?;
+    let end = find(pdf, prev, b"%%EOF").ok_or("the PDF's first revision has no end (%%EOF)")? + b"%%EOF".len();
+    let end = match pdf.get(end..end + 2) {
+        Some([b'\r', b'\n']) => end + 2,
+        Some([b'\n' | b'\r', _]) | Some([b'\n' | b'\r']) => end + 1,
+        _ => end,
+    };
+    if rfind(&pdf[..last], b"%%EOF").is_some_and(|at| at >= end) {
+        return Err(
+            "the PDF was updated more than once after its first revision: it is not a transcript as issued".into()
+        );
+    }
+    Ok(&pdf[..end])
+}
+
+/// The non-negative integer that follows `key` in `bytes` (a dictionary entry as written).
+fn after_key(bytes: &[u8], key: &[u8]) -> Option<usize> {
+    let at = find(bytes, 0, key)? + key.len();
+    let digits: String = bytes[at..]
+        .iter()
+        .skip_while(|b| b.is_ascii_whitespace())
+        .take_while(|b| b.is_ascii_digit())
+        .map(|&b| char::from(b))
+        .collect();
+    digits.parse().ok()
+}
+
+fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).rposition(|w| w == needle)
+}
+
 /// The CMS SignedData of a detached signature over a document whose digest is `digest`.
 fn signed_data(signer: &DocumentSigner, digest: &[u8]) -> Result<Vec<u8>, SignError> {
     let cms = |e: &dyn std::fmt::Display| SignError::Cms(e.to_string());
