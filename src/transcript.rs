@@ -95,6 +95,23 @@ pub struct Layout {
     pub show_in_progress: bool,
     /// The disclosure profile applied (`--profile`), or "internal".
     pub profile: String,
+    /// Where the school's pages ("how to read this transcript", the scale, the rules, the
+    /// requirements, the credits offered) are: in the transcript, in a school profile sent
+    /// apart, or alone (the school profile itself).
+    pub school_pages: SchoolPages,
+}
+
+/// Where a document's school pages are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SchoolPages {
+    /// At the end of each transcript.
+    #[default]
+    Inline,
+    /// In the school profile, sent apart (`mastery profile`): the transcript says where.
+    Separate,
+    /// The school profile: the school's pages and no student.
+    Only,
 }
 
 impl Default for Layout {
@@ -104,6 +121,7 @@ impl Default for Layout {
             locale: "en".to_string(),
             show_in_progress: true,
             profile: "internal".to_string(),
+            school_pages: SchoolPages::Inline,
         }
     }
 }

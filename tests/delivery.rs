@@ -346,3 +346,97 @@ fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// Runs the PDF/UA checker and the metadata checks of a school profile.
+fn check_profile_standards(pdf: &Path, lang: &str) {
+    let output = tool("pdfua").arg("check").arg(pdf).output().unwrap();
+    assert!(output.status.success(), "pdfua:\n{}{}", stdout(&output), stderr(&output));
+    let script = root().join("tests/tools/check_pdf.py");
+    let output =
+        tool("python3").arg(script).arg(pdf).args(["--expect-lang", lang, "--school-profile"]).output().unwrap();
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    qpdf_check(pdf);
+}
+
+#[test]
+fn the_school_profile_is_a_document_of_its_own_that_portals_take() {
+    let school = read_json(&root().join("fixtures/example-school/school.json"));
+    let dir = tempfile::tempdir().unwrap();
+    for (locale, title) in [("en", "School Profile"), ("ar", "ملف المدرسة")] {
+        let pdf = dir.path().join(format!("profile-{locale}.pdf"));
+        let output = run(&["profile", "fixtures/example-school", "--out", path(&pdf), "--locale", locale]);
+        assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+        assert!(std::fs::metadata(&pdf).unwrap().len() <= 2_000_000);
+        check_profile_standards(&pdf, locale);
+        let text = squash(&pdf_text(&pdf));
+        assert!(text.contains(&squash(title)), "{text}");
+        assert!(!text.contains("UNOFFICIAL") && !text.contains("NOTAVERIFIED"), "no preview banner: {text}");
+        if locale == "en" {
+            for heading in ["How to read this transcript", "The proficiency scale", "About the school"] {
+                assert!(text.contains(&squash(heading)), "{heading}: {text}");
+            }
+            for level in school["scale"]["levels"].as_array().unwrap() {
+                assert!(text.contains(level["label"].as_str().unwrap()), "{level}");
+            }
+            // Every credit the school offers, by its title.
+            for credit in school["framework"]["credits"].as_array().unwrap() {
+                let title = squash(credit["title"].as_str().unwrap());
+                assert!(text.contains(&title), "{title} is in the profile");
+            }
+            // No student: none of the example students' names.
+            for student in ["Zoë", "Łukasz", "Teresa"] {
+                assert!(!text.contains(student), "{student}");
+            }
+        }
+    }
+}
+
+#[test]
+fn transcripts_sent_with_the_profile_leave_the_school_pages_out_and_say_where_they_are() {
+    let dir = tempfile::tempdir().unwrap();
+    let student = "HV-2026-001";
+    let build = |mode: &str| {
+        let out = dir.path().join(mode);
+        let output = run(&[
+            "build",
+            "fixtures/example-school",
+            "--out",
+            path(&out),
+            "--student",
+            student,
+            "--school-pages",
+            mode,
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        out.join(format!("{student}.pdf"))
+    };
+    let (inline, separate) = (build("inline"), build("separate"));
+    let (inline_text, separate_text) = (squash(&pdf_text(&inline)), squash(&pdf_text(&separate)));
+    for heading in ["The proficiency scale", "Graduation requirements", "About the school"] {
+        assert!(inline_text.contains(&squash(heading)), "{heading}");
+        assert!(!separate_text.contains(&squash(heading)), "{heading} is left out");
+    }
+    let pointer = squash("set out in its school profile, sent with this transcript");
+    assert!(separate_text.contains(&pointer), "{separate_text}");
+    // The student's own pages are the same: page 1 reads the same up to its footer (which
+    // counts the pages).
+    let cut = separate_text.find(&squash("Page 1 of")).unwrap();
+    assert_eq!(inline_text[..cut], separate_text[..cut]);
+    let output = tool("pdfua").arg("check").arg(&separate).output().unwrap();
+    assert!(output.status.success(), "pdfua:\n{}{}", stdout(&output), stderr(&output));
+
+    // A template that does not know where the school pages go cannot leave them out.
+    let template = dir.path().join("template");
+    std::fs::create_dir(&template).unwrap();
+    std::fs::write(template.join("transcript.typ"), "#let d = json(\"/data.json\")\n= #d.student.display_name\n")
+        .unwrap();
+    for args in [
+        vec!["build", "fixtures/example-school", "--out", path(&dir.path().join("t")), "--school-pages", "separate"],
+        vec!["profile", "fixtures/example-school", "--out", path(&dir.path().join("t.pdf"))],
+    ] {
+        let output = run(&[&args[..], &["--template", path(&template)]].concat());
+        assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+        assert!(stderr(&output).contains("does not read layout.school_pages"), "{}", stderr(&output));
+    }
+    assert!(!dir.path().join("t.pdf").exists());
+}

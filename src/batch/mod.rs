@@ -36,6 +36,7 @@
 mod books;
 mod plan;
 mod produce;
+mod profile;
 mod run;
 
 pub mod manifest;
@@ -52,11 +53,12 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use self::plan::Plan;
+pub use self::profile::{PORTAL_BUDGET, profile};
 pub use self::run::run;
 pub use self::single::Single;
 use crate::diag::Diagnostic;
 use crate::render::worker::{Limits, WorkerCommand};
-use crate::transcript::Paper;
+use crate::transcript::{Paper, SchoolPages};
 
 /// What each student becomes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -126,6 +128,9 @@ pub struct BuildOptions {
     pub paper: Paper,
     /// Leave the credits still in progress off the transcript.
     pub hide_in_progress: bool,
+    /// Where the school's pages go: in each transcript, or in the school profile sent apart
+    /// (each transcript then says so instead).
+    pub school_pages: SchoolPages,
     /// Overrides `transcript.issue_date` of `school.json`.
     pub issue_date: Option<NaiveDate>,
     /// Only these students, when not empty.
@@ -169,6 +174,7 @@ impl BuildOptions {
             locale: "en".to_string(),
             paper: Paper::Letter,
             hide_in_progress: false,
+            school_pages: SchoolPages::Inline,
             issue_date: None,
             only: Vec::new(),
             shard: None,

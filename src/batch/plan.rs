@@ -68,6 +68,7 @@ impl Plan {
                 locale: options.locale.clone(),
                 show_in_progress: !options.hide_in_progress,
                 profile: options.profile.clone().unwrap_or_else(|| "internal".to_string()),
+                school_pages: options.school_pages,
             },
             disclosure,
         };

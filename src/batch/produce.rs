@@ -22,7 +22,7 @@ use crate::output;
 use crate::pades::{self, DocumentSigner};
 use crate::render::worker::Supervised;
 use crate::render::{self, Attachment, Image, PdfJob, RenderError, Template};
-use crate::transcript::{CREDENTIAL_ATTACHMENT, Transcript, Verification};
+use crate::transcript::{CREDENTIAL_ATTACHMENT, SchoolPages, Transcript, Verification};
 use crate::validate::StudentRecord;
 
 /// The width of a badge PNG, in pixels.
@@ -180,6 +180,11 @@ fn transcript_template(options: &BuildOptions, fonts: Vec<Vec<u8>>) -> Result<Te
     };
     if template.has_folder("locale") && !template.has_file(&format!("locale/{locale}.json")) {
         return Err(usage(format!("the template has no labels for --locale {locale}: add locale/{locale}.json to it")));
+    }
+    if options.school_pages != SchoolPages::Inline && !template.mentions("school_pages") {
+        return Err(usage(
+            "the template does not read layout.school_pages, so it cannot print the school's pages apart: use the built-in template, or one that reads it (templates/README.md)".to_string(),
+        ));
     }
     Ok(template)
 }

@@ -36,6 +36,10 @@ pub enum Command {
     Issue(IssueArgs),
     /// Revoke an issued credential: record it in the ledger and sign the status list again.
     Revoke(RevokeArgs),
+    /// Write the school profile as a PDF of its own (PDF/A-3b, PDF/UA-1): how to read the
+    /// school's transcripts, its scale, rules, graduation requirements and credits, as the
+    /// portals ask for it once a year.
+    Profile(ProfileArgs),
     /// What the school issued, revoked and disclosed, from its ledger.
     Log(LogArgs),
     /// Put issued transcripts the way a college-facing service takes them in (Common App,
@@ -241,6 +245,30 @@ pub struct IssueArgs {
     /// The most memory rendering one transcript may use, in MB.
     #[arg(long, value_name = "MB", default_value_t = 2048)]
     pub doc_memory: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileArgs {
+    /// The school folder: school.json.
+    pub school: PathBuf,
+    /// The PDF to write.
+    #[arg(long, short)]
+    pub out: PathBuf,
+    /// A template folder to use instead of the built-in one (it must read layout.school_pages).
+    #[arg(long, value_name = "DIR")]
+    pub template: Option<PathBuf>,
+    /// A folder of extra fonts (.ttf, .otf); may be repeated.
+    #[arg(long = "font-path", value_name = "DIR")]
+    pub font_paths: Vec<PathBuf>,
+    /// The paper size.
+    #[arg(long, value_enum, default_value_t = PaperArg::Letter)]
+    pub paper: PaperArg,
+    /// The language of the labels.
+    #[arg(long, default_value = "en")]
+    pub locale: String,
+    /// The date the profile carries (YYYY-MM-DD); overrides transcript.issue_date in school.json.
+    #[arg(long, value_name = "DATE")]
+    pub issue_date: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -546,6 +574,19 @@ pub struct RenderArgs {
     /// Leave the list of credits still in progress out of the transcript.
     #[arg(long)]
     pub hide_in_progress: bool,
+    /// Where the school's pages go (how to read the transcript, the scale, the rules, the
+    /// requirements, the credits offered): in each PDF, or in the school profile sent apart
+    /// (`mastery profile`), each PDF then saying so in a few lines.
+    #[arg(long, value_enum, default_value_t = SchoolPagesArg::Inline)]
+    pub school_pages: SchoolPagesArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchoolPagesArg {
+    /// At the end of each transcript.
+    Inline,
+    /// In the school profile, sent apart.
+    Separate,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

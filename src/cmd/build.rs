@@ -14,8 +14,9 @@ use mastery::batch::{self, BuildError, BuildOptions, Cancel, Event, Isolation, O
 use mastery::hint::plural;
 use mastery::output;
 use mastery::render::worker::{Limits, WorkerCommand};
+use mastery::transcript::SchoolPages;
 
-use super::args::{BuildArgs, DataArgs, RenderArgs};
+use super::args::{BuildArgs, DataArgs, RenderArgs, SchoolPagesArg};
 use super::report::Reporter;
 use super::{DATA_ERROR, summary, validate_options, verdict};
 
@@ -94,6 +95,10 @@ pub fn render_options(options: &mut BuildOptions, render: &RenderArgs, data: &Da
     options.locale = render.locale.clone();
     options.paper = render.paper.into();
     options.hide_in_progress = render.hide_in_progress;
+    options.school_pages = match render.school_pages {
+        SchoolPagesArg::Inline => SchoolPages::Inline,
+        SchoolPagesArg::Separate => SchoolPages::Separate,
+    };
     options.issue_date = validate_options(data)?.issue_date;
     Ok(())
 }

@@ -11,6 +11,7 @@ mod keygen;
 mod log;
 mod map;
 mod pack;
+mod profile;
 mod publish;
 mod pull;
 mod render_worker;
@@ -45,6 +46,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Revoke(args) => revoke::run(&args),
         Command::Log(args) => log::run(&args),
         Command::Pack(args) => pack::run(&args),
+        Command::Profile(args) => profile::run(&args),
         Command::RenderWorker => render_worker::run(),
         Command::Keygen(args) => keygen::run(&args),
         Command::Publish(args) => publish::run(&args),

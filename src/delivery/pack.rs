@@ -233,7 +233,7 @@ pub fn pack(
             }
             let packed: Vec<Packed> = kept.iter().map(|f| f.packed.clone()).collect();
             inside.insert("index.txt".to_string(), files::slate_index(&packed));
-            files.insert("transcripts.zip".to_string(), output::zip_files(&inside)?);
+            files.insert("transcripts.zip".to_string(), output::zip_files_at(&inside, 1)?);
             for f in &mut kept {
                 f.packed.file = format!("transcripts.zip/{}", f.packed.file);
             }

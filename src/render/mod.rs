@@ -225,6 +225,12 @@ impl Template {
         Template::new(embedded_template(), Vec::new()).expect("the embedded template is complete")
     }
 
+    /// Whether the template's main file mentions `word` (a field of the data it reads, such
+    /// as `school_pages`): a template written before the field existed does not.
+    pub fn mentions(&self, word: &str) -> bool {
+        self.sources.get(&self.main).is_some_and(|source| source.text().contains(word))
+    }
+
     /// Whether the template has a file at `path` (from its folder, such as "locale/es.json").
     pub fn has_file(&self, path: &str) -> bool {
         project_id(&format!("/{path}")).is_some_and(|id| self.files.contains_key(&id))
