@@ -20,6 +20,7 @@ python3 - "$mastery" "$work" "$students" <<'PY'
 import json, resource, subprocess, sys, time
 mastery, work, students = sys.argv[1], sys.argv[2], int(sys.argv[3])
 key = "fixtures/keys/example-school.key.json"
+pdf_key = "fixtures/keys/document-signing.key.pem"
 
 def run(args):
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -33,9 +34,9 @@ def run(args):
 rows = []
 wall, cpu = run(["build", f"{work}/school", "--out", f"{work}/preview", "--jobs", "2"])
 rows.append(("build (preview PDFs)", students, wall, cpu))
-wall, cpu = run(["issue", f"{work}/school", "--out", f"{work}/issued", "--key", key, "--jobs", "2"])
+wall, cpu = run(["issue", f"{work}/school", "--out", f"{work}/issued", "--key", key, "--pdf-key", pdf_key, "--jobs", "2"])
 rows.append(("issue (PDF + CLR + HTML, ledger)", students, wall, cpu))
-wall, cpu = run(["issue", f"{work}/school", "--out", f"{work}/issued", "--key", key, "--jobs", "2"])
+wall, cpu = run(["issue", f"{work}/school", "--out", f"{work}/issued", "--key", key, "--pdf-key", pdf_key, "--jobs", "2"])
 rows.append(("issue again, nothing changed", students, wall, cpu))
 entries = [json.loads(line) for line in open(f"{work}/school/ledger.jsonl")]
 first = entries[0]["credential_id"]

@@ -38,7 +38,14 @@ fn main() {
     let chain = std::fs::read(certificate).expect("a certificate file");
     let signer = DocumentSigner::new(&key, &chain, date).expect("the certificate signs on the date");
     let claims = Claims { date, reason: "Official transcript issued by Harbor View Academy" };
-    let pdfs: Vec<Vec<u8>> = files.iter().map(|f| std::fs::read(f).expect("a PDF")).collect();
+    // The issued PDFs as they were before their signature: what `issue` signs.
+    let pdfs: Vec<Vec<u8>> = files
+        .iter()
+        .map(|f| {
+            let issued = std::fs::read(f).expect("a PDF");
+            mastery::pades::unsigned(&issued).expect("an issued, signed PDF").to_vec()
+        })
+        .collect();
     let signed: Vec<Vec<u8>> = pdfs.iter().map(|pdf| pades::sign(pdf, &signer, &claims).expect("signs")).collect();
     let rounds = (200 / pdfs.len().max(1)).max(1);
     let sign = per_pdf_ms(&pdfs, rounds, |pdf| {

@@ -151,6 +151,13 @@ fn unsigned_packs_drop_only_the_pades_signature() {
     let signed = std::fs::read(signed).unwrap();
     let unsigned = std::fs::read(pdf).unwrap();
     assert!(signed.starts_with(&unsigned) && unsigned.len() < signed.len());
+    // Exactly the file `issue` signed: signing it again gives the issued bytes.
+    let key = std::fs::read_to_string(root().join(PDF_KEY)).unwrap();
+    let chain = std::fs::read(root().join("fixtures/example-school/keys/document-signing.pem")).unwrap();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
+    let signer = mastery::pades::DocumentSigner::new(&key, &chain, date).unwrap();
+    let claims = mastery::pades::Claims { date, reason: "Official transcript issued by Harbor View Academy" };
+    assert!(mastery::pades::sign(&unsigned, &signer, &claims).unwrap() == signed);
 }
 
 #[test]

@@ -569,13 +569,20 @@ fn an_output_folder_holding_another_schools_issue_is_left_alone() {
 fn an_issue_killed_with_sigkill_leaves_a_consistent_ledger_and_the_rerun_completes() {
     let students = 1000;
     let school = generated_school(students);
-    // The small school publishes at an https address and signs with the example key.
+    // The small school publishes at an https address and signs with the example keys.
     let config = school.path().join("school.json");
     let mut settings = read_json(&config);
     let example = read_json(&root().join("fixtures/example-school/school.json"));
     settings["transcript"]["verification_url_base"] = example["transcript"]["verification_url_base"].clone();
     settings["credentials"] = example["credentials"].clone();
+    settings["document_signing"] = example["document_signing"].clone();
     write_json(&config, &settings);
+    std::fs::create_dir_all(school.path().join("keys")).unwrap();
+    std::fs::copy(
+        root().join("fixtures/example-school/keys/document-signing.pem"),
+        school.path().join("keys/document-signing.pem"),
+    )
+    .unwrap();
     let out = tempfile::tempdir().unwrap();
     let mut child = mastery()
         .args([

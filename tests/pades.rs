@@ -220,6 +220,23 @@ fn a_certificate_that_cannot_sign_is_refused_before_anything_is_written() {
     let output = run(&["issue", "fixtures/example-school", "--out", path(out.path()), "--key", KEY]);
     assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     assert!(stderr(&output).contains("give its key with --pdf-key"), "{}", stderr(&output));
+
+    // Every issued PDF is signed: a school.json without a document-signing certificate is
+    // refused, with how to make one, before anything is written.
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let config = school.path().join("school.json");
+    let mut settings = read_json(&config);
+    settings.as_object_mut().unwrap().remove("document_signing");
+    write_json(&config, &settings);
+    let out = tempfile::tempdir().unwrap();
+    let output = run(&["issue", path(school.path()), "--out", path(out.path()), "--key", KEY, "--pdf-key", PDF_KEY]);
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(said.contains("school.json names no document-signing certificate"), "{said}");
+    assert!(said.contains("mastery keygen --x509"), "{said}");
+    assert!(std::fs::read_dir(out.path()).unwrap().next().is_none(), "nothing written: {said}");
+    assert!(!school.path().join("ledger.jsonl").exists(), "nothing recorded");
 }
 
 #[test]

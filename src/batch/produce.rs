@@ -44,8 +44,8 @@ pub(super) struct Official {
     template: Template,
     pub(super) signer: Signer,
     pub(super) base: String,
-    /// The PDFs' PAdES signer, when `school.json` names a document-signing certificate.
-    document: Option<DocumentSigner>,
+    /// The PDFs' PAdES signer: the document-signing certificate `school.json` names.
+    document: DocumentSigner,
     /// What the PDF signature says it is for.
     reason: String,
 }
@@ -458,13 +458,8 @@ fn issue_files(
     let signed = Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() };
     let pdf = renderer.again(&signed).map_err(|error| ("render", error.messages))?;
     // The PAdES signature goes last, as an update after the PDF: it signs every byte of it.
-    let pdf = match &official.document {
-        Some(document) => {
-            let claims = pades::Claims { date: ticket.issue_date, reason: &official.reason };
-            pades::sign(&pdf, document, &claims).map_err(|error| ("sign", vec![error.to_string()]))?
-        }
-        None => pdf,
-    };
+    let claims = pades::Claims { date: ticket.issue_date, reason: &official.reason };
+    let pdf = pades::sign(&pdf, &official.document, &claims).map_err(|error| ("sign", vec![error.to_string()]))?;
     let html = crate::render::html::html(&transcript, context.logo);
     let files = vec![
         (format!("{folder}transcript.pdf"), pdf),

@@ -64,16 +64,25 @@ pub fn school_signer(open: &OpenSchool, school: &School, key: Option<&Path>) -> 
     Signer::new(&settings, key).map_err(|error| KeyRefusal::Invalid(Box::new(signer_problem(open, path, error))))
 }
 
-/// The signer of the school's PDFs (PAdES), when `school.json` names a document-signing
-/// certificate: the certificate chain read from the school folder, the key from `key` (the
-/// `--pdf-key` file), both checked for signing documents on `on` before anything is written.
+/// The signer of the school's PDFs (PAdES): the certificate chain `school.json` names, read
+/// from the school folder, and the key from `key` (the `--pdf-key` file), both checked for
+/// signing documents on `on` before anything is written. Every issued PDF is signed: a
+/// `school.json` that names no certificate is refused, with how to make one.
 pub fn document_signer(
     open: &OpenSchool,
     school: &School,
     key: Option<&Path>,
     on: chrono::NaiveDate,
-) -> Result<Option<DocumentSigner>, KeyRefusal> {
-    let Some(settings) = &school.document_signing else { return Ok(None) };
+) -> Result<DocumentSigner, KeyRefusal> {
+    let Some(settings) = &school.document_signing else {
+        let message = "every issued PDF carries the school's PAdES signature, and school.json names no document-signing certificate".to_string();
+        let hint = "make a key and a certificate with `mastery keygen --x509 --out school.pdf-key.pem --subject \"CN=School Name,O=School Name,C=US\" --self-signed SCHOOL/keys/document-signing.pem` (or a signing request for a CA: --csr), add \"document_signing\": {\"certificate\": \"keys/document-signing.pem\"} to school.json, and issue with --pdf-key school.pdf-key.pem";
+        let diagnostic = match &open.folder.school {
+            Some(document) => document.error("", message).hint(hint),
+            None => Diagnostic::error(open.dir().join("school.json"), message).hint(hint),
+        };
+        return Err(KeyRefusal::Invalid(Box::new(diagnostic)));
+    };
     let path = key.ok_or_else(|| {
         KeyRefusal::Usage(format!(
             "school.json names the document-signing certificate {}: give its key with --pdf-key KEY.pem, which signs every issued PDF",
@@ -96,17 +105,14 @@ pub fn document_signer(
     })?;
     let key_text = String::from_utf8(load::file(path).map_err(KeyRefusal::Io)?)
         .map_err(|_| KeyRefusal::Usage(format!("{} is not a PEM key file", path.display())))?;
-    DocumentSigner::new(&key_text, &chain, on)
-        .map_err(|problem| match problem {
-            CertificateProblem::Key(_) => {
-                KeyRefusal::Usage(format!("--pdf-key {}: {problem}\n  hint: {}", path.display(), problem.hint()))
-            }
-            _ => at_setting(
-                format!("{} with --pdf-key {}: {problem}", settings.certificate, path.display()),
-                problem.hint(),
-            ),
-        })
-        .map(Some)
+    DocumentSigner::new(&key_text, &chain, on).map_err(|problem| match problem {
+        CertificateProblem::Key(_) => {
+            KeyRefusal::Usage(format!("--pdf-key {}: {problem}\n  hint: {}", path.display(), problem.hint()))
+        }
+        _ => {
+            at_setting(format!("{} with --pdf-key {}: {problem}", settings.certificate, path.display()), problem.hint())
+        }
+    })
 }
 
 /// The diagnostic for a key that cannot sign for the school, placed at the setting it
