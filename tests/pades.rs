@@ -240,6 +240,126 @@ fn a_certificate_that_cannot_sign_is_refused_before_anything_is_written() {
 }
 
 #[test]
+fn a_certificate_from_a_districts_rsa_ca_signs_and_leads_to_that_ca() {
+    // The district's CA, RSA as most CAs are, signs the request `keygen --x509 --csr` wrote.
+    let keys = tempfile::tempdir().unwrap();
+    let k = |name: &str| keys.path().join(name).to_string_lossy().into_owned();
+    let openssl = |args: &[&str]| {
+        let output = tool("openssl").args(args).output().unwrap();
+        assert!(output.status.success(), "openssl {args:?}: {}", stderr(&output));
+    };
+    let subject = "CN=Harbor View Academy,O=Harbor View Academy,C=US";
+    let made = run(&["keygen", "--x509", "--out", &k("school.key"), "--subject", subject, "--csr", &k("school.csr")]);
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        &k("ca.key"),
+        "-out",
+        &k("ca.pem"),
+        "-subj",
+        "/CN=Casco Bay School District CA",
+        "-days",
+        "9000",
+        "-sha256",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    std::fs::write(
+        k("school.ext"),
+        "keyUsage=critical,digitalSignature,nonRepudiation\nextendedKeyUsage=1.3.6.1.5.5.7.3.36\n",
+    )
+    .unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        &k("school.csr"),
+        "-CA",
+        &k("ca.pem"),
+        "-CAkey",
+        &k("ca.key"),
+        "-CAcreateserial",
+        "-out",
+        &k("school.pem"),
+        "-days",
+        "3000",
+        "-sha256",
+        "-extfile",
+        &k("school.ext"),
+    ]);
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    let chain = [std::fs::read(k("school.pem")).unwrap(), std::fs::read(k("ca.pem")).unwrap()].concat();
+    std::fs::write(school.path().join("keys/document-signing.pem"), chain).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    // A certificate made today, after midday, is not valid on today's issue date: said so.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    let issue = |date: &str| {
+        run(&[
+            "issue",
+            path(school.path()),
+            "--out",
+            path(out.path()),
+            "--key",
+            KEY,
+            "--pdf-key",
+            &k("school.key"),
+            "--student",
+            "HV-2026-001",
+            "--issue-date",
+            date,
+        ])
+    };
+    if chrono::Utc::now().time() > chrono::NaiveTime::from_hms_opt(12, 0, 0).unwrap() {
+        let output = issue(&today);
+        assert!(stderr(&output).contains("(after midday of the issue day)"), "{}", stderr(&output));
+    }
+    let output = run(&[
+        "issue",
+        path(school.path()),
+        "--out",
+        path(out.path()),
+        "--key",
+        KEY,
+        "--pdf-key",
+        &k("school.key"),
+        "--student",
+        "HV-2026-001",
+        "--issue-date",
+        &tomorrow,
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    let pdf = out.path().join("HV-2026-001/v1/transcript.pdf");
+    assert!(pdfsig(&pdf).contains("Signature is Valid"), "{}", pdfsig(&pdf));
+    let said = pyhanko_trusting(&pdf, Path::new(&k("ca.pem")));
+    assert!(said.contains("INTACT:TRUSTED,UNTOUCHED"), "{said}");
+    // (Checked as of the issue date: the credential is valid from it.)
+    let output = mastery().args(["verify", path(&pdf), "--at", &tomorrow, "--trust", &k("ca.pem")]).output().unwrap();
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    assert!(said.contains("ok: the signer is trusted") && said.contains("Casco Bay School District CA"), "{said}");
+    // Another CA is no anchor for it.
+    let output = mastery().args(["verify", path(&pdf), "--at", &tomorrow, "--trust", CERTIFICATE]).output().unwrap();
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(said.contains("signed, signer not trusted"), "{said}");
+}
+
+/// What pyHanko says of a PDF's signature, trusting `anchor`.
+fn pyhanko_trusting(pdf: &Path, anchor: &Path) -> String {
+    let output =
+        tool("pyhanko").args(["sign", "validate", "--trust-replace", "--trust"]).arg(anchor).arg(pdf).output().unwrap();
+    format!("{}{}", stdout(&output), stderr(&output))
+}
+
+#[test]
 fn keygen_x509_writes_a_private_key_and_a_certificate_or_a_request_openssl_reads() {
     let dir = tempfile::tempdir().unwrap();
     let f = |name: &str| dir.path().join(name).to_string_lossy().into_owned();

@@ -206,7 +206,14 @@ fn check_validity(certificate: &Certificate, on: NaiveDate) -> Result<(), Certif
     // Valid at some time of the issue day, and still at its start (the signing time).
     if at(&validity.not_before) > noon || at(&validity.not_after) < start {
         let (from, to) = validity_dates(certificate);
-        return Err(CertificateProblem::Expired { from: from.to_string(), to: to.to_string(), on });
+        // A certificate made on the issue day itself, after midday: say when.
+        let from = match chrono::DateTime::from_timestamp(at(&validity.not_before), 0) {
+            Some(time) if from == on => {
+                format!("{} UTC (after midday of the issue day)", time.format("%Y-%m-%d %H:%M"))
+            }
+            _ => from.to_string(),
+        };
+        return Err(CertificateProblem::Expired { from, to: to.to_string(), on });
     }
     Ok(())
 }
@@ -295,13 +302,34 @@ pub fn signing_request(key: &SigningKey, subject_text: &str) -> Result<String, S
     request.to_pem(LineEnding::LF).map_err(|e| e.to_string())
 }
 
-/// Whether `certificate` was signed by `issuer`'s key (ECDSA P-256 with SHA-256).
+/// `sha256WithRSAEncryption`, `sha384WithRSAEncryption`, `sha512WithRSAEncryption` (RFC 4055).
+const RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+const RSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
+const RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
+
+/// Whether `certificate` was signed by `issuer`'s key: ECDSA P-256 with SHA-256 (what
+/// `keygen --x509` makes), or RSA PKCS #1 v1.5 with SHA-256, -384 or -512 (what most CAs, a
+/// district's or a commercial one, sign with). Another algorithm is not recognised: false.
 pub fn signed_by(certificate: &Certificate, issuer: &Certificate) -> bool {
     use p256::ecdsa::signature::Verifier;
+    if certificate.tbs_certificate.issuer != issuer.tbs_certificate.subject {
+        return false;
+    }
     let Ok(spki) = issuer.tbs_certificate.subject_public_key_info.to_der() else { return false };
-    let Ok(key) = <VerifyingKey as p256::pkcs8::DecodePublicKey>::from_public_key_der(&spki) else { return false };
     let Ok(tbs) = certificate.tbs_certificate.to_der() else { return false };
     let Some(bytes) = certificate.signature.as_bytes() else { return false };
-    let Ok(signature) = p256::ecdsa::Signature::from_der(bytes) else { return false };
-    certificate.tbs_certificate.issuer == issuer.tbs_certificate.subject && key.verify(&tbs, &signature).is_ok()
+    if let Ok(key) = <VerifyingKey as p256::pkcs8::DecodePublicKey>::from_public_key_der(&spki) {
+        let Ok(signature) = p256::ecdsa::Signature::from_der(bytes) else { return false };
+        return key.verify(&tbs, &signature).is_ok();
+    }
+    let Ok(key) = <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(&spki) else {
+        return false;
+    };
+    let Ok(signature) = rsa::pkcs1v15::Signature::try_from(bytes) else { return false };
+    match certificate.signature_algorithm.oid {
+        RSA_SHA256 => rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha256>::new(key).verify(&tbs, &signature).is_ok(),
+        RSA_SHA384 => rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha384>::new(key).verify(&tbs, &signature).is_ok(),
+        RSA_SHA512 => rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha512>::new(key).verify(&tbs, &signature).is_ok(),
+        _ => false,
+    }
 }
