@@ -17,19 +17,16 @@ source bench/district.sh
 district "$mastery" "$work" "$students"
 
 python3 - "$mastery" "$work" "$students" <<'PY'
-import json, resource, subprocess, sys, time
+import json, sys
 mastery, work, students = sys.argv[1], sys.argv[2], int(sys.argv[3])
 key = "fixtures/keys/example-school.key.json"
 pdf_key = "fixtures/keys/document-signing.key.pem"
 
+sys.path.insert(0, "bench")
+from measure import run as measure
+
 def run(args):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    subprocess.run([mastery, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return wall, cpu
+    return measure([mastery, *args])
 
 rows = []
 wall, cpu = run(["build", f"{work}/school", "--out", f"{work}/preview", "--jobs", "2"])

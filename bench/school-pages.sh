@@ -17,16 +17,13 @@ source bench/district.sh
 district "$mastery" "$work" "$students"
 
 python3 - "$mastery" "$work" "$students" <<'PY'
-import os, resource, subprocess, sys, time
+import os, subprocess, sys
+sys.path.insert(0, "bench")
+from measure import run as measure
 mastery, work, students = sys.argv[1], sys.argv[2], int(sys.argv[3])
 
 def run(args):
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.monotonic()
-    subprocess.run([mastery, *args], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wall = time.monotonic() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return measure([mastery, *args])
 
 def pages(folder):
     total = 0
