@@ -214,22 +214,24 @@ pub fn pack(
 
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     match destination.form() {
+        // Each PDF moves into the pack rather than being copied: a pack holds each student's
+        // bytes once.
         Form::OneEach => {
-            for f in &kept {
-                files.insert(f.packed.file.clone(), f.pdf.clone());
+            for f in &mut kept {
+                files.insert(f.packed.file.clone(), std::mem::take(&mut f.pdf));
             }
         }
         Form::Learners => {
-            for f in &kept {
-                files.insert(f.packed.file.clone(), f.pdf.clone());
+            for f in &mut kept {
+                files.insert(f.packed.file.clone(), std::mem::take(&mut f.pdf));
             }
             let packed: Vec<Packed> = kept.iter().map(|f| f.packed.clone()).collect();
             files.insert("learners.csv".to_string(), files::learners_csv(&packed));
         }
         Form::ImportZip => {
             let mut inside: BTreeMap<String, Vec<u8>> = BTreeMap::new();
-            for f in &kept {
-                inside.insert(f.packed.file.clone(), f.pdf.clone());
+            for f in &mut kept {
+                inside.insert(f.packed.file.clone(), std::mem::take(&mut f.pdf));
             }
             let packed: Vec<Packed> = kept.iter().map(|f| f.packed.clone()).collect();
             inside.insert("index.txt".to_string(), files::slate_index(&packed));
