@@ -53,7 +53,7 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 pub use self::plan::Plan;
-pub use self::profile::{PORTAL_BUDGET, profile};
+pub use self::profile::profile;
 pub use self::run::run;
 pub use self::single::Single;
 use crate::diag::Diagnostic;

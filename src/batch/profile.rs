@@ -9,9 +9,6 @@ use crate::model::{Name, Student};
 use crate::render;
 use crate::transcript::SchoolPages;
 
-/// The most bytes the portals take in one file; a profile over it is still written, and said.
-pub const PORTAL_BUDGET: u64 = 2_000_000;
-
 /// The school profile of `options.school` as a PDF/A-3b, PDF/UA-1 document, rendered by the
 /// template of the options (which must read `layout.school_pages`) in the locale and on the
 /// paper they name. It is the transcript template's school pages with no student: the data

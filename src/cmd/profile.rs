@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use mastery::batch::{self, BuildError, BuildOptions, Format, PORTAL_BUDGET};
+use mastery::batch::{self, BuildError, BuildOptions, Format};
+use mastery::delivery::PORTAL_BUDGET;
 use mastery::output;
 
 use super::DATA_ERROR;
@@ -30,6 +31,7 @@ pub fn run(args: &ProfileArgs) -> Result<ExitCode> {
     };
     output::write_in_folder(&args.out, &pdf)?;
     println!("wrote the school profile to {} ({} bytes)", args.out.display(), pdf.len());
+    // Over it, the profile is still written as it is, and said.
     if pdf.len() as u64 > PORTAL_BUDGET {
         eprintln!(
             "it is over the 2 MB the portals take in one file: a smaller logo makes it smaller (it is written as it is, never recompressed)"

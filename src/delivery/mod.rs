@@ -41,6 +41,10 @@ pub struct Packed {
     pub sha256: String,
 }
 
+/// The most bytes the Common App, Naviance and Scoir take in one file (a transcript, or the
+/// school profile).
+pub const PORTAL_BUDGET: u64 = 2_000_000;
+
 /// A service that takes transcripts from schools, and what it takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Destination {
@@ -72,16 +76,6 @@ pub enum Form {
 }
 
 impl Destination {
-    /// Every destination, in the order the documentation lists them.
-    pub const ALL: [Destination; 6] = [
-        Destination::CommonApp,
-        Destination::Naviance,
-        Destination::Scoir,
-        Destination::Cialfo,
-        Destination::Slate,
-        Destination::Parchment,
-    ];
-
     /// Its name, as the ledger records it (`via`).
     pub fn name(self) -> &'static str {
         match self {
@@ -106,11 +100,6 @@ impl Destination {
         }
     }
 
-    /// The destination a `--for` word names.
-    pub fn from_key(key: &str) -> Option<Destination> {
-        Destination::ALL.into_iter().find(|d| d.key() == key)
-    }
-
     /// How it takes the transcripts.
     pub fn form(self) -> Form {
         match self {
@@ -125,7 +114,7 @@ impl Destination {
     /// App, Naviance and Scoir, 10 MB for Cialfo's one file of all students.
     pub fn budget(self) -> Option<u64> {
         match self {
-            Destination::CommonApp | Destination::Naviance | Destination::Scoir => Some(2_000_000),
+            Destination::CommonApp | Destination::Naviance | Destination::Scoir => Some(PORTAL_BUDGET),
             Destination::Cialfo => Some(10_000_000),
             Destination::Slate | Destination::Parchment => None,
         }
