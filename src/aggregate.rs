@@ -164,6 +164,7 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
             AreaResult {
                 id: area.id.clone(),
                 title: area.title.clone(),
+                short_title: area.short_title.clone(),
                 description: area.description.clone(),
                 earned,
                 offered,
@@ -194,6 +195,11 @@ pub fn aggregate(school: &School, student: &Student, options: &AggregateOptions)
         student: StudentBlock {
             id: options.disclosure.student_id.then(|| student.id.clone()),
             legal_name: student.name.legal.clone(),
+            legal_name_parts: NameParts {
+                given: student.name.given.clone(),
+                middle: student.name.middle.clone(),
+                family: student.name.family.clone(),
+            },
             preferred_name: student.name.preferred.clone(),
             display_name: student.name.display().to_string(),
             birth_date: options.disclosure.birth_date.then(|| student.birth_date.to_string()),
@@ -247,6 +253,7 @@ fn verification(school: &School, student: &Student, issue_date: NaiveDate) -> Ve
         url: None,
         qr_code_svg: None,
         credential_attachment: None,
+        pesc_attachment: None,
     }
 }
 

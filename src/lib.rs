@@ -66,6 +66,7 @@ pub mod map;
 pub mod model;
 pub mod output;
 pub mod pades;
+pub mod pesc;
 #[cfg(feature = "pull")]
 pub mod pull;
 #[cfg(feature = "render")]

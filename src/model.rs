@@ -876,6 +876,10 @@ pub struct Area {
     /// The CASE item this area came from, when the framework was imported.
     #[serde(default)]
     pub uri: Option<String>,
+    /// A title of at most 30 characters, for where there is no room for the title (PESC XML's
+    /// subject area).
+    #[serde(default)]
+    pub short_title: Option<String>,
 }
 
 /// A mastery credit: a competency a student earns by showing evidence of it.
@@ -1017,6 +1021,17 @@ pub struct Name {
     /// The name the student goes by, when it differs.
     #[serde(default)]
     pub preferred: Option<String>,
+    /// The legal name's given name, as the student information system keeps it, for formats
+    /// that want a name in parts (PESC XML's first, middle and last names); the transcript
+    /// prints `legal`.
+    #[serde(default)]
+    pub given: Option<String>,
+    /// The legal name's middle names.
+    #[serde(default)]
+    pub middle: Option<String>,
+    /// The legal name's family name.
+    #[serde(default)]
+    pub family: Option<String>,
 }
 
 impl Name {

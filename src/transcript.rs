@@ -65,6 +65,9 @@ pub struct Verification {
     /// The path at which the template finds the signed credential of an issued transcript,
     /// to attach it to the PDF (`/credential.clr.json`).
     pub credential_attachment: Option<String>,
+    /// The path at which the template finds the PESC XML of an issued transcript, to attach
+    /// it to the PDF (`/transcript.pesc.xml`); set when the template mentions this field.
+    pub pesc_attachment: Option<String>,
 }
 
 /// Where the signed credential of an issued transcript is, for its template.
@@ -80,6 +83,7 @@ impl Verification {
             url: Some(url),
             qr_code_svg: Some(qr_code_svg),
             credential_attachment: Some(CREDENTIAL_ATTACHMENT.to_string()),
+            pesc_attachment: None,
         }
     }
 }
@@ -176,6 +180,8 @@ pub struct StudentBlock {
     pub id: Option<String>,
     /// The legal name, in one piece.
     pub legal_name: String,
+    /// Its parts, when the school's records have them (for PESC XML).
+    pub legal_name_parts: NameParts,
     /// The name the student goes by, when it differs.
     pub preferred_name: Option<String>,
     /// The preferred name when there is one, else the legal name.
@@ -184,6 +190,17 @@ pub struct StudentBlock {
     pub birth_date: Option<String>,
     /// YYYY-MM-DD.
     pub expected_graduation: String,
+}
+
+/// A legal name in parts; each `None` when the school's records do not have it.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct NameParts {
+    /// The given name.
+    pub given: Option<String>,
+    /// The middle names.
+    pub middle: Option<String>,
+    /// The family name.
+    pub family: Option<String>,
 }
 
 /// The proficiency scale.
@@ -261,6 +278,8 @@ pub struct AreaResult {
     pub id: String,
     /// Its title.
     pub title: String,
+    /// A title of at most 30 characters, when the school gives one.
+    pub short_title: Option<String>,
     /// What it covers.
     pub description: String,
     /// Earned (and exempt) credits, by tier.

@@ -388,7 +388,7 @@ fn a_key_that_is_not_the_schools_is_refused_before_anything_is_written() {
         assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
         let text = stderr(&output);
         assert!(
-            text.contains("fixtures/example-school/school.json:483:28: /credentials/verification_method: --key"),
+            text.contains("fixtures/example-school/school.json:485:28: /credentials/verification_method: --key"),
             "{text}"
         );
         assert!(text.contains("credentials signed with it would not verify"), "{text}");

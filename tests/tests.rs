@@ -52,6 +52,8 @@ mod oneroster_rest;
 mod pades;
 /// The PDF against outside checkers: PDF/A, PDF/UA, margins, QR code, locales, stock typst.
 mod pdf;
+/// PESC High School Transcript XML: the official schemas, the mapping, located refusals.
+mod pesc;
 /// Validation never panics on arbitrary JSON or bytes.
 mod robustness;
 /// `mastery serve`: the console's pages and its security rules, over HTTP.

@@ -74,6 +74,8 @@ pub enum Format {
     Clr,
     /// Signed Open Badges, baked into PNG and SVG images: a folder `ID/`.
     Ob,
+    /// A PESC High School Transcript 1.5.0 document: `ID.pesc.xml`.
+    Pesc,
     /// An official issue (`mastery issue`): the student's next version, in a folder `ID/vN/`,
     /// as the PDF (with its signed credential and data attached), the signed CLR and the HTML,
     /// each recorded in the school's ledger once it is in place.
@@ -84,6 +86,11 @@ impl Format {
     /// Whether this format signs credentials (and needs a key).
     pub fn signs(self) -> bool {
         matches!(self, Format::Clr | Format::Ob | Format::Issue)
+    }
+
+    /// Whether this format writes PESC XML, whose schema limits the length of names and titles.
+    pub fn writes_pesc(self) -> bool {
+        matches!(self, Format::Pesc | Format::Issue)
     }
 }
 

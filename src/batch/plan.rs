@@ -4,7 +4,7 @@ use super::manifest::RunInputs;
 use super::produce::Producer;
 use super::{BuildError, BuildOptions, Format};
 use crate::aggregate::AggregateOptions;
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Severity};
 use crate::intake::{self, OpenSchool};
 use crate::issue::books::{Asking, Issuing};
 use crate::model::{DisclosureProfile, School};
@@ -44,7 +44,11 @@ impl Plan {
                 reason: "school.json has errors".to_string(),
             });
         };
-        let validate = ValidateOptions { issue_date: options.issue_date };
+        let writes_pesc = options.format.writes_pesc();
+        let validate = ValidateOptions { issue_date: options.issue_date, pesc: writes_pesc.then_some(Severity::Error) };
+        if writes_pesc {
+            pesc_refusals(&open, &school)?;
+        }
         let issue_date =
             validate::issue_date(&school, &validate).map_err(|missing| BuildError::Usage(missing.to_string()))?;
         let disclosure = match &options.profile {
@@ -110,6 +114,20 @@ impl Plan {
     pub fn diagnostics(&self) -> &[Diagnostic] {
         &self.open.diagnostics
     }
+}
+
+/// Refuses, before anything is written, a school whose `school.json` has values PESC XML's
+/// schema would refuse.
+fn pesc_refusals(open: &OpenSchool, school: &School) -> Result<(), BuildError> {
+    let mut diagnostics = match &open.folder.school {
+        Some(document) => validate::pesc_school(document, school, Severity::Error),
+        None => Vec::new(),
+    };
+    if diagnostics.is_empty() {
+        return Ok(());
+    }
+    diagnostics.splice(0..0, open.diagnostics.iter().cloned());
+    Err(BuildError::Invalid { diagnostics, reason: "school.json has values the PESC XML schema refuses".to_string() })
 }
 
 /// Everything every output of this run depends on besides the student: `school.json`, the

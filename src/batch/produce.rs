@@ -20,6 +20,7 @@ use crate::load::file_has_digest;
 use crate::model::School;
 use crate::output;
 use crate::pades::{self, DocumentSigner};
+use crate::pesc;
 use crate::render::worker::Supervised;
 use crate::render::{self, Attachment, Image, PdfJob, RenderError, Template};
 use crate::transcript::{CREDENTIAL_ATTACHMENT, SchoolPages, Transcript, Verification};
@@ -33,6 +34,7 @@ pub(super) enum Producer {
     Pdf(Template),
     Data,
     Html,
+    Pesc,
     Clr(Signer),
     Badges(Box<Badges>),
     Issue(Box<Official>),
@@ -103,6 +105,7 @@ impl Producer {
             }
             Format::Data => Producer::Data,
             Format::Html => Producer::Html,
+            Format::Pesc => Producer::Pesc,
             Format::Clr | Format::Ob => {
                 let signer = crate::issue::school_signer(open, school, options.key.as_deref())?;
                 match options.format {
@@ -160,6 +163,7 @@ impl Producer {
             Producer::Pdf(_) => format!("{id}.pdf"),
             Producer::Data => format!("{id}.json"),
             Producer::Html => format!("{id}.html"),
+            Producer::Pesc => format!("{id}.pesc.xml"),
             Producer::Clr(_) => format!("{id}.clr.json"),
             Producer::Badges(_) => format!("{id}/"),
             // An issue's folder depends on the version: the ledger decides it.
@@ -295,6 +299,13 @@ pub(super) fn build_student(job: Job, context: &Context, renderer: &mut Renderer
     let files: Vec<(String, Vec<u8>)> = match context.producer {
         Producer::Data => vec![(job.output.clone(), render::data_json(&transcript))],
         Producer::Html => vec![(job.output.clone(), crate::render::html::html(&transcript, context.logo))],
+        Producer::Pesc => {
+            let transmission = pesc::Transmission { official: false, replaces: false, recipient: None };
+            match pesc::high_school_transcript(&transcript, &transmission) {
+                Ok(xml) => vec![(job.output.clone(), xml)],
+                Err(refused) => return Built::Failed(problem("pesc", refusals(refused))),
+            }
+        }
         Producer::Clr(signer) => {
             let input = CredentialInput {
                 school: context.school,
@@ -396,6 +407,12 @@ fn missing_glyphs(template: &Template, job: &PdfJob, transcript: &Transcript, st
     )])
 }
 
+/// What the PESC schema refused of a transcript, for its problem. The validation of the records
+/// catches these at their place first, so this is the last guard.
+fn refusals(refused: Vec<pesc::Refusal>) -> Vec<String> {
+    refused.iter().map(|refusal| format!("{refusal}; nothing is written for this student")).collect()
+}
+
 /// Files to write: each one's path in the output folder, and its bytes.
 type Files = Vec<(String, Vec<u8>)>;
 
@@ -414,7 +431,18 @@ fn issue_files(
     let url = site::record_url(&official.base, &ticket.credential_id);
     let qr = qr_code_svg(&url);
     transcript.verification = Verification::official(&ticket.credential_id, url, qr);
+    // The version is the record, whoever it is sent to: its PESC XML is addressed to no one.
+    let transmission = pesc::Transmission { official: true, replaces: ticket.version > 1, recipient: None };
+    let xml =
+        pesc::high_school_transcript(&transcript, &transmission).map_err(|refused| ("pesc", refusals(refused)))?;
+    let attach_xml = official.template.mentions("pesc_attachment");
+    if attach_xml {
+        transcript.verification.pesc_attachment = Some(pesc::ATTACHMENT.to_string());
+    }
     let mut job = context.pdf_job(&transcript);
+    if attach_xml {
+        job.attachments.push(Attachment { path: pesc::ATTACHMENT.to_string(), bytes: xml.clone() });
+    }
     if let Some(messages) = missing_glyphs(&official.template, &job, &transcript, student) {
         return Err(("fonts", messages));
     }
@@ -431,7 +459,7 @@ fn issue_files(
     job.attachments.push(Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: b"{}".to_vec() });
     let draft = renderer.pdf(&job).map_err(|error| ("render", error.messages))?;
     let pages = crate::load::pdf::pages_digest(&draft).map_err(|why| ("render", vec![why]))?;
-    let bound = [
+    let mut bound = vec![
         Bound {
             id: format!("{}#transcript.json", ticket.credential_id),
             name: None,
@@ -447,6 +475,14 @@ fn issue_files(
             digest_sri: clr::sri(&pages),
         },
     ];
+    if attach_xml {
+        bound.push(Bound {
+            id: format!("{}#{}", ticket.credential_id, pesc::FILE_NAME),
+            name: Some("The transcript as PESC High School Transcript 1.5.0 XML"),
+            media_type: "application/xml",
+            digest_sri: clr::sri_sha256(&xml),
+        });
+    }
     let credential = match clr::clr_binding(&transcript, &input, &bound) {
         Ok(Some(credential)) => credential,
         Ok(None) => return Ok(None),
@@ -465,6 +501,7 @@ fn issue_files(
         (format!("{folder}transcript.pdf"), pdf),
         (format!("{folder}transcript.clr.json"), credential_bytes),
         (format!("{folder}transcript.html"), html),
+        (format!("{folder}{}", pesc::FILE_NAME), xml),
     ];
     if let Some(issued) = &ticket.reprint {
         let differs: Vec<&str> = files

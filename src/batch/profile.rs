@@ -24,7 +24,7 @@ pub fn profile(mut options: BuildOptions) -> Result<Vec<u8>, BuildError> {
     let nobody = Student {
         schema: None,
         id: String::new(),
-        name: Name { legal: String::new(), preferred: None },
+        name: Name { legal: String::new(), preferred: None, given: None, middle: None, family: None },
         birth_date: issue_date,
         expected_graduation: issue_date,
         evidence: Vec::new(),

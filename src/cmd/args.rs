@@ -610,6 +610,8 @@ pub enum OutputFormat {
     /// Signed Open Badges 3.0 credentials, one per earned credit and one for the diploma, each
     /// also baked into a PNG and an SVG badge image, in a folder per student (needs --key).
     Ob,
+    /// A PESC High School Transcript 1.5.0 XML document, what colleges' student systems import.
+    Pesc,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -626,6 +628,7 @@ impl From<OutputFormat> for Format {
             OutputFormat::Html => Format::Html,
             OutputFormat::Clr => Format::Clr,
             OutputFormat::Ob => Format::Ob,
+            OutputFormat::Pesc => Format::Pesc,
         }
     }
 }

@@ -68,7 +68,7 @@ fn date_argument(flag: &str, text: &str) -> Result<chrono::NaiveDate> {
 /// The validation options the data arguments ask for.
 fn validate_options(data: &DataArgs) -> Result<ValidateOptions> {
     let issue_date = data.issue_date.as_deref().map(|text| date_argument("--issue-date", text)).transpose()?;
-    Ok(ValidateOptions { issue_date })
+    Ok(ValidateOptions { issue_date, pesc: None })
 }
 
 /// The exit code for what was reported: warnings fail only under `--deny warnings`.

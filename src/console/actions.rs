@@ -27,12 +27,13 @@ use crate::issue::{self, ledger};
 use crate::transcript::Paper;
 
 /// The formats a build may make: the value in the form and the words for it.
-const FORMATS: [(Format, &str, &str); 5] = [
+const FORMATS: [(Format, &str, &str); 6] = [
     (Format::Pdf, "pdf", "PDF transcripts"),
     (Format::Html, "html", "HTML transcripts"),
     (Format::Data, "data", "Transcript data (JSON)"),
     (Format::Clr, "clr", "Signed CLR 2.0 credentials"),
     (Format::Ob, "ob", "Signed Open Badges"),
+    (Format::Pesc, "pesc", "PESC XML transcripts"),
 ];
 
 /// The template's languages: its `locale/<name>.json` files.

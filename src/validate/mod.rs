@@ -7,9 +7,12 @@
 //! unique, scores that must lie on the school's own scale, dates that must make sense.
 //! Students with errors are left out of the result, so one bad record never stops the others.
 
+mod pesc;
 mod schema;
 mod school;
 mod student;
+
+pub use pesc::{LEVEL_LABEL, school as pesc_school};
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -84,6 +87,10 @@ impl Schemas {
 pub struct ValidateOptions {
     /// Overrides `transcript.issue_date`; dates after it are "in the future".
     pub issue_date: Option<NaiveDate>,
+    /// Whether to check what PESC XML's schema limits (a name's length), and how loudly: as
+    /// errors where the run writes PESC XML (an issue, `build --format pesc`), as warnings
+    /// for `validate`.
+    pub pesc: Option<Severity>,
 }
 
 /// A student record that passed, with the file it came from.
@@ -142,6 +149,7 @@ pub struct StudentChecker<'a> {
     school: &'a School,
     credits: BTreeMap<&'a str, &'a crate::model::Credit>,
     issue_date: Option<NaiveDate>,
+    pesc: Option<Severity>,
     seen: HashMap<String, PathBuf>,
 }
 
@@ -153,6 +161,7 @@ impl<'a> StudentChecker<'a> {
             school,
             credits: school.framework.credits.iter().map(|c| (c.id.as_str(), c)).collect(),
             issue_date: issue_date(school, options).ok(),
+            pesc: options.pesc,
             seen: HashMap::new(),
         }
     }
@@ -177,7 +186,11 @@ impl<'a> StudentChecker<'a> {
         } else {
             self.seen.insert(student.id.clone(), document.path.clone());
         }
-        self.check_student(&student, &mut Findings { document, diagnostics: &mut diagnostics });
+        let mut found = Findings { document, diagnostics: &mut diagnostics };
+        self.check_student(&student, &mut found);
+        if let Some(severity) = self.pesc {
+            pesc::student(&student, severity, &mut found);
+        }
         let clean = !diagnostics.iter().any(Diagnostic::is_error);
         Checked::new(Some(student).filter(|_| clean), diagnostics)
     }
