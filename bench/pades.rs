@@ -37,7 +37,7 @@ fn main() {
     let key = std::fs::read_to_string(key).expect("a key file");
     let chain = std::fs::read(certificate).expect("a certificate file");
     let signer = DocumentSigner::new(&key, &chain, date).expect("the certificate signs on the date");
-    let claims = Claims { date, reason: "Official transcript issued by Harbor View Academy" };
+    let claims = Claims { date, reason: "Official transcript issued by Harbor View Academy", timestamp: None };
     // The issued PDFs as they were before their signature: what `issue` signs.
     let pdfs: Vec<Vec<u8>> = files
         .iter()

@@ -156,7 +156,8 @@ fn unsigned_packs_drop_only_the_pades_signature() {
     let chain = std::fs::read(root().join("fixtures/example-school/keys/document-signing.pem")).unwrap();
     let date = chrono::NaiveDate::from_ymd_opt(2026, 6, 1).unwrap();
     let signer = mastery::pades::DocumentSigner::new(&key, &chain, date).unwrap();
-    let claims = mastery::pades::Claims { date, reason: "Official transcript issued by Harbor View Academy" };
+    let claims =
+        mastery::pades::Claims { date, reason: "Official transcript issued by Harbor View Academy", timestamp: None };
     assert!(mastery::pades::sign(&unsigned, &signer, &claims).unwrap() == signed);
 }
 

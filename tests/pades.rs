@@ -376,3 +376,252 @@ fn keygen_x509_writes_a_private_key_and_a_certificate_or_a_request_openssl_reads
     assert_ne!(again.status.code(), Some(0));
     assert!(stderr(&again).contains("exists already"), "{}", stderr(&again));
 }
+
+/// A timestamp authority on 127.0.0.1 (OpenSSL's RFC 3161 responder, `tests/tools/tsa.py`)
+/// with its own root CA, for as long as it lives.
+struct Tsa {
+    child: std::process::Child,
+    url: String,
+    keys: tempfile::TempDir,
+}
+
+impl Tsa {
+    fn start(refuse: bool) -> Tsa {
+        let keys = tempfile::tempdir().unwrap();
+        let k = |name: &str| keys.path().join(name).to_string_lossy().into_owned();
+        let openssl = |args: &[&str]| {
+            let output = tool("openssl").args(args).output().unwrap();
+            assert!(output.status.success(), "openssl {args:?}: {}", stderr(&output));
+        };
+        let p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+        openssl(
+            &[
+                &["req", "-x509"][..],
+                &p256,
+                &[
+                    "-keyout",
+                    &k("ca.key"),
+                    "-out",
+                    &k("ca.pem"),
+                    "-subj",
+                    "/CN=Test Timestamp Root CA",
+                    "-days",
+                    "9000",
+                ],
+                &["-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"],
+            ]
+            .concat(),
+        );
+        openssl(
+            &[
+                &["req", "-new"][..],
+                &p256,
+                &["-keyout", &k("tsa.key"), "-out", &k("tsa.csr")],
+                &["-subj", "/CN=Harbor Test TSA"],
+            ]
+            .concat(),
+        );
+        std::fs::write(k("tsa.ext"), "extendedKeyUsage=critical,timeStamping\nkeyUsage=critical,digitalSignature\n")
+            .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            &k("tsa.csr"),
+            "-CA",
+            &k("ca.pem"),
+            "-CAkey",
+            &k("ca.key"),
+            "-CAcreateserial",
+            "-out",
+            &k("tsa.pem"),
+            "-days",
+            "3000",
+            "-sha256",
+            "-extfile",
+            &k("tsa.ext"),
+        ]);
+        std::fs::write(k("serial"), "01\n").unwrap();
+        let config = format!(
+            "[ tsa ]\ndefault_tsa = here\n[ here ]\nserial = {}\ncrypto_device = builtin\nsigner_cert = {}\ncerts = {}\nsigner_key = {}\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\nordering = no\ntsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            k("serial"),
+            k("tsa.pem"),
+            k("ca.pem"),
+            k("tsa.key")
+        );
+        std::fs::write(k("ts.cnf"), config).unwrap();
+        let mut command = tool("python3");
+        command.arg(root().join("tests/tools/tsa.py")).arg(k("ts.cnf"));
+        if refuse {
+            command.arg("--refuse");
+        }
+        let mut child =
+            command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).spawn().unwrap();
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.take().unwrap()), &mut line).unwrap();
+        let port: u16 = line.trim().parse().unwrap_or_else(|_| panic!("tsa.py printed {line:?}, not its port"));
+        Tsa { child, url: format!("http://127.0.0.1:{port}/"), keys }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.keys.path().join("ca.pem")
+    }
+}
+
+impl Drop for Tsa {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn with_a_timestamp_authority_the_signature_is_b_t_for_pyhanko_pdfsig_and_verify() {
+    let tsa = Tsa::start(false);
+    let (_school, _out, pdfs) = issued(&["HV-2026-001"], &["--tsa", &tsa.url]);
+    let pdf = &pdfs[0];
+    // pyHanko finds the token intact and its authority trusted (given the TSA's root).
+    let output = tool("pyhanko")
+        .args(["sign", "validate", "--trust-replace", "--trust"])
+        .arg(root().join(CERTIFICATE))
+        .arg("--trust")
+        .arg(tsa.root())
+        .arg(pdf)
+        .output()
+        .unwrap();
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(output.status.success(), "{said}");
+    assert!(said.contains("INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,UNTOUCHED"), "{said}");
+    assert!(pdfsig(pdf).contains("Signature is Valid"), "{}", pdfsig(pdf));
+    qpdf_check(pdf);
+    let (code, said) = verify(pdf, true);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(said.contains("ok: the signature is timestamped by Harbor Test TSA at "), "{said}");
+    // The token sits in the signature's own bytes, outside the range the signature covers: a
+    // changed second in its time is caught by the authority's signature over it.
+    let time = said.split("Harbor Test TSA at ").nth(1).unwrap().split(' ').next().unwrap();
+    let gen_time: String = time.chars().filter(char::is_ascii_digit).collect::<String>() + "Z";
+    let hex = |text: &str| text.bytes().map(|b| format!("{b:02X}")).collect::<String>();
+    let mut later = gen_time.clone().into_bytes();
+    let last = later.len() - 2;
+    later[last] = if later[last] == b'9' { b'8' } else { later[last] + 1 };
+    let bytes = std::fs::read(pdf).unwrap();
+    let needle = hex(&gen_time).into_bytes();
+    let found: Vec<usize> = (0..bytes.len() - needle.len()).filter(|&i| bytes[i..].starts_with(&needle)).collect();
+    assert_eq!(found.len(), 1, "the token's time is in the signature once");
+    let tampered = pdf.with_file_name("tampered.pdf");
+    // Two hex digits of one byte of the token changed; every other byte as it was.
+    let mut out = bytes.clone();
+    out[found[0]..found[0] + needle.len()].copy_from_slice(hex(std::str::from_utf8(&later).unwrap()).as_bytes());
+    std::fs::write(&tampered, &out).unwrap();
+    let (code, said) = verify(&tampered, true);
+    assert_eq!(code, Some(1), "{said}");
+    assert!(
+        said.contains("the signature's timestamp: the token's TSTInfo is not the one its authority signed"),
+        "{said}"
+    );
+    let output = tool("pyhanko")
+        .args(["sign", "validate", "--trust-replace", "--trust"])
+        .arg(root().join(CERTIFICATE))
+        .arg("--trust")
+        .arg(tsa.root())
+        .arg(&tampered)
+        .output()
+        .unwrap();
+    let pyhanko_said = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(!pyhanko_said.contains("TIMESTAMP_TOKEN<INTACT:TRUSTED>"), "{pyhanko_said}");
+    // Without a TSA the signature is B-B, and verify says so.
+    let (_school, _out, plain) = issued(&["HV-2026-001"], &[]);
+    let (_, said) = verify(&plain[0], true);
+    assert!(said.contains("carries no timestamp (PAdES B-B)"), "{said}");
+}
+
+#[test]
+fn a_timestamp_authority_that_does_not_answer_stops_the_issue_before_anything_is_written() {
+    let down = Tsa::start(true);
+    // A port nobody listens on: bound, then released.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://127.0.0.1:{}/", listener.local_addr().unwrap().port())
+    };
+    for (url, why) in [(down.url.as_str(), "answered HTTP 503"), (closed.as_str(), "did not answer")] {
+        let school = tempfile::tempdir().unwrap();
+        copy_dir(&root().join("fixtures/example-school"), school.path());
+        let out = school.path().join("issued");
+        let output =
+            run(&["issue", path(school.path()), "--out", path(&out), "--key", KEY, "--pdf-key", PDF_KEY, "--tsa", url]);
+        let said = stderr(&output);
+        assert_eq!(output.status.code(), Some(2), "{said}");
+        assert!(said.contains(why) && said.contains("nothing was issued"), "{said}");
+        assert!(!out.exists(), "nothing written");
+        assert!(!school.path().join("ledger.jsonl").exists(), "nothing recorded");
+    }
+}
+
+#[test]
+fn a_school_key_of_rsa_signs_as_well_as_one_of_ecdsa() {
+    // A CA may have issued the school's certificate for an RSA key it made: PKCS #8 from OpenSSL.
+    let keys = tempfile::tempdir().unwrap();
+    let k = |name: &str| keys.path().join(name).to_string_lossy().into_owned();
+    let openssl = |args: &[&str]| {
+        let output = tool("openssl").args(args).output().unwrap();
+        assert!(output.status.success(), "openssl {args:?}: {}", stderr(&output));
+    };
+    openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &k("school.key")]);
+    openssl(&[
+        "req",
+        "-x509",
+        "-key",
+        &k("school.key"),
+        "-out",
+        &k("school.pem"),
+        "-subj",
+        "/CN=Harbor View Academy/O=Harbor View Academy/C=US",
+        "-days",
+        "3000",
+        "-sha256",
+        "-addext",
+        "keyUsage=critical,digitalSignature,nonRepudiation",
+        "-addext",
+        "extendedKeyUsage=1.3.6.1.5.5.7.3.36",
+    ]);
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    std::fs::copy(k("school.pem"), school.path().join("keys/document-signing.pem")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    // The certificate starts now: issued as of tomorrow.
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    let args = [
+        "issue",
+        path(school.path()),
+        "--out",
+        path(out.path()),
+        "--key",
+        KEY,
+        "--pdf-key",
+        &k("school.key"),
+        "--student",
+        "HV-2026-001",
+        "--issue-date",
+        &tomorrow,
+    ];
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(0), "{}{}", stdout(&output), stderr(&output));
+    let pdf = out.path().join("HV-2026-001/v1/transcript.pdf");
+    assert!(pdfsig(&pdf).contains("Signature is Valid"), "{}", pdfsig(&pdf));
+    let said = pyhanko_trusting(&pdf, Path::new(&k("school.pem")));
+    assert!(said.contains("INTACT:TRUSTED,UNTOUCHED"), "{said}");
+    let output =
+        mastery().args(["verify", path(&pdf), "--at", &tomorrow, "--trust", &k("school.pem")]).output().unwrap();
+    let said = format!("{}{}", stdout(&output), stderr(&output));
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    assert!(said.contains("ok: the signer is trusted"), "{said}");
+    // An RSA key that is not the certificate's is refused like any other.
+    openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &k("other.key")]);
+    let other = k("other.key");
+    let mut args = args.to_vec();
+    args[7] = &other;
+    let output = run(&args);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("document_signing"), "{}", stderr(&output));
+}

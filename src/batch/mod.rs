@@ -127,6 +127,9 @@ pub struct BuildOptions {
     /// The key of the school's document-signing certificate, which signs issued PDFs
     /// (PAdES), for [`Format::Issue`].
     pub pdf_key: Option<PathBuf>,
+    /// The address of a timestamp authority that countersigns each issued PDF's signature
+    /// (PAdES B-T), for [`Format::Issue`].
+    pub tsa: Option<String>,
     /// A disclosure profile by name; `None` shows everything (`internal`).
     pub profile: Option<String>,
     /// The language of the labels: a file `locale/<locale>.json` of the template.
@@ -177,6 +180,7 @@ impl BuildOptions {
             font_paths: Vec::new(),
             key: None,
             pdf_key: None,
+            tsa: None,
             profile: None,
             locale: "en".to_string(),
             paper: Paper::Letter,

@@ -50,6 +50,8 @@ pub(super) struct Official {
     document: DocumentSigner,
     /// What the PDF signature says it is for.
     reason: String,
+    /// The timestamp authority of a B-T signature, if asked for.
+    timestamp: Option<pades::Timestamper>,
 }
 
 /// Open Badges: the signer, the badge design, and each badge's image, drawn once.
@@ -95,12 +97,21 @@ impl Producer {
                     .unwrap_or_else(|| chrono::Utc::now().date_naive());
                 let document = crate::issue::document_signer(open, school, options.pdf_key.as_deref(), on)?;
                 let reason = format!("Official transcript issued by {}", school.profile.name);
+                let timestamp = options.tsa.as_deref().map(pades::Timestamper::new).transpose().map_err(usage)?;
+                // A timestamp authority that does not answer stops the issue here, before
+                // anything is written, rather than fail every student in turn.
+                if let Some(timestamper) = &timestamp {
+                    timestamper.stamp(b"mastery: is the timestamp authority answering?").map_err(|why| {
+                        usage(format!("{why}; nothing was issued (a timestamp is never left out when asked for)"))
+                    })?;
+                }
                 Producer::Issue(Box::new(Official {
                     template: transcript_template(options, fonts)?,
                     signer,
                     base,
                     document,
                     reason,
+                    timestamp,
                 }))
             }
             Format::Data => Producer::Data,
@@ -428,6 +439,15 @@ fn issue_files(
     context: &Context,
     renderer: &mut Renderer,
 ) -> Result<Option<Files>, (&'static str, Vec<String>)> {
+    if ticket.reprint.is_some() && official.timestamp.is_some() {
+        return Err((
+            "write",
+            vec![format!(
+                "version {} has files missing, and a timestamped PDF cannot be made again byte for byte (the authority's token carries its own time)\n  hint: put the version's files back from a backup, or issue a new version with --reissue",
+                ticket.version
+            )],
+        ));
+    }
     let url = site::record_url(&official.base, &ticket.credential_id);
     let qr = qr_code_svg(&url);
     transcript.verification = Verification::official(&ticket.credential_id, url, qr);
@@ -494,7 +514,8 @@ fn issue_files(
     let signed = Attachment { path: CREDENTIAL_ATTACHMENT.to_string(), bytes: credential_bytes.clone() };
     let pdf = renderer.again(&signed).map_err(|error| ("render", error.messages))?;
     // The PAdES signature goes last, as an update after the PDF: it signs every byte of it.
-    let claims = pades::Claims { date: ticket.issue_date, reason: &official.reason };
+    let claims =
+        pades::Claims { date: ticket.issue_date, reason: &official.reason, timestamp: official.timestamp.as_ref() };
     let pdf = pades::sign(&pdf, &official.document, &claims).map_err(|error| ("sign", vec![error.to_string()]))?;
     let html = crate::render::html::html(&transcript, context.logo);
     let files = vec![

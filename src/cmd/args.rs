@@ -216,6 +216,10 @@ pub struct IssueArgs {
     /// signs every issued PDF (PAdES); needed when school.json names `document_signing`.
     #[arg(long, value_name = "KEY_FILE")]
     pub pdf_key: Option<PathBuf>,
+    /// A timestamp authority (RFC 3161) that countersigns each PDF's signature with its clock
+    /// (PAdES B-T); if it does not answer, nothing is issued.
+    #[arg(long, value_name = "URL")]
+    pub tsa: Option<String>,
     /// Issue only these students (by id); may be repeated.
     #[arg(long = "student", value_name = "ID")]
     pub students: Vec<String>,

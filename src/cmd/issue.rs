@@ -14,6 +14,7 @@ pub fn run(args: &IssueArgs) -> Result<ExitCode> {
     render_options(&mut options, &args.render, &args.data)?;
     options.key = Some(args.key.clone());
     options.pdf_key = args.pdf_key.clone();
+    options.tsa = args.tsa.clone();
     options.only = args.students.clone();
     options.recipient = args.recipient.clone();
     options.by = args.by.clone();

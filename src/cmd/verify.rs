@@ -51,6 +51,15 @@ pub fn run(args: &VerifyArgs) -> Result<ExitCode> {
                     "ok: the PDF carries {kind} by {}, intact, covering the whole file ({})",
                     checked.signer, checked.time
                 );
+                match &checked.timestamp {
+                    Some(stamp) => println!(
+                        "ok: the signature is timestamped by {} at {} (RFC 3161: PAdES B-T), the token intact",
+                        stamp.authority, stamp.time
+                    ),
+                    None => {
+                        println!("note: the signature carries no timestamp (PAdES B-B): its time is the signer's word")
+                    }
+                }
                 match checked.anchor {
                     Some(anchor) => println!("ok: the signer is trusted: its certificate leads to {anchor} (--trust)"),
                     None if args.trust.is_empty() => {

@@ -104,10 +104,35 @@ impl CertificateProblem {
     }
 }
 
+/// The private key of the school's document-signing certificate.
+#[derive(Clone)]
+pub enum SchoolKey {
+    /// ECDSA P-256, what `mastery keygen --x509` makes.
+    P256(SigningKey),
+    /// RSA, signing with PKCS #1 v1.5 and SHA-256: what a CA may have issued the key with.
+    Rsa(Box<rsa::pkcs1v15::SigningKey<sha2_oid::Sha256>>),
+}
+
+impl SchoolKey {
+    /// The key of a PKCS #8 PEM file, with the DER of its public key.
+    fn from_pem(pem: &str) -> Result<(SchoolKey, Vec<u8>), String> {
+        if let Ok(key) = SigningKey::from_pkcs8_pem(pem) {
+            let public = key.verifying_key().to_public_key_der().map_err(|e| e.to_string())?;
+            return Ok((SchoolKey::P256(key), public.as_bytes().to_vec()));
+        }
+        let (_, document) =
+            der::SecretDocument::from_pem(pem).map_err(|e| format!("it is not a private key in PKCS #8 PEM ({e})"))?;
+        let key = <rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_der(document.as_bytes())
+            .map_err(|e| format!("it is neither an ECDSA P-256 nor an RSA private key ({e})"))?;
+        let public = rsa::pkcs8::EncodePublicKey::to_public_key_der(&key.to_public_key()).map_err(|e| e.to_string())?;
+        Ok((SchoolKey::Rsa(Box::new(rsa::pkcs1v15::SigningKey::new(key))), public.as_bytes().to_vec()))
+    }
+}
+
 /// The key and certificate chain that sign the school's PDFs.
 #[derive(Clone)]
 pub struct DocumentSigner {
-    key: SigningKey,
+    key: SchoolKey,
     chain: Vec<Certificate>,
 }
 
@@ -118,19 +143,18 @@ impl std::fmt::Debug for DocumentSigner {
 }
 
 impl DocumentSigner {
-    /// The signer of `key_pem` (PKCS #8) with the certificates of `chain_pem` (the school's
-    /// first), checked for signing documents on `on`.
+    /// The signer of `key_pem` (PKCS #8, ECDSA P-256 or RSA) with the certificates of
+    /// `chain_pem` (the school's first), checked for signing documents on `on`.
     pub fn new(key_pem: &str, chain_pem: &[u8], on: NaiveDate) -> Result<DocumentSigner, CertificateProblem> {
-        let key = SigningKey::from_pkcs8_pem(key_pem).map_err(|e| CertificateProblem::Key(e.to_string()))?;
+        let (key, held) = SchoolKey::from_pem(key_pem).map_err(CertificateProblem::Key)?;
         let chain = read_chain(chain_pem)?;
         let certificate = &chain[0];
-        let held = key.verifying_key().to_public_key_der().map_err(|e| CertificateProblem::Key(e.to_string()))?;
         let named = certificate
             .tbs_certificate
             .subject_public_key_info
             .to_der()
             .map_err(|e| CertificateProblem::Chain(e.to_string()))?;
-        if held.as_bytes() != named.as_slice() {
+        if held != named {
             return Err(CertificateProblem::OtherKey);
         }
         check_validity(certificate, on)?;
@@ -139,7 +163,7 @@ impl DocumentSigner {
     }
 
     /// The signing key.
-    pub fn key(&self) -> &SigningKey {
+    pub fn key(&self) -> &SchoolKey {
         &self.key
     }
 

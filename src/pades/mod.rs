@@ -1,36 +1,43 @@
 //! PAdES signatures on the PDFs `mastery` issues, so that Acrobat, poppler's `pdfsig` and
 //! pyHanko see a signed document where a college looks: a baseline B-B **certification
 //! signature** (DocMDP, no changes permitted) made with the school's document-signing X.509
-//! certificate and ECDSA P-256 key, appended to the PDF as an incremental update.
+//! certificate and its key (ECDSA P-256, or RSA), appended to the PDF as an incremental update.
 //!
 //! The update adds three objects and changes none of the PDF's own: the signature dictionary
 //! (ETSI.CAdES.detached, its byte range, a CMS SignedData), a signature field that is not on
 //! any page (so no annotation meets PDF/A's or PDF/UA's rules for them), and a new revision of
 //! the catalog naming the field in `/AcroForm` and the signature in `/Perms /DocMDP`. The
 //! pages, the XMP metadata, the PDF/A-3b identification, the structure tree and the attached
-//! files stay byte for byte where they were. ECDSA with deterministic nonces (RFC 6979) and
-//! the signing time taken from the issue date make the same input give the same bytes.
+//! files stay byte for byte where they were. ECDSA with deterministic nonces (RFC 6979) or
+//! RSA PKCS #1 v1.5, and the signing time taken from the issue date, make the same input give
+//! the same bytes; a timestamp ([`timestamp`], B-T) carries the authority's own time.
 //!
 //! [`certificate`] reads and checks the school's certificate chain and key, and makes a key,
 //! a self-signed certificate or a signing request for `mastery keygen --x509`; [`verify`]
 //! checks a signed PDF for `mastery verify`.
 
 pub mod certificate;
+pub mod timestamp;
 pub mod verify;
 
 use chrono::NaiveDate;
 use cms::builder::{SignedDataBuilder, SignerInfoBuilder};
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
-use cms::signed_data::{EncapsulatedContentInfo, SignerIdentifier};
+use cms::content_info::ContentInfo;
+use cms::signed_data::{EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfos};
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode};
 use lopdf::{Dictionary, IncrementalDocument, Object, StringFormat};
 use p256::ecdsa::DerSignature;
+use p256::ecdsa::signature::{Keypair, Signer};
+use p256::pkcs8::EncodePublicKey;
 use sha2::{Digest, Sha256};
 use x509_cert::attr::{Attribute, AttributeValue};
 use x509_cert::spki::AlgorithmIdentifierOwned;
+use x509_cert::spki::{DynSignatureAlgorithmIdentifier, SignatureBitStringEncoding};
 
-pub use self::certificate::DocumentSigner;
+pub use self::certificate::{DocumentSigner, SchoolKey};
+pub use self::timestamp::Timestamper;
 
 /// The bytes reserved for the CMS signature in `/Contents` (each written as two hex digits):
 /// the certificate chain, the signature and room for a timestamp token.
@@ -58,6 +65,8 @@ pub enum SignError {
     },
     /// The CMS structure could not be made.
     Cms(String),
+    /// The timestamp authority did not give a token.
+    Timestamp(String),
 }
 
 impl std::fmt::Display for SignError {
@@ -68,6 +77,7 @@ impl std::fmt::Display for SignError {
                 write!(f, "the signature needs {needed} bytes, more than the {CONTENTS_BYTES} kept for it")
             }
             SignError::Cms(why) => write!(f, "the signature cannot be made ({why})"),
+            SignError::Timestamp(why) => write!(f, "the signature cannot be timestamped: {why}"),
         }
     }
 }
@@ -81,6 +91,9 @@ pub struct Claims<'a> {
     pub date: NaiveDate,
     /// The reason, `/Reason` ("Official transcript issued by Harbor View Academy").
     pub reason: &'a str,
+    /// The timestamp authority that countersigns the signature (baseline B-T), if any. Its
+    /// token carries the TSA's time and a nonce: a timestamped PDF is not made twice alike.
+    pub timestamp: Option<&'a Timestamper>,
 }
 
 /// Signs `pdf` with a PAdES B-B certification signature, as an incremental update.
@@ -171,7 +184,7 @@ pub fn sign(pdf: &[u8], signer: &DocumentSigner, claims: &Claims) -> Result<Vec<
     digest.update(&out[..start]);
     digest.update(&out[end..]);
     let digest = digest.finalize();
-    let cms = signed_data(signer, &digest)?;
+    let cms = signed_data(signer, &digest, claims.timestamp)?;
     if cms.len() > CONTENTS_BYTES {
         return Err(SignError::TooLarge { needed: cms.len() });
     }
@@ -219,8 +232,9 @@ fn rfind(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).rposition(|w| w == needle)
 }
 
-/// The CMS SignedData of a detached signature over a document whose digest is `digest`.
-fn signed_data(signer: &DocumentSigner, digest: &[u8]) -> Result<Vec<u8>, SignError> {
+/// The CMS SignedData of a detached signature over a document whose digest is `digest`, its
+/// signature value timestamped by `timestamp` when one is given.
+fn signed_data(signer: &DocumentSigner, digest: &[u8], timestamp: Option<&Timestamper>) -> Result<Vec<u8>, SignError> {
     let cms = |e: &dyn std::fmt::Display| SignError::Cms(e.to_string());
     let certificate = signer.certificate();
     let sid = SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
@@ -228,24 +242,74 @@ fn signed_data(signer: &DocumentSigner, digest: &[u8]) -> Result<Vec<u8>, SignEr
         serial_number: certificate.tbs_certificate.serial_number.clone(),
     });
     let sha256 = AlgorithmIdentifierOwned { oid: ID_SHA256, parameters: None };
-    let mut info = SignerInfoBuilder::new(
-        signer.key(),
-        sid,
-        sha256.clone(),
-        &EncapsulatedContentInfo { econtent_type: ID_DATA, econtent: None },
-        Some(digest),
-    )
-    .map_err(|e| cms(&e))?;
-    info.add_signed_attribute(signing_certificate_v2(signer).map_err(|e| cms(&e))?).map_err(|e| cms(&e))?;
     let content = EncapsulatedContentInfo { econtent_type: ID_DATA, econtent: None };
+    let attribute = signing_certificate_v2(signer).map_err(|e| cms(&e))?;
     let mut builder = SignedDataBuilder::new(&content);
-    builder.add_digest_algorithm(sha256).map_err(|e| cms(&e))?;
+    builder.add_digest_algorithm(sha256.clone()).map_err(|e| cms(&e))?;
     for certificate in signer.chain() {
         builder.add_certificate(CertificateChoices::Certificate(certificate.clone())).map_err(|e| cms(&e))?;
     }
-    builder.add_signer_info::<_, DerSignature>(info).map_err(|e| cms(&e))?;
+    match signer.key() {
+        SchoolKey::P256(key) => {
+            add_signer::<_, DerSignature>(&mut builder, key, sid, sha256, &content, digest, attribute)?
+        }
+        SchoolKey::Rsa(key) => add_signer::<_, rsa::pkcs1v15::Signature>(
+            &mut builder,
+            key.as_ref(),
+            sid,
+            sha256,
+            &content,
+            digest,
+            attribute,
+        )?,
+    }
     let signed = builder.build().map_err(|e| cms(&e))?;
-    signed.to_der().map_err(|e| cms(&e))
+    match timestamp {
+        None => signed.to_der().map_err(|e| cms(&e)),
+        Some(timestamper) => timestamped(&signed, timestamper),
+    }
+}
+
+/// Signs with `key` (ECDSA or RSA) as the one signer of `builder`.
+fn add_signer<S, Sig>(
+    builder: &mut SignedDataBuilder,
+    key: &S,
+    sid: SignerIdentifier,
+    sha256: AlgorithmIdentifierOwned,
+    content: &EncapsulatedContentInfo,
+    digest: &[u8],
+    attribute: Attribute,
+) -> Result<(), SignError>
+where
+    S: Keypair + DynSignatureAlgorithmIdentifier + Signer<Sig>,
+    S::VerifyingKey: EncodePublicKey,
+    Sig: SignatureBitStringEncoding,
+{
+    let cms = |e: &dyn std::fmt::Display| SignError::Cms(e.to_string());
+    let mut info = SignerInfoBuilder::new(key, sid, sha256, content, Some(digest)).map_err(|e| cms(&e))?;
+    info.add_signed_attribute(attribute).map_err(|e| cms(&e))?;
+    builder.add_signer_info::<S, Sig>(info).map_err(|e| cms(&e))?;
+    Ok(())
+}
+
+/// The signature with the TSA's token over its signature value in the signer's unsigned
+/// attributes.
+fn timestamped(signed: &ContentInfo, timestamper: &Timestamper) -> Result<Vec<u8>, SignError> {
+    let cms = |e: &dyn std::fmt::Display| SignError::Cms(e.to_string());
+    let mut data: SignedData = signed.content.decode_as().map_err(|e| cms(&e))?;
+    let mut infos = data.signer_infos.0.into_vec();
+    let [info] = infos.as_mut_slice() else {
+        return Err(SignError::Cms("the signature has no single signer".to_string()));
+    };
+    let token = timestamper.stamp(info.signature.as_bytes()).map_err(SignError::Timestamp)?;
+    let mut values = SetOfVec::new();
+    values.insert(AttributeValue::from_der(&token).map_err(|e| cms(&e))?).map_err(|e| cms(&e))?;
+    let mut attributes = SetOfVec::new();
+    attributes.insert(Attribute { oid: timestamp::ID_SIGNATURE_TIME_STAMP_TOKEN, values }).map_err(|e| cms(&e))?;
+    info.unsigned_attrs = Some(attributes);
+    data.signer_infos = SignerInfos(SetOfVec::try_from(infos).map_err(|e| cms(&e))?);
+    let content = der::Any::encode_from(&data).map_err(|e| cms(&e))?;
+    ContentInfo { content_type: signed.content_type, content }.to_der().map_err(|e| cms(&e))
 }
 
 /// ESSCertIDv2 (RFC 5035) with the default hash, SHA-256, and no issuer serial.

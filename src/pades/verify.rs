@@ -29,6 +29,17 @@ pub struct Checked {
     pub certifies: bool,
     /// The trust anchor the signer's certificate leads to, if any was given and it does.
     pub anchor: Option<String>,
+    /// The RFC 3161 timestamp on the signature (PAdES B-T), checked, if it has one.
+    pub timestamp: Option<Stamp>,
+}
+
+/// A timestamp authority's countersignature on a signature.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    /// The authority's common name.
+    pub authority: String,
+    /// Its time (`2026-06-01T14:03:22Z`).
+    pub time: String,
 }
 
 /// Checks the PDF `bytes`: `Ok(None)` when it carries no signature, `Err` with the reason when
@@ -94,45 +105,14 @@ pub fn verify(bytes: &[u8], trust: &[Certificate]) -> Result<Option<Checked>, St
     let info = ContentInfo::from_der(trim_der(&contents)?).map_err(|e| format!("the signature is not CMS ({e})"))?;
     let signed: SignedData =
         info.content.decode_as().map_err(|e| format!("the signature is not CMS SignedData ({e})"))?;
-    let [signer] = signed.signer_infos.0.as_slice() else {
-        return Err("the signature has no single signer".to_string());
+    let (signer, certificate, certificates) = check_signer(&signed, &digest).map_err(|why| {
+        why.replace("{it}", "the signature")
+            .replace("{digest}", "the file's digest is not the one signed: its bytes were changed after signing")
+    })?;
+    let timestamp = match timestamp(signer) {
+        Ok(stamp) => stamp,
+        Err(why) => return Err(format!("the signature's timestamp: {why}")),
     };
-    let attributes = signer.signed_attrs.as_ref().ok_or("the signature signs no attributes")?;
-    let signed_digest = attributes
-        .iter()
-        .find(|a| a.oid == ID_MESSAGE_DIGEST)
-        .and_then(|a| a.values.get(0))
-        .and_then(|v| v.decode_as::<OctetString>().ok())
-        .ok_or("the signature names no digest")?;
-    if signed_digest.as_bytes() != digest.as_slice() {
-        return Err("the file's digest is not the one signed: its bytes were changed after signing".to_string());
-    }
-    let certificates: Vec<Certificate> = signed
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .filter_map(|choice| match choice {
-            cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
-            _ => None,
-        })
-        .collect();
-    let SignerIdentifier::IssuerAndSerialNumber(id) = &signer.sid else {
-        return Err("the signature names its certificate by key id, which is not read".to_string());
-    };
-    let certificate = certificates
-        .iter()
-        .find(|c| c.tbs_certificate.issuer == id.issuer && c.tbs_certificate.serial_number == id.serial_number)
-        .ok_or("the signer's certificate is not in the signature")?;
-    let spki = certificate.tbs_certificate.subject_public_key_info.to_der().map_err(|e| e.to_string())?;
-    let key = <VerifyingKey as p256::pkcs8::DecodePublicKey>::from_public_key_der(&spki)
-        .map_err(|_| "the signer's key is not an ECDSA P-256 key, which is all this check reads".to_string())?;
-    let value = p256::ecdsa::Signature::from_der(signer.signature.as_bytes())
-        .map_err(|e| format!("the signature value cannot be read ({e})"))?;
-    let attributes_der = SetOfVec::try_from(attributes.iter().cloned().collect::<Vec<_>>())
-        .and_then(|set| set.to_der())
-        .map_err(|e| e.to_string())?;
-    key.verify(&attributes_der, &value)
-        .map_err(|_| "the signature does not verify with the signer's certificate".to_string())?;
 
     let certifies = document
         .catalog()
@@ -147,7 +127,94 @@ pub fn verify(bytes: &[u8], trust: &[Certificate]) -> Result<Option<Checked>, St
         signer: common_name(&certificate.tbs_certificate.subject),
         time: time.unwrap_or_default(),
         certifies,
-        anchor: anchor(certificate, &certificates, trust),
+        anchor: anchor(&certificate, &certificates, trust),
+        timestamp,
+    }))
+}
+
+/// Checks the one signer of a SignedData over content whose digest is `digest`: the digest it
+/// signs, and its signature with its certificate's key (ECDSA P-256, or RSA PKCS #1 v1.5, each
+/// with SHA-256). Gives the signer, its certificate and every certificate carried. Messages
+/// say `{it}` for the signature and `{digest}` for a digest that differs.
+fn check_signer<'a>(
+    signed: &'a SignedData,
+    digest: &[u8],
+) -> Result<(&'a cms::signed_data::SignerInfo, Certificate, Vec<Certificate>), String> {
+    let [signer] = signed.signer_infos.0.as_slice() else {
+        return Err("{it} has no single signer".to_string());
+    };
+    let attributes = signer.signed_attrs.as_ref().ok_or("{it} signs no attributes")?;
+    let signed_digest = attributes
+        .iter()
+        .find(|a| a.oid == ID_MESSAGE_DIGEST)
+        .and_then(|a| a.values.get(0))
+        .and_then(|v| v.decode_as::<OctetString>().ok())
+        .ok_or("{it} names no digest")?;
+    if signed_digest.as_bytes() != digest {
+        return Err("{digest}".to_string());
+    }
+    let certificates: Vec<Certificate> = signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|choice| match choice {
+            cms::cert::CertificateChoices::Certificate(c) => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    let SignerIdentifier::IssuerAndSerialNumber(id) = &signer.sid else {
+        return Err("{it} names its certificate by key id, which is not read".to_string());
+    };
+    let certificate = certificates
+        .iter()
+        .find(|c| c.tbs_certificate.issuer == id.issuer && c.tbs_certificate.serial_number == id.serial_number)
+        .ok_or("the signer's certificate is not in {it}")?
+        .clone();
+    let spki = certificate.tbs_certificate.subject_public_key_info.to_der().map_err(|e| e.to_string())?;
+    let attributes_der = SetOfVec::try_from(attributes.iter().cloned().collect::<Vec<_>>())
+        .and_then(|set| set.to_der())
+        .map_err(|e| e.to_string())?;
+    let value = signer.signature.as_bytes();
+    let holds = if let Ok(key) = <VerifyingKey as p256::pkcs8::DecodePublicKey>::from_public_key_der(&spki) {
+        let value =
+            p256::ecdsa::Signature::from_der(value).map_err(|e| format!("{{it}}'s value cannot be read ({e})"))?;
+        key.verify(&attributes_der, &value).is_ok()
+    } else if let Ok(key) = <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(&spki) {
+        let value =
+            rsa::pkcs1v15::Signature::try_from(value).map_err(|e| format!("{{it}}'s value cannot be read ({e})"))?;
+        rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha256>::new(key).verify(&attributes_der, &value).is_ok()
+    } else {
+        return Err("the signer's key is neither ECDSA P-256 nor RSA, which is all this check reads".to_string());
+    };
+    if !holds {
+        return Err("{it} does not verify with the signer's certificate".to_string());
+    }
+    Ok((signer, certificate, certificates))
+}
+
+/// The RFC 3161 timestamp on a signature, when it has one: its token over the signature value,
+/// signed by the authority. Gives the authority's name and its time.
+fn timestamp(signer: &cms::signed_data::SignerInfo) -> Result<Option<Stamp>, String> {
+    let Some(token) = signer
+        .unsigned_attrs
+        .iter()
+        .flat_map(|attributes| attributes.iter())
+        .find(|a| a.oid == super::timestamp::ID_SIGNATURE_TIME_STAMP_TOKEN)
+        .and_then(|a| a.values.get(0))
+    else {
+        return Ok(None);
+    };
+    let token: ContentInfo = token.decode_as().map_err(|e| format!("it is not a token ({e})"))?;
+    let (signed, info, der) = super::timestamp::signed_tst_info(&token)?;
+    if info.message_imprint.hashed_message.as_bytes() != Sha256::digest(signer.signature.as_bytes()).as_slice() {
+        return Err("its token is over another signature value".to_string());
+    }
+    let (_, certificate, _) = check_signer(&signed, &Sha256::digest(&der)).map_err(|why| {
+        why.replace("{it}", "the token").replace("{digest}", "the token's TSTInfo is not the one its authority signed")
+    })?;
+    Ok(Some(Stamp {
+        authority: common_name(&certificate.tbs_certificate.subject),
+        time: info.gen_time.to_date_time().to_string(),
     }))
 }
 
