@@ -52,6 +52,12 @@ fn pyhanko(pdf: &Path) -> (bool, String) {
     (output.status.success(), format!("{}{}", stdout(&output), stderr(&output)))
 }
 
+/// Runs OpenSSL, failing the test with what it said when it fails.
+fn openssl(args: &[&str]) {
+    let output = tool("openssl").args(args).output().unwrap();
+    assert!(output.status.success(), "openssl {args:?}: {}", stderr(&output));
+}
+
 fn verify(pdf: &Path, trust: bool) -> (Option<i32>, String) {
     let mut args = vec!["verify".to_string(), path(pdf).to_string()];
     if trust {
@@ -136,10 +142,6 @@ fn one_changed_byte_anywhere_fails_pdfsig_pyhanko_and_verify() {
 fn a_certificate_that_cannot_sign_is_refused_before_anything_is_written() {
     let keys = tempfile::tempdir().unwrap();
     let k = |name: &str| keys.path().join(name).to_string_lossy().into_owned();
-    let openssl = |args: &[&str]| {
-        let output = tool("openssl").args(args).output().unwrap();
-        assert!(output.status.success(), "openssl {args:?}: {}", stderr(&output));
-    };
     // Expired before the example school's issue date (2026-06-01).
     let made = run(&[
         "keygen",
@@ -244,10 +246,6 @@ fn a_certificate_from_a_districts_rsa_ca_signs_and_leads_to_that_ca() {
     // The district's CA, RSA as most CAs are, signs the request `keygen --x509 --csr` wrote.
     let keys = tempfile::tempdir().unwrap();
     let k = |name: &str| keys.path().join(name).to_string_lossy().into_owned();
-    let openssl = |args: &[&str]| {
-        let output = tool("openssl").args(args).output().unwrap();
-        assert!(output.status.success(), "openssl {args:?}: {}", stderr(&output));
-    };
     let subject = "CN=Harbor View Academy,O=Harbor View Academy,C=US";
     let made = run(&["keygen", "--x509", "--out", &k("school.key"), "--subject", subject, "--csr", &k("school.csr")]);
     assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
@@ -389,10 +387,6 @@ impl Tsa {
     fn start(refuse: bool) -> Tsa {
         let keys = tempfile::tempdir().unwrap();
         let k = |name: &str| keys.path().join(name).to_string_lossy().into_owned();
-        let openssl = |args: &[&str]| {
-            let output = tool("openssl").args(args).output().unwrap();
-            assert!(output.status.success(), "openssl {args:?}: {}", stderr(&output));
-        };
         let p256 = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
         openssl(
             &[
@@ -563,10 +557,6 @@ fn a_school_key_of_rsa_signs_as_well_as_one_of_ecdsa() {
     // A CA may have issued the school's certificate for an RSA key it made: PKCS #8 from OpenSSL.
     let keys = tempfile::tempdir().unwrap();
     let k = |name: &str| keys.path().join(name).to_string_lossy().into_owned();
-    let openssl = |args: &[&str]| {
-        let output = tool("openssl").args(args).output().unwrap();
-        assert!(output.status.success(), "openssl {args:?}: {}", stderr(&output));
-    };
     openssl(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", &k("school.key")]);
     openssl(&[
         "req",

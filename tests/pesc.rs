@@ -167,6 +167,26 @@ fn an_issued_version_carries_its_pesc_xml_beside_the_pdf_and_inside_it_bound_by_
         stdout(&output)
     );
 
+    // Every issued document, under the college profile and in Arabic too: valid, and without
+    // what the profile withholds.
+    let college = tempfile::tempdir().unwrap();
+    let args_college =
+        ["issue", path(school.path()), "--out", path(college.path()), "--key", KEY, "--pdf-key", PDF_KEY];
+    let output = run(&[&args_college[..], &["--profile", "college", "--locale", "ar"]].concat());
+    assert!(matches!(output.status.code(), Some(0 | 1)), "{}{}", stdout(&output), stderr(&output));
+    let mut documents = Vec::new();
+    for folder in [out.path(), college.path()] {
+        let files = files_under(folder);
+        documents.extend(files.keys().filter(|p| p.ends_with("transcript.pesc.xml")).map(|p| folder.join(p)));
+    }
+    assert!(documents.len() >= 20, "both issues' documents: {documents:?}");
+    xmllint(&documents.iter().map(|p| p.as_path()).collect::<Vec<_>>()).unwrap();
+    for document in documents.iter().filter(|d| d.starts_with(college.path())) {
+        let xml = std::fs::read_to_string(document).unwrap();
+        assert!(texts(&xml, "SchoolAssignedPersonID").is_empty() && texts(&xml, "BirthDate").is_empty(), "{xml}");
+        assert_eq!(texts(&xml, "mastery:DisclosureProfile"), ["college"]);
+    }
+
     // A later version replaces the first.
     let record = school.path().join("students/hv-2026-001.json");
     let mut student = read_json(&record);
