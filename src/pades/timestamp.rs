@@ -12,10 +12,12 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
 use der::asn1::{Int, OctetString};
 use der::oid::ObjectIdentifier;
-use der::{Any, Decode, Encode};
+use der::{Any, Decode, Encode, Tagged};
 use sha2::{Digest, Sha256};
+use x509_cert::ext::Extensions;
+use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::spki::AlgorithmIdentifier;
-use x509_tsp::{MessageImprint, TimeStampReq, TimeStampResp, TspVersion, TstInfo};
+use x509_tsp::{Accuracy, MessageImprint, TimeStampReq, TimeStampResp, TsaPolicyId, TspVersion};
 
 /// `id-aa-signatureTimeStampToken`: the unsigned attribute a B-T signature's token goes in.
 pub const ID_SIGNATURE_TIME_STAMP_TOKEN: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.16.2.14");
@@ -108,6 +110,57 @@ fn trim_zeros(bytes: &[u8]) -> &[u8] {
     &bytes[first..]
 }
 
+/// RFC 3161's `TSTInfo`, with its time kept as written: `x509-tsp`'s reads `genTime` through
+/// DER's GeneralizedTime, which refuses the fractions of a second many authorities write.
+#[derive(Clone, Debug, Eq, PartialEq, der::Sequence)]
+pub struct TstInfo {
+    /// Always 1.
+    pub version: TspVersion,
+    /// The authority's policy.
+    pub policy: TsaPolicyId,
+    /// The hash of what was stamped: the signature value.
+    pub message_imprint: MessageImprint,
+    /// The token's serial number.
+    pub serial_number: Int,
+    /// The time, a GeneralizedTime (`YYYYMMDDHHMMSS[.f...]Z`).
+    pub gen_time: Any,
+    /// How accurate the time is.
+    #[asn1(optional = "true")]
+    pub accuracy: Option<Accuracy>,
+    /// Whether tokens of this authority are ordered by time.
+    #[asn1(default = "Default::default")]
+    pub ordering: bool,
+    /// The request's nonce.
+    #[asn1(optional = "true")]
+    pub nonce: Option<Int>,
+    /// The authority's name.
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub tsa: Option<GeneralName>,
+    /// Extensions.
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    pub extensions: Option<Extensions>,
+}
+
+impl TstInfo {
+    /// The time as RFC 3339 (`2026-12-07T21:19:47Z`, `2026-12-07T21:19:47.123Z`), or why it is
+    /// not a GeneralizedTime in UTC.
+    pub fn time(&self) -> Result<String, String> {
+        let text = std::str::from_utf8(self.gen_time.value()).map_err(|_| "its time is not text".to_string())?;
+        let digits = text.get(..14).filter(|d| d.bytes().all(|b| b.is_ascii_digit()));
+        let (Some(digits), Some(rest)) = (digits, text.get(14..)) else {
+            return Err(format!("its time {text:?} is not of the form YYYYMMDDHHMMSS"));
+        };
+        let fraction = rest.strip_suffix('Z').filter(|f| {
+            f.is_empty() || (f.len() > 1 && f.starts_with('.') && f[1..].bytes().all(|b| b.is_ascii_digit()))
+        });
+        let (Some(fraction), der::Tag::GeneralizedTime) = (fraction, self.gen_time.tag()) else {
+            return Err(format!("its time {text:?} is not a GeneralizedTime in UTC"));
+        };
+        let d = |range: std::ops::Range<usize>| &digits[range];
+        Ok(format!("{}-{}-{}T{}:{}:{}{fraction}Z", d(0..4), d(4..6), d(6..8), d(8..10), d(10..12), d(12..14)))
+    }
+}
+
 /// The `TSTInfo` a token signs, with the SignedData around it.
 pub fn tst_info(token: &ContentInfo) -> Result<TstInfo, String> {
     Ok(signed_tst_info(token)?.1)
@@ -168,5 +221,32 @@ mod tests {
         assert!(parsed.cert_req);
         assert!(token(b"not DER", &imprint, &[1]).unwrap_err().contains("not a TimeStampResp"));
         assert!(Timestamper::new("ftp://tsa").is_err());
+    }
+
+    #[test]
+    fn a_time_with_fractions_of_a_second_is_read_as_authorities_write_it() {
+        let info = |time: &str| TstInfo {
+            version: TspVersion::V1,
+            policy: ObjectIdentifier::new_unwrap("1.2.3.4.1"),
+            message_imprint: MessageImprint {
+                hash_algorithm: AlgorithmIdentifier { oid: ID_SHA256, parameters: None },
+                hashed_message: OctetString::new([7u8; 32].to_vec()).unwrap(),
+            },
+            serial_number: Int::new(&[1]).unwrap(),
+            gen_time: Any::new(der::Tag::GeneralizedTime, time.as_bytes()).unwrap(),
+            accuracy: None,
+            ordering: false,
+            nonce: Some(Int::new(&[5]).unwrap()),
+            tsa: None,
+            extensions: None,
+        };
+        for (written, read) in
+            [("20261207211947Z", "2026-12-07T21:19:47Z"), ("20261207211947.123Z", "2026-12-07T21:19:47.123Z")]
+        {
+            let der = info(written).to_der().unwrap();
+            assert_eq!(TstInfo::from_der(&der).unwrap().time().unwrap(), read);
+        }
+        assert!(info("20261207211947+0100").time().is_err());
+        assert!(info("2026120721").time().is_err());
     }
 }

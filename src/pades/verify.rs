@@ -212,10 +212,7 @@ fn timestamp(signer: &cms::signed_data::SignerInfo) -> Result<Option<Stamp>, Str
     let (_, certificate, _) = check_signer(&signed, &Sha256::digest(&der)).map_err(|why| {
         why.replace("{it}", "the token").replace("{digest}", "the token's TSTInfo is not the one its authority signed")
     })?;
-    Ok(Some(Stamp {
-        authority: common_name(&certificate.tbs_certificate.subject),
-        time: info.gen_time.to_date_time().to_string(),
-    }))
+    Ok(Some(Stamp { authority: common_name(&certificate.tbs_certificate.subject), time: info.time()? }))
 }
 
 /// The DocMDP permission a signature's reference states.
