@@ -52,6 +52,8 @@ pub(super) struct Official {
     reason: String,
     /// The timestamp authority of a B-T signature, if asked for.
     timestamp: Option<pades::Timestamper>,
+    /// Whether the template attaches the PESC XML (it reads `verification.pesc_attachment`).
+    attaches_pesc: bool,
 }
 
 /// Open Badges: the signer, the badge design, and each badge's image, drawn once.
@@ -105,13 +107,16 @@ impl Producer {
                         usage(format!("{why}; nothing was issued (a timestamp is never left out when asked for)"))
                     })?;
                 }
+                let template = transcript_template(options, fonts)?;
+                let attaches_pesc = template.mentions("pesc_attachment");
                 Producer::Issue(Box::new(Official {
-                    template: transcript_template(options, fonts)?,
+                    template,
                     signer,
                     base,
                     document,
                     reason,
                     timestamp,
+                    attaches_pesc,
                 }))
             }
             Format::Data => Producer::Data,
@@ -455,7 +460,7 @@ fn issue_files(
     let transmission = pesc::Transmission { official: true, replaces: ticket.version > 1, recipient: None };
     let xml =
         pesc::high_school_transcript(&transcript, &transmission).map_err(|refused| ("pesc", refusals(refused)))?;
-    let attach_xml = official.template.mentions("pesc_attachment");
+    let attach_xml = official.attaches_pesc;
     if attach_xml {
         transcript.verification.pesc_attachment = Some(pesc::ATTACHMENT.to_string());
     }
