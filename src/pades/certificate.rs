@@ -327,7 +327,7 @@ pub fn signing_request(key: &SigningKey, subject_text: &str) -> Result<String, S
 }
 
 /// `sha256WithRSAEncryption`, `sha384WithRSAEncryption`, `sha512WithRSAEncryption` (RFC 4055).
-const RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
+pub(crate) const RSA_SHA256: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.11");
 const RSA_SHA384: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.12");
 const RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.1.13");
 
@@ -335,25 +335,45 @@ const RSA_SHA512: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.11354
 /// `keygen --x509` makes), or RSA PKCS #1 v1.5 with SHA-256, -384 or -512 (what most CAs, a
 /// district's or a commercial one, sign with). Another algorithm is not recognised: false.
 pub fn signed_by(certificate: &Certificate, issuer: &Certificate) -> bool {
-    use p256::ecdsa::signature::Verifier;
     if certificate.tbs_certificate.issuer != issuer.tbs_certificate.subject {
         return false;
     }
     let Ok(spki) = issuer.tbs_certificate.subject_public_key_info.to_der() else { return false };
     let Ok(tbs) = certificate.tbs_certificate.to_der() else { return false };
     let Some(bytes) = certificate.signature.as_bytes() else { return false };
-    if let Ok(key) = <VerifyingKey as p256::pkcs8::DecodePublicKey>::from_public_key_der(&spki) {
-        let Ok(signature) = p256::ecdsa::Signature::from_der(bytes) else { return false };
-        return key.verify(&tbs, &signature).is_ok();
+    holds(&spki, &tbs, bytes, certificate.signature_algorithm.oid) == Ok(true)
+}
+
+/// Why a signature could not be checked at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unchecked {
+    /// The key is neither ECDSA P-256 nor RSA.
+    Key,
+    /// The signature value cannot be read for the key's algorithm.
+    Value(String),
+}
+
+/// Whether `signature` over `message` holds for the public key `spki` (DER): ECDSA P-256 with
+/// SHA-256, or RSA PKCS #1 v1.5 with the hash `rsa_algorithm` names (`sha256WithRSAEncryption`
+/// and its SHA-384 and SHA-512 kin; another is false).
+pub(crate) fn holds(
+    spki: &[u8],
+    message: &[u8],
+    signature: &[u8],
+    rsa_algorithm: ObjectIdentifier,
+) -> Result<bool, Unchecked> {
+    use p256::ecdsa::signature::Verifier;
+    if let Ok(key) = <VerifyingKey as p256::pkcs8::DecodePublicKey>::from_public_key_der(spki) {
+        let signature = p256::ecdsa::Signature::from_der(signature).map_err(|e| Unchecked::Value(e.to_string()))?;
+        return Ok(key.verify(message, &signature).is_ok());
     }
-    let Ok(key) = <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(&spki) else {
-        return false;
-    };
-    let Ok(signature) = rsa::pkcs1v15::Signature::try_from(bytes) else { return false };
-    match certificate.signature_algorithm.oid {
-        RSA_SHA256 => rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha256>::new(key).verify(&tbs, &signature).is_ok(),
-        RSA_SHA384 => rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha384>::new(key).verify(&tbs, &signature).is_ok(),
-        RSA_SHA512 => rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha512>::new(key).verify(&tbs, &signature).is_ok(),
+    let key =
+        <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(spki).map_err(|_| Unchecked::Key)?;
+    let signature = rsa::pkcs1v15::Signature::try_from(signature).map_err(|e| Unchecked::Value(e.to_string()))?;
+    Ok(match rsa_algorithm {
+        RSA_SHA256 => rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha256>::new(key).verify(message, &signature).is_ok(),
+        RSA_SHA384 => rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha384>::new(key).verify(message, &signature).is_ok(),
+        RSA_SHA512 => rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha512>::new(key).verify(message, &signature).is_ok(),
         _ => false,
-    }
+    })
 }

@@ -8,12 +8,10 @@ use cms::signed_data::{SignedData, SignerIdentifier};
 use der::asn1::{ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode};
 use lopdf::{Document, Object};
-use p256::ecdsa::VerifyingKey;
-use p256::ecdsa::signature::Verifier;
 use sha2::{Digest, Sha256};
 use x509_cert::Certificate;
 
-use super::certificate::{common_name, signed_by};
+use super::certificate::{RSA_SHA256, Unchecked, common_name, holds, signed_by};
 
 /// `id-messageDigest` (RFC 5652).
 const ID_MESSAGE_DIGEST: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.4");
@@ -105,10 +103,11 @@ pub fn verify(bytes: &[u8], trust: &[Certificate]) -> Result<Option<Checked>, St
     let info = ContentInfo::from_der(trim_der(&contents)?).map_err(|e| format!("the signature is not CMS ({e})"))?;
     let signed: SignedData =
         info.content.decode_as().map_err(|e| format!("the signature is not CMS SignedData ({e})"))?;
-    let (signer, certificate, certificates) = check_signer(&signed, &digest).map_err(|why| {
-        why.replace("{it}", "the signature")
-            .replace("{digest}", "the file's digest is not the one signed: its bytes were changed after signing")
-    })?;
+    let it = Signed {
+        what: "the signature",
+        changed: "the file's digest is not the one signed: its bytes were changed after signing",
+    };
+    let (signer, certificate, certificates) = check_signer(&signed, &digest, &it)?;
     let timestamp = match timestamp(signer) {
         Ok(stamp) => stamp,
         Err(why) => return Err(format!("the signature's timestamp: {why}")),
@@ -132,26 +131,35 @@ pub fn verify(bytes: &[u8], trust: &[Certificate]) -> Result<Option<Checked>, St
     }))
 }
 
+/// What a SignedData is, for the messages about it.
+struct Signed<'a> {
+    /// "the signature", "the token".
+    what: &'a str,
+    /// What it means that its signed digest is not the content's.
+    changed: &'a str,
+}
+
 /// Checks the one signer of a SignedData over content whose digest is `digest`: the digest it
 /// signs, and its signature with its certificate's key (ECDSA P-256, or RSA PKCS #1 v1.5, each
-/// with SHA-256). Gives the signer, its certificate and every certificate carried. Messages
-/// say `{it}` for the signature and `{digest}` for a digest that differs.
+/// with SHA-256). Gives the signer, its certificate and every certificate carried.
 fn check_signer<'a>(
     signed: &'a SignedData,
     digest: &[u8],
+    it: &Signed,
 ) -> Result<(&'a cms::signed_data::SignerInfo, Certificate, Vec<Certificate>), String> {
+    let what = it.what;
     let [signer] = signed.signer_infos.0.as_slice() else {
-        return Err("{it} has no single signer".to_string());
+        return Err(format!("{what} has no single signer"));
     };
-    let attributes = signer.signed_attrs.as_ref().ok_or("{it} signs no attributes")?;
+    let attributes = signer.signed_attrs.as_ref().ok_or_else(|| format!("{what} signs no attributes"))?;
     let signed_digest = attributes
         .iter()
         .find(|a| a.oid == ID_MESSAGE_DIGEST)
         .and_then(|a| a.values.get(0))
         .and_then(|v| v.decode_as::<OctetString>().ok())
-        .ok_or("{it} names no digest")?;
+        .ok_or_else(|| format!("{what} names no digest"))?;
     if signed_digest.as_bytes() != digest {
-        return Err("{digest}".to_string());
+        return Err(it.changed.to_string());
     }
     let certificates: Vec<Certificate> = signed
         .certificates
@@ -163,33 +171,25 @@ fn check_signer<'a>(
         })
         .collect();
     let SignerIdentifier::IssuerAndSerialNumber(id) = &signer.sid else {
-        return Err("{it} names its certificate by key id, which is not read".to_string());
+        return Err(format!("{what} names its certificate by key id, which is not read"));
     };
     let certificate = certificates
         .iter()
         .find(|c| c.tbs_certificate.issuer == id.issuer && c.tbs_certificate.serial_number == id.serial_number)
-        .ok_or("the signer's certificate is not in {it}")?
+        .ok_or_else(|| format!("the signer's certificate is not in {what}"))?
         .clone();
     let spki = certificate.tbs_certificate.subject_public_key_info.to_der().map_err(|e| e.to_string())?;
     let attributes_der = SetOfVec::try_from(attributes.iter().cloned().collect::<Vec<_>>())
         .and_then(|set| set.to_der())
         .map_err(|e| e.to_string())?;
-    let value = signer.signature.as_bytes();
-    let holds = if let Ok(key) = <VerifyingKey as p256::pkcs8::DecodePublicKey>::from_public_key_der(&spki) {
-        let value =
-            p256::ecdsa::Signature::from_der(value).map_err(|e| format!("{{it}}'s value cannot be read ({e})"))?;
-        key.verify(&attributes_der, &value).is_ok()
-    } else if let Ok(key) = <rsa::RsaPublicKey as rsa::pkcs8::DecodePublicKey>::from_public_key_der(&spki) {
-        let value =
-            rsa::pkcs1v15::Signature::try_from(value).map_err(|e| format!("{{it}}'s value cannot be read ({e})"))?;
-        rsa::pkcs1v15::VerifyingKey::<sha2_oid::Sha256>::new(key).verify(&attributes_der, &value).is_ok()
-    } else {
-        return Err("the signer's key is neither ECDSA P-256 nor RSA, which is all this check reads".to_string());
-    };
-    if !holds {
-        return Err("{it} does not verify with the signer's certificate".to_string());
+    match holds(&spki, &attributes_der, signer.signature.as_bytes(), RSA_SHA256) {
+        Ok(true) => Ok((signer, certificate, certificates)),
+        Ok(false) => Err(format!("{what} does not verify with the signer's certificate")),
+        Err(Unchecked::Value(why)) => Err(format!("{what}'s value cannot be read ({why})")),
+        Err(Unchecked::Key) => {
+            Err("the signer's key is neither ECDSA P-256 nor RSA, which is all this check reads".to_string())
+        }
     }
-    Ok((signer, certificate, certificates))
 }
 
 /// The RFC 3161 timestamp on a signature, when it has one: its token over the signature value,
@@ -209,9 +209,8 @@ fn timestamp(signer: &cms::signed_data::SignerInfo) -> Result<Option<Stamp>, Str
     if info.message_imprint.hashed_message.as_bytes() != Sha256::digest(signer.signature.as_bytes()).as_slice() {
         return Err("its token is over another signature value".to_string());
     }
-    let (_, certificate, _) = check_signer(&signed, &Sha256::digest(&der)).map_err(|why| {
-        why.replace("{it}", "the token").replace("{digest}", "the token's TSTInfo is not the one its authority signed")
-    })?;
+    let it = Signed { what: "the token", changed: "the token's TSTInfo is not the one its authority signed" };
+    let (_, certificate, _) = check_signer(&signed, &Sha256::digest(&der), &it)?;
     Ok(Some(Stamp { authority: common_name(&certificate.tbs_certificate.subject), time: info.time()? }))
 }
 
