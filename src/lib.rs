@@ -71,6 +71,10 @@ pub mod pesc;
 pub mod pull;
 #[cfg(feature = "render")]
 pub mod render;
+#[cfg(feature = "office")]
+pub mod requests;
+#[cfg(feature = "office")]
+pub mod store;
 pub mod synth;
 pub mod transcript;
 pub mod validate;

@@ -333,6 +333,19 @@ pub fn try_lock(path: &Path) -> io::Result<Option<fs::File>> {
     }
 }
 
+/// Takes the lock of `path` (made if missing), waiting while another process holds it; the
+/// system releases it when the file is dropped or the process ends, however it ends.
+pub fn lock_file(path: &Path) -> io::Result<fs::File> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| failed(e, "create", path))?;
+    file.lock().map_err(|e| failed(e, "lock", path))?;
+    Ok(file)
+}
+
 /// Removes a folder and everything in it, if it is there.
 pub fn remove_folder(path: &Path) -> io::Result<()> {
     match fs::remove_dir_all(path) {

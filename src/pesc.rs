@@ -425,14 +425,14 @@ fn graduation(status: GraduationStatus) -> &'static str {
 
 /// The document being written, with the path to the element being written and every value
 /// refused so far.
-struct Xml {
+pub(crate) struct Xml {
     writer: Writer<Vec<u8>>,
     path: Vec<&'static str>,
     refused: Vec<Refusal>,
 }
 
 impl Xml {
-    fn new() -> Xml {
+    pub(crate) fn new() -> Xml {
         let mut xml =
             Xml { writer: Writer::new_with_indent(Vec::new(), b' ', 2), path: Vec::new(), refused: Vec::new() };
         xml.write(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)));
@@ -443,27 +443,27 @@ impl Xml {
         self.writer.write_event(event).expect("writing to memory cannot fail");
     }
 
-    fn start(&mut self, name: &'static str) {
+    pub(crate) fn start(&mut self, name: &'static str) {
         self.start_with(name, &[]);
     }
 
-    fn start_with(&mut self, name: &'static str, attributes: &[(&str, &str)]) {
+    pub(crate) fn start_with(&mut self, name: &'static str, attributes: &[(&str, &str)]) {
         self.path.push(name);
         self.write(Event::Start(BytesStart::new(name).with_attributes(attributes.iter().copied())));
     }
 
-    fn end(&mut self, name: &'static str) {
+    pub(crate) fn end(&mut self, name: &'static str) {
         self.path.pop();
         self.write(Event::End(BytesEnd::new(name)));
     }
 
     /// An element of text the schema does not limit, or that the code makes within its limit.
-    fn leaf(&mut self, name: &'static str, value: &str) {
+    pub(crate) fn leaf(&mut self, name: &'static str, value: &str) {
         self.text(name, value, usize::MAX);
     }
 
     /// An element of text of at most `max` characters.
-    fn text(&mut self, name: &'static str, value: &str, max: usize) {
+    pub(crate) fn text(&mut self, name: &'static str, value: &str, max: usize) {
         match too_long(value, max) {
             Some(why) => self.refuse(name, value, why),
             None => {
@@ -476,7 +476,7 @@ impl Xml {
     }
 
     /// An element of text of exactly `length` characters.
-    fn exact(&mut self, name: &'static str, value: &str, length: usize) {
+    pub(crate) fn exact(&mut self, name: &'static str, value: &str, length: usize) {
         if value.chars().count() != length {
             self.refuse(name, value, Why::Length { exactly: length });
         } else {
@@ -499,7 +499,7 @@ impl Xml {
         self.refused.push(Refusal { element: element.join("/"), value: value.to_string(), why });
     }
 
-    fn finish(self) -> Result<Vec<u8>, Vec<Refusal>> {
+    pub(crate) fn finish(self) -> Result<Vec<u8>, Vec<Refusal>> {
         if !self.refused.is_empty() {
             return Err(self.refused);
         }

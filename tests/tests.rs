@@ -54,6 +54,8 @@ mod pades;
 mod pdf;
 /// PESC High School Transcript XML: the official schemas, the mapping, located refusals.
 mod pesc;
+/// `mastery requests`: the queue, consent, CSV and PESC requests, sends, concurrency, crashes.
+mod requests;
 /// Validation never panics on arbitrary JSON or bytes.
 mod robustness;
 /// `mastery serve`: the console's pages and its security rules, over HTTP.

@@ -166,6 +166,9 @@ pub struct BuildOptions {
     /// changed (a current version is superseded, a revoked one issued again), for this
     /// reason, which the ledger records. See [`crate::issue::state`].
     pub reissue: Option<String>,
+    /// For [`Format::Issue`]: the request of the registrar's queue each student's transcript
+    /// answers, by student id, which the ledger records with the issue or disclosure.
+    pub requests: std::collections::BTreeMap<String, crate::issue::ledger::Requested>,
 }
 
 impl BuildOptions {
@@ -196,6 +199,7 @@ impl BuildOptions {
             by: None,
             recipient: None,
             reissue: None,
+            requests: std::collections::BTreeMap::new(),
         }
     }
 }

@@ -92,6 +92,7 @@ impl Plan {
                     recipient: options.recipient.clone(),
                     profile: aggregate.layout.profile.clone(),
                     reissue: options.reissue.clone(),
+                    requests: options.requests.clone(),
                 };
                 Some(Issuing::open(open.dir(), &school, &official.base, asking, &official.signer)?)
             }

@@ -87,6 +87,11 @@ pub enum Command {
     /// the system's own export (a failed pull leaves the previous snapshot as it was).
     #[command(subcommand)]
     Pull(PullCommand),
+    /// The registrar's queue of transcript requests: take them (at the counter, from a CSV
+    /// file, from a PESC TranscriptRequest), approve or hold them, send them (through issue
+    /// and pack, each send in the ledger with the request), and see where each one is.
+    #[command(subcommand)]
+    Requests(RequestsCommand),
 }
 
 #[derive(Debug, Args)]
@@ -655,4 +660,275 @@ fn parse_shard(text: &str) -> Result<(u32, u32), String> {
         return Err(format!("shard {k}/{n} does not exist: K counts from 0 to N-1"));
     }
     Ok((k, n))
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RequestsCommand {
+    /// Take a request at the counter.
+    Add(Box<RequestAddArgs>),
+    /// Take the requests of a CSV file or a PESC TranscriptRequest 1.4.0 (.xml): all of them,
+    /// or none when any has a problem (each is shown with its line and column).
+    Import(RequestImportArgs),
+    /// List the queue: the open requests, the soonest due first (or those the options pick).
+    List(RequestListArgs),
+    /// Show a request: who asked, for whom, on what basis, its consent and its history.
+    Show(RequestShowArgs),
+    /// Approve requests for sending.
+    Approve(RequestStepArgs),
+    /// Put requests on hold, with the reason.
+    Hold(RequestHoldArgs),
+    /// Release requests from their hold (back to where the hold found them).
+    Release(RequestStepArgs),
+    /// Record the written consent a request rests on (34 CFR 99.30).
+    Consent(RequestConsentArgs),
+    /// Set the student of a request that matched no record when it came (PESC).
+    Match(RequestMatchArgs),
+    /// Send approved requests: issue (or disclose the current version) and, for a portal,
+    /// pack; the ledger records each with the request, the party and its interest.
+    Send(RequestSendArgs),
+    /// Record requests as delivered: downloaded, or acknowledged by the recipient.
+    Deliver(RequestNoteArgs),
+    /// Cancel requests, as the one who asked wishes.
+    Cancel(RequestNoteArgs),
+    /// Reject requests, with the reason.
+    Reject(RequestRejectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RequestCommon {
+    /// Who acts, for the request's history (default: the user running the command).
+    #[arg(long, value_name = "NAME")]
+    pub by: Option<String>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestAddArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// The student, by id.
+    #[arg(long, value_name = "ID")]
+    pub student: String,
+    /// Who asks: student, parent, alumnus, college or official.
+    #[arg(long, value_name = "KIND")]
+    pub party: String,
+    /// Their name.
+    #[arg(long, value_name = "NAME")]
+    pub party_name: String,
+    /// Their e-mail address.
+    #[arg(long, value_name = "ADDRESS")]
+    pub party_email: Option<String>,
+    /// To whom the transcript goes.
+    #[arg(long = "to", value_name = "RECIPIENT")]
+    pub recipient: String,
+    /// How: commonapp, naviance, scoir, cialfo, slate, parchment (a pack), download, print or pesc.
+    #[arg(long, value_name = "DELIVERY")]
+    pub via: String,
+    /// Where a printed copy goes.
+    #[arg(long)]
+    pub address: Option<String>,
+    /// The disclosure profile (default: the delivery's own, "college" for most).
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// When it must be sent by (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub due: Option<String>,
+    /// What allows the disclosure: consent (34 CFR 99.30), enrollment (99.31(a)(2): a school
+    /// where the student seeks to enroll), own-record (99.31(a)(12)) or official (99.31(a)(1)).
+    #[arg(long)]
+    pub basis: String,
+    /// Why they ask (an application for admission, a job).
+    #[arg(long)]
+    pub purpose: String,
+    #[command(flatten)]
+    pub consent: ConsentArgs,
+    #[command(flatten)]
+    pub common: RequestCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct ConsentArgs {
+    /// Who signed the consent.
+    #[arg(long, value_name = "NAME")]
+    pub consent_signed_by: Option<String>,
+    /// As whom: student (18, or in college) or parent.
+    #[arg(long, value_name = "WHO", default_value = "student")]
+    pub consent_signer: String,
+    /// When it was signed (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub consent_signed_on: Option<String>,
+    /// A file holding the words signed electronically.
+    #[arg(long, value_name = "FILE")]
+    pub consent_text: Option<PathBuf>,
+    /// The signed form, scanned (PDF or image), kept with its SHA-256.
+    #[arg(long, value_name = "FILE")]
+    pub consent_form: Option<PathBuf>,
+    /// Which records the consent covers (default: the student's transcript).
+    #[arg(long, value_name = "WORDS")]
+    pub consent_records: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestImportArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// A CSV file of requests, or a PESC TranscriptRequest (.xml).
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub common: RequestCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestListArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// Only requests in this state (received, approved, on-hold, sending, sent, delivered,
+    /// cancelled, rejected, or "open" for the first four); may be repeated.
+    #[arg(long, value_name = "STATE")]
+    pub state: Vec<String>,
+    /// Every request, open or closed.
+    #[arg(long, conflicts_with = "state")]
+    pub all: bool,
+    /// Only this student's.
+    #[arg(long, value_name = "ID")]
+    pub student: Option<String>,
+    /// Only those whose recipient holds these words.
+    #[arg(long = "to", value_name = "WORDS")]
+    pub recipient: Option<String>,
+    /// Only those due on or before this day (YYYY-MM-DD).
+    #[arg(long, value_name = "DATE")]
+    pub due_by: Option<String>,
+    /// At most this many.
+    #[arg(long, default_value_t = 100)]
+    pub limit: u32,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestShowArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// The request (R-000042).
+    pub id: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestStepArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// The requests (R-000042); one or more.
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    #[command(flatten)]
+    pub common: RequestCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestHoldArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// The requests; one or more.
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    /// Why: fee (unpaid), consent (missing), correction (record under correction), grades
+    /// (awaiting final grades), or other (say which in --note).
+    #[arg(long)]
+    pub reason: String,
+    /// In your words.
+    #[arg(long)]
+    pub note: Option<String>,
+    #[command(flatten)]
+    pub common: RequestCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestNoteArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// The requests; one or more.
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    /// Why, or how you know.
+    #[arg(long)]
+    pub note: Option<String>,
+    #[command(flatten)]
+    pub common: RequestCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestRejectArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// The requests; one or more.
+    #[arg(required = true)]
+    pub ids: Vec<String>,
+    /// Why (the one who asked is told).
+    #[arg(long)]
+    pub reason: String,
+    #[command(flatten)]
+    pub common: RequestCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestConsentArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// The request.
+    pub id: String,
+    #[command(flatten)]
+    pub consent: ConsentArgs,
+    #[command(flatten)]
+    pub common: RequestCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestMatchArgs {
+    /// The school folder.
+    pub school: PathBuf,
+    /// The request.
+    pub id: String,
+    /// The student it is for.
+    #[arg(long, value_name = "ID")]
+    pub student: String,
+    #[command(flatten)]
+    pub common: RequestCommon,
+}
+
+#[derive(Debug, Args)]
+pub struct RequestSendArgs {
+    /// The school folder: school.json, students/, the ledger and the queue.
+    pub school: PathBuf,
+    /// The requests to send; with --approved, every approved request instead.
+    #[arg(required_unless_present = "approved")]
+    pub ids: Vec<String>,
+    /// Send every approved request.
+    #[arg(long, conflicts_with = "ids")]
+    pub approved: bool,
+    /// The folder of issued transcripts (`mastery issue --out`).
+    #[arg(long, value_name = "DIR")]
+    pub issued: PathBuf,
+    /// The folder to write packs and PESC responses into, one folder per send.
+    #[arg(long, value_name = "DIR")]
+    pub packs: PathBuf,
+    /// The school's signing key, as written by `mastery keygen`.
+    #[arg(long, value_name = "KEY_FILE")]
+    pub key: PathBuf,
+    /// The key of the school's document-signing certificate (PAdES).
+    #[arg(long, value_name = "KEY_FILE")]
+    pub pdf_key: Option<PathBuf>,
+    /// A timestamp authority (RFC 3161) for each PDF's signature.
+    #[arg(long, value_name = "URL")]
+    pub tsa: Option<String>,
+    /// How many transcripts to issue at once (default: one per core).
+    #[arg(long, short)]
+    pub jobs: Option<usize>,
+    #[command(flatten)]
+    pub common: RequestCommon,
 }

@@ -49,10 +49,12 @@ pub fn run(args: &LogArgs) -> Result<ExitCode> {
     }
     if shown.is_empty() {
         println!("nothing issued yet{}", args.student.as_ref().map(|id| format!(" to {id}")).unwrap_or_default());
-        return Ok(ExitCode::SUCCESS);
     }
     for entry in shown {
         println!("{}", line(entry));
+    }
+    if let Some(student) = &args.student {
+        super::requests::print_asked(&args.school, student)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -81,6 +83,15 @@ fn line(entry: &Entry) -> String {
         line.push_str(&format!("  reason: {reason}"));
     }
     line.push_str(&format!("  by {}", entry.by));
+    if let Some(request) = &entry.request {
+        line.push_str(&format!("\n    for request {request}"));
+        if let Some(party) = &entry.party {
+            line.push_str(&format!(" from {party}"));
+        }
+        if let Some(interest) = &entry.interest {
+            line.push_str(&format!("; {interest}"));
+        }
+    }
     line
 }
 

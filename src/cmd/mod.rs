@@ -16,6 +16,7 @@ mod publish;
 mod pull;
 mod render_worker;
 mod report;
+mod requests;
 mod revoke;
 mod serve;
 mod validate;
@@ -57,6 +58,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve::run(&args),
         Command::Pull(command) => pull::run(&command),
         Command::Map(args) => map::run(&args),
+        Command::Requests(command) => requests::run(&command),
     }
 }
 

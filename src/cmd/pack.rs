@@ -32,6 +32,7 @@ pub fn run(args: &PackArgs) -> Result<ExitCode> {
         recipient: args.recipient.clone(),
         unsigned: args.unsigned,
         by: args.by.clone().unwrap_or_else(issue::default_actor),
+        requests: Default::default(),
     };
     let pack = match delivery::pack(open.dir(), school, &signer, &options, &known) {
         Ok(pack) => pack,

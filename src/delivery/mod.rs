@@ -46,7 +46,7 @@ pub struct Packed {
 pub const PORTAL_BUDGET: u64 = 2_000_000;
 
 /// A service that takes transcripts from schools, and what it takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Destination {
     /// The Common App's school forms: one PDF per student.
     CommonApp,
@@ -76,6 +76,21 @@ pub enum Form {
 }
 
 impl Destination {
+    /// Every destination, in the order the guide lists them.
+    pub const ALL: [Destination; 6] = [
+        Destination::CommonApp,
+        Destination::Naviance,
+        Destination::Scoir,
+        Destination::Cialfo,
+        Destination::Slate,
+        Destination::Parchment,
+    ];
+
+    /// The destination of a key (`commonapp`, as [`Destination::key`] writes it).
+    pub fn from_key(key: &str) -> Option<Destination> {
+        Destination::ALL.into_iter().find(|d| d.key() == key)
+    }
+
     /// Its name, as the ledger records it (`via`).
     pub fn name(self) -> &'static str {
         match self {

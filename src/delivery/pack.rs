@@ -39,6 +39,9 @@ pub struct PackOptions {
     pub unsigned: bool,
     /// Who packs, for the ledger.
     pub by: String,
+    /// The request of the registrar's queue each student's transcript answers, by student
+    /// id, which the ledger records with the disclosure.
+    pub requests: std::collections::BTreeMap<String, crate::issue::ledger::Requested>,
 }
 
 /// A student asked for whose transcript is not in the pack, and why.
@@ -270,7 +273,7 @@ pub fn pack(
             entry.via = Some(destination.name().to_string());
             entry.profile = Some(profile.clone());
             entry.files = BTreeMap::from([(p.file.clone(), p.sha256.clone())]);
-            entry
+            entry.answering(options.requests.get(&p.student))
         })
         .collect();
     let not_a_pack = |dir: &Path| dir.join(REPORT).is_file();

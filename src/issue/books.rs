@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::credential::issuer::Signer;
 use crate::digest::sha256_hex;
-use crate::issue::ledger::{self, Action, Entry, Ledger, StatusRef};
+use crate::issue::ledger::{self, Action, Entry, Ledger, Requested, StatusRef};
 use crate::issue::lists::Lists;
 use crate::issue::state::{self, Asked, Decision, Latest, Versions};
 use crate::load::{self, file_has_digest};
@@ -85,6 +85,8 @@ pub(crate) struct Issuing {
     /// The registrar's reason to issue a new version of each student chosen, though nothing
     /// changed (`--reissue`).
     reissue: Option<String>,
+    /// The request each student's transcript answers, by student id.
+    requests: BTreeMap<String, Requested>,
     /// Signs each ledger entry, the status lists and the ledger's head.
     signer: Signer,
     ledger: Mutex<Ledger>,
@@ -104,6 +106,8 @@ pub(crate) struct Asking {
     pub(crate) profile: String,
     /// Why a new version is issued though nothing changed.
     pub(crate) reissue: Option<String>,
+    /// The request each student's transcript answers, by student id.
+    pub(crate) requests: BTreeMap<String, Requested>,
 }
 
 impl Issuing {
@@ -116,7 +120,7 @@ impl Issuing {
         asking: Asking,
         signer: &Signer,
     ) -> Result<Issuing, Refusal> {
-        let Asking { by, recipient, profile, reissue } = asking;
+        let Asking { by, recipient, profile, reissue, requests } = asking;
         let by = super::words("who issues (--by)", &by).map_err(Refusal::Usage)?;
         let recipient = recipient.map(|r| super::words("the recipient (--to)", &r)).transpose();
         let reissue = reissue.map(|r| super::words("the reason to issue again (--reissue)", &r)).transpose();
@@ -131,6 +135,7 @@ impl Issuing {
             recipient,
             profile,
             reissue,
+            requests,
             signer: signer.clone(),
             ledger: Mutex::new(ledger),
             versions,
@@ -260,6 +265,7 @@ impl Issuing {
             &self.by,
         );
         entry.recipient = Some(recipient.to_string());
+        let entry = entry.answering(self.requests.get(&issued.student));
         self.ledger.lock().unwrap_or_else(|e| e.into_inner()).append(entry, &self.signer).map(|_| ())
     }
 
@@ -297,6 +303,7 @@ impl Issuing {
         entry.public_key = Some(signer.key().public_multibase());
         entry.supersedes = ticket.supersedes.clone();
         entry.reason = ticket.reason.clone();
+        let entry = entry.answering(self.requests.get(student));
         ledger.append(entry, signer)?;
         drop(ledger);
         if let Some(old) = last.filter(|old| ticket.supersedes.as_ref() == Some(&old.credential_id)) {

@@ -83,6 +83,16 @@ pub struct Entry {
     /// as "Common App".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub via: Option<String>,
+    /// The request of the registrar's queue the issue or disclosure answers (`R-000042`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<String>,
+    /// Who asked for it (34 CFR 99.32(a)(3)(i)): "parent: Dana Reyes", "college: Reed College".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<String>,
+    /// The legitimate interest the party had in the record, or the consent the disclosure
+    /// rests on (34 CFR 99.32(a)(3)(ii)).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interest: Option<String>,
     /// The SHA-256 of the student's record as checked (issue).
     pub record_sha256: Option<String>,
     /// Every file written, by its path in the output folder, with its SHA-256 (issue).
@@ -110,6 +120,18 @@ pub struct Entry {
     /// The Ed25519 signature of [`signing_message`] of the hash, base58btc multibase.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+}
+
+/// The request a transcript is sent for, as the ledger records it with the disclosure (34 CFR
+/// 99.32: the parties who asked and their legitimate interest): one per student of a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requested {
+    /// The request's id in the queue.
+    pub request: String,
+    /// Who asked, in words.
+    pub party: String,
+    /// Their legitimate interest, or the consent given.
+    pub interest: String,
 }
 
 /// The keys whose signatures make an entry the school's: the verification method
@@ -155,6 +177,9 @@ impl Entry {
             profile: None,
             recipient: None,
             via: None,
+            request: None,
+            party: None,
+            interest: None,
             record_sha256: None,
             files: BTreeMap::new(),
             credential_sha256: None,
@@ -167,6 +192,16 @@ impl Entry {
             signed_by: None,
             signature: None,
         }
+    }
+
+    /// Records the request this entry answers, when there is one.
+    pub fn answering(mut self, requested: Option<&Requested>) -> Entry {
+        if let Some(requested) = requested {
+            self.request = Some(requested.request.clone());
+            self.party = Some(requested.party.clone());
+            self.interest = Some(requested.interest.clone());
+        }
+        self
     }
 
     /// The revocation of the credential this issue entry records, for `reason`.
