@@ -49,7 +49,7 @@ pub mod aggregate;
 #[cfg(feature = "render")]
 pub mod batch;
 pub mod case;
-#[cfg(feature = "render")]
+#[cfg(feature = "office")]
 pub mod console;
 pub mod credential;
 pub mod decimal;

@@ -873,3 +873,57 @@ fn a_registrars_session_in_chromium() {
         assert!(work.path().join(format!("{shot}.png")).is_file(), "{shot}.png");
     }
 }
+
+#[test]
+fn a_registrars_queue_in_chromium() {
+    let school = tempfile::tempdir().unwrap();
+    copy_dir(&root().join("fixtures/example-school"), school.path());
+    // Senior season: nine seniors' requests to two colleges, received from a CSV.
+    let seniors = ["HV-2026-001", "HV-2026-002", "HV-2026-004", "HV-2026-005", "HV-2026-006", "HV-2026-012"];
+    let mut csv = "student,party,party_name,recipient,delivery,basis,purpose\n".to_string();
+    for (n, student) in seniors.iter().enumerate() {
+        let (college, via) = if n % 2 == 0 { ("Reed College", "commonapp") } else { ("Carleton College", "slate") };
+        csv.push_str(&format!("{student},college,{college},{college},{via},enrollment,admission\n"));
+    }
+    let file = school.path().join("season.csv");
+    std::fs::write(&file, csv).unwrap();
+    let imported =
+        run(&["requests", "import", school.path().to_str().unwrap(), file.to_str().unwrap(), "--by", "Clerk"]);
+    assert_eq!(imported.status.code(), Some(0), "{}", stderr(&imported));
+    let work = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let console = start(school.path(), &["--key", KEY, "--pdf-key", PDF_KEY, "--out", out.path().to_str().unwrap()]);
+    let address = format!("http://{}/?token={}", console.host, console.token);
+    let output =
+        tool("node").arg(root().join("tests/browser/requests.mjs")).arg(&address).arg(work.path()).output().unwrap();
+    assert!(output.status.success(), "{}{}", stdout(&output), stderr(&output));
+    drop(console);
+
+    // Each request sent once, under the registrar's name, the counter's one delivered.
+    let ledger: Vec<serde_json::Value> = std::fs::read_to_string(school.path().join("ledger.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    for n in 1..=seniors.len() + 1 {
+        let id = format!("R-{n:06}");
+        let answering: Vec<_> = ledger.iter().filter(|e| e["request"] == id.as_str()).collect();
+        assert_eq!(answering.len(), 1, "{id}: {answering:?}");
+        assert_eq!(answering[0]["by"], "Ana Registrar");
+    }
+    let shown = run(&["requests", "show", school.path().to_str().unwrap(), "R-000007", "--json"]);
+    let shown: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["request"]["state"], "delivered");
+    let steps: Vec<&str> = shown["history"].as_array().unwrap().iter().map(|e| e["step"].as_str().unwrap()).collect();
+    assert_eq!(steps, ["receive", "hold", "release", "approve", "send", "sent", "deliver"]);
+    // What the browser downloaded is the version issued, byte for byte.
+    let issue = ledger.iter().find(|e| e["student"] == "HV-2026-003" && e["action"] == "issue").unwrap();
+    let (pdf, _) = issue["files"].as_object().unwrap().iter().find(|(f, _)| f.ends_with(".pdf")).unwrap();
+    assert_eq!(
+        std::fs::read(work.path().join("oberlin.pdf")).unwrap(),
+        std::fs::read(out.path().join("issued").join(pdf)).unwrap()
+    );
+    for shot in ["requests-queue", "requests-new", "request", "request-held", "requests-sent", "request-delivered"] {
+        assert!(work.path().join(format!("{shot}.png")).is_file(), "{shot}.png");
+    }
+}

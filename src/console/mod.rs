@@ -19,6 +19,7 @@ pub mod guard;
 mod import;
 mod jobs;
 mod pages;
+mod queue;
 mod snapshot;
 
 use std::convert::Infallible;
@@ -229,6 +230,11 @@ pub fn router(console: Arc<Console>) -> Router {
                 .layer(DefaultBodyLimit::max(import::MAX_UPLOAD + actions::MULTIPART_OVERHEAD)),
         )
         .route("/import/replace", post(actions::replace))
+        .route("/requests", get(queue::queue_page).post(queue::create))
+        .route("/requests/new", get(queue::new_page))
+        .route("/requests/bulk", post(queue::bulk))
+        .route("/requests/{id}", get(queue::request_page).post(queue::step))
+        .route("/requests/{id}/download", post(queue::download))
         .route("/style.css", get(style))
         .route("/console.js", get(script))
         .fallback(not_found)

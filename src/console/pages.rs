@@ -27,13 +27,14 @@ pub fn page(title: &str, current: &str, body: Markup) -> Markup {
 }
 
 /// The console's places, as the navigation lists them.
-const PLACES: [(&str, &str); 6] = [
+const PLACES: [(&str, &str); 7] = [
     ("/", "Overview"),
     ("/problems", "Problems"),
     ("/students", "Students"),
     ("/build", "Build"),
     ("/issue", "Issue"),
     ("/import", "Import"),
+    ("/requests", "Requests"),
 ];
 
 /// A whole page that keeps itself up to date as `live` says.

@@ -133,11 +133,12 @@ pub struct Filter {
 }
 
 /// A request a send was asked for and did not take: its id, and why.
-pub(crate) type Passed = (String, String);
+pub type Passed = (String, String);
 
-/// How a send leaves a request it took.
+/// How a send leaves a request it took ([`Queue::settle`]; [`super::send::send`] is the way
+/// to send, these are its bookkeeping).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Settle {
+pub enum Settle {
     /// The ledger recorded it: this entry.
     Sent {
         /// The entry's number.
@@ -469,9 +470,9 @@ impl Queue {
         self.by_number(number)
     }
 
-    /// Takes the approved requests of `ids` for a send: each becomes `sending`. The others are
-    /// returned with why they are not sent.
-    pub(crate) fn claim(&mut self, ids: &[String], by: &str) -> Result<(Vec<Request>, Vec<Passed>), QueueError> {
+    /// Takes the approved requests of `ids` for a send, in one transaction: each becomes
+    /// `sending`. The others are returned with why they are not sent.
+    pub fn claim(&mut self, ids: &[String], by: &str) -> Result<(Vec<Request>, Vec<Passed>), QueueError> {
         let tx = self.begin()?;
         let (mut claimed, mut passed) = (Vec::new(), Vec::new());
         for id in ids {
@@ -511,27 +512,29 @@ impl Queue {
         self.list(&Filter { states: vec![State::Sending], ..Filter::default() })
     }
 
-    /// Ends a send's hold on a request.
-    pub(crate) fn settle(&mut self, request: &Request, settle: Settle, by: &str) -> Result<(), QueueError> {
+    /// Ends a send's hold on requests, all in one transaction.
+    pub fn settle(&mut self, settles: &[(&Request, Settle)], by: &str) -> Result<(), QueueError> {
         let tx = self.begin()?;
-        let current = current(&tx, request.number)?;
-        match settle {
-            Settle::Sent { entry, note } => {
-                step(&tx, &current, Step::Complete, by, Some(&note))?;
-                tx.execute(
-                    "UPDATE requests SET sent_at = ?2, sent_entry = ?3 WHERE number = ?1",
-                    params![current.number, now(), entry as i64],
-                )
-                .map_err(|e| QueueError::Refused { id: Some(current.id.clone()), why: e.to_string() })?;
-            }
-            Settle::Undone(why) => {
-                step(&tx, &current, Step::Abandon, by, Some(&why))?;
-            }
-            Settle::Held(reason, why) => {
-                step(&tx, &current, Step::Abandon, by, Some(&why))?;
-                let approved = Request { state: State::Approved, ..current };
-                step(&tx, &approved, Step::Hold, by, Some(&why))?;
-                hold(&tx, &approved, reason, Some(&why), by)?;
+        for (request, settle) in settles {
+            let current = current(&tx, request.number)?;
+            match settle {
+                Settle::Sent { entry, note } => {
+                    step(&tx, &current, Step::Complete, by, Some(note))?;
+                    tx.execute(
+                        "UPDATE requests SET sent_at = ?2, sent_entry = ?3 WHERE number = ?1",
+                        params![current.number, now(), *entry as i64],
+                    )
+                    .map_err(|e| QueueError::Refused { id: Some(current.id.clone()), why: e.to_string() })?;
+                }
+                Settle::Undone(why) => {
+                    step(&tx, &current, Step::Abandon, by, Some(why))?;
+                }
+                Settle::Held(reason, why) => {
+                    step(&tx, &current, Step::Abandon, by, Some(why))?;
+                    let approved = Request { state: State::Approved, ..current };
+                    step(&tx, &approved, Step::Hold, by, Some(why))?;
+                    hold(&tx, &approved, *reason, Some(why), by)?;
+                }
             }
         }
         tx.commit().map_err(|e| self.sqlite(e))
@@ -557,7 +560,8 @@ fn condition(filter: &Filter) -> (String, Vec<Value>) {
         values.push(Value::Text(format!("%{escaped}%")));
     }
     if let Some(due) = filter.due_by {
-        clauses.push("r.due <= ?".to_string());
+        // As the indexes have it: a request without a due day is never due.
+        clauses.push("coalesce(r.due, '9999-12-31') <= ?".to_string());
         values.push(Value::Text(due.to_string()));
     }
     let condition = if clauses.is_empty() { String::new() } else { format!(" WHERE {}", clauses.join(" AND ")) };

@@ -106,8 +106,7 @@ impl From<std::io::Error> for SendError {
 /// Sends the approved requests asked for.
 pub fn send(options: &SendOptions) -> Result<SendReport, SendError> {
     let school_dir = options.issue.school.as_path();
-    let lock_path = school_dir.join(LOCK);
-    let lock = output::lock_file(&lock_path)?;
+    let lock = output::lock_file(&school_dir.join(LOCK))?;
     let open = intake::open(school_dir, &Schemas::new())?;
     let school = open
         .school
@@ -115,68 +114,208 @@ pub fn send(options: &SendOptions) -> Result<SendReport, SendError> {
         .ok_or_else(|| SendError::Refused("school.json has errors: `mastery validate` shows them".to_string()))?;
     let mut queue = Queue::open(school_dir)?;
     let mut report = SendReport::default();
-    let entries = read_ledger(school_dir, &school)?;
-    for request in queue.unsettled()? {
-        let (settle, words) = match recorded(&entries, &request.id) {
-            Some(entry) => (
-                Settle::Sent {
-                    entry: entry.seq,
-                    note: "recorded by a send that stopped before it was done".to_string(),
-                },
-                format!("sent (ledger entry {})", entry.seq),
-            ),
-            None => (
-                Settle::Undone("a send stopped before the ledger recorded it".to_string()),
-                "approved again: the send that took it stopped before the ledger recorded it".to_string(),
-            ),
-        };
-        queue.settle(&request, settle, &options.by)?;
-        report.settled.push((request.id.clone(), words));
+    // What a killed send left: sent if the ledger recorded it, else approved again.
+    let unsettled = queue.unsettled()?;
+    if !unsettled.is_empty() {
+        let entries = read_ledger(school_dir, &school)?;
+        let mut settles = Vec::new();
+        for request in &unsettled {
+            let words = match recorded(&entries, &request.id) {
+                Some(entry) => format!("sent (ledger entry {})", entry.seq),
+                None => "approved again: the send that took it stopped before the ledger recorded it".to_string(),
+            };
+            let (settle, _) =
+                settle_from(&mut queue, &entries, request, None, options, "a send stopped before it was done")?;
+            settles.push((request, settle));
+            report.settled.push((request.id.clone(), words));
+        }
+        queue.settle(&settles, &options.by)?;
     }
     let ids = if options.ids.is_empty() { queue.approved()? } else { options.ids.clone() };
     let (claimed, passed) = queue.claim(&ids, &options.by)?;
     report.passed = passed;
-    let mut pending: Vec<Request> = claimed;
-    let mut groups: BTreeMap<(Delivery, String, String), Vec<Request>> = BTreeMap::new();
-    for request in pending.drain(..) {
-        groups.entry((request.delivery, request.recipient.clone(), request.profile.clone())).or_default().push(request);
-    }
-    let mut groups: Vec<Vec<Request>> = groups.into_values().flat_map(rounds).collect();
-    let mut result = Ok(());
-    while let Some(group) = groups.first().cloned() {
-        groups.remove(0);
-        if result.is_err() {
-            undo(&mut queue, &group, "the send stopped before it", &options.by)?;
-            continue;
+    let mut sending =
+        Sending { queue: &mut queue, open: &open, school: &school, options, report: &mut report, done: Vec::new() };
+    let result = sending.all(claimed.clone());
+    // Settled from the ledger, read once: sent when it records the request, else approved
+    // again (a request held on the way is settled already).
+    let entries = read_ledger(school_dir, &school)?;
+    let done = std::mem::take(&mut sending.done);
+    let held: BTreeSet<String> = report.held.iter().map(|(id, _)| id.clone()).collect();
+    let mut settles = Vec::new();
+    for request in claimed.iter().filter(|r| !held.contains(&r.id)) {
+        let folder = done.iter().find(|(r, _)| r.id == request.id).and_then(|(_, folder)| folder.clone());
+        let why = if result.is_ok() { "the ledger recorded nothing for it" } else { "the send stopped before it" };
+        let (settle, sent) = settle_from(&mut queue, &entries, request, folder, options, why)?;
+        match sent {
+            Some(sent) => report.sent.push(sent),
+            None if result.is_ok() => report.held.push((request.id.clone(), format!("{why}; it is approved again"))),
+            None => {}
         }
-        result = send_group(&mut queue, &open, &school, options, &group, &mut report);
-        if result.is_err() {
-            // What the group recorded before it stopped is sent; the rest approved again.
-            let entries = read_ledger(school_dir, &school)?;
-            for request in &group {
-                if queue.get(&request.id)?.state == super::State::Sending {
-                    match recorded(&entries, &request.id) {
-                        Some(entry) => queue.settle(
-                            request,
-                            Settle::Sent { entry: entry.seq, note: "recorded before the send stopped".to_string() },
-                            &options.by,
-                        )?,
-                        None => undo(&mut queue, std::slice::from_ref(request), "the send stopped", &options.by)?,
-                    }
-                }
-            }
-        }
+        settles.push((request, settle));
     }
+    queue.settle(&settles, &options.by)?;
     drop(lock);
     result.map(|()| report)
 }
 
-/// Returns requests a send took to `approved`.
-fn undo(queue: &mut Queue, requests: &[Request], why: &str, by: &str) -> Result<(), SendError> {
-    for request in requests {
-        queue.settle(request, Settle::Undone(why.to_string()), by)?;
+/// How a request a send took is settled, from the ledger: sent (what, and where; a PESC
+/// request's response written), or approved again.
+fn settle_from(
+    queue: &mut Queue,
+    entries: &[Entry],
+    request: &Request,
+    folder: Option<PathBuf>,
+    options: &SendOptions,
+    why: &str,
+) -> Result<(Settle, Option<Sent>), SendError> {
+    let Some(entry) = recorded(entries, &request.id) else {
+        return Ok((Settle::Undone(why.to_string()), None));
+    };
+    let what = match (&folder, request.delivery) {
+        (Some(folder), delivery) => format!("packed for {} in {}", delivery.as_str(), folder.display()),
+        (None, Delivery::Pesc) => {
+            let written = super::pesc::respond(queue, request, entry, entries, options)?;
+            format!("version {} with a TranscriptResponse in {}", entry.version, written.display())
+        }
+        (None, Delivery::Pack(destination)) => format!("packed for {} before a send stopped", destination.key()),
+        (None, _) => {
+            let action = if entry.action == issue::ledger::Action::Issue { "issued" } else { "disclosed" };
+            format!("version {} {action}, in {}", entry.version, options.issue.out.join(&request.student).display())
+        }
+    };
+    let sent = Sent {
+        request: request.id.clone(),
+        student: request.student.clone(),
+        recipient: request.recipient.clone(),
+        entry: entry.seq,
+        what: what.clone(),
+    };
+    Ok((Settle::Sent { entry: entry.seq, note: what }, Some(sent)))
+}
+
+/// A send under way: what it has done, and for whom.
+struct Sending<'a> {
+    queue: &'a mut Queue,
+    open: &'a intake::OpenSchool,
+    school: &'a School,
+    options: &'a SendOptions,
+    report: &'a mut SendReport,
+    /// The requests handed to issue or pack, with the pack's folder.
+    done: Vec<(Request, Option<PathBuf>)>,
+}
+
+impl Sending<'_> {
+    /// Sends every request taken. A pack's versions are issued first, once per profile for
+    /// all of its students (the pack records the disclosure); each other group is one issue
+    /// to its recipient, which records it.
+    fn all(&mut self, claimed: Vec<Request>) -> Result<(), SendError> {
+        let (packs, others): (Vec<Request>, Vec<Request>) =
+            claimed.into_iter().partition(|r| matches!(r.delivery, Delivery::Pack(_)));
+        let mut by_profile: BTreeMap<String, Vec<Request>> = BTreeMap::new();
+        for request in packs {
+            by_profile.entry(request.profile.clone()).or_default().push(request);
+        }
+        for (profile, requests) in by_profile {
+            let ready = self.issue(&requests, &profile, None)?;
+            let mut groups: BTreeMap<(Delivery, String), Vec<Request>> = BTreeMap::new();
+            for request in ready {
+                groups.entry((request.delivery, request.recipient.clone())).or_default().push(request);
+            }
+            for round in groups.into_values().flat_map(rounds) {
+                self.pack(&round, &profile)?;
+            }
+        }
+        let mut groups: BTreeMap<(Delivery, String, String), Vec<Request>> = BTreeMap::new();
+        for request in others {
+            groups
+                .entry((request.delivery, request.recipient.clone(), request.profile.clone()))
+                .or_default()
+                .push(request);
+        }
+        for round in groups.into_values().flat_map(rounds) {
+            let (recipient, profile) = (round[0].recipient.clone(), round[0].profile.clone());
+            let ready = self.issue(&round, &profile, Some(&recipient))?;
+            self.done.extend(ready.into_iter().map(|r| (r, None)));
+        }
+        Ok(())
     }
-    Ok(())
+
+    /// Issues the students of `requests` under `profile` (to `recipient`, recording each
+    /// request, when given); the requests whose student is in place, the others held.
+    fn issue(
+        &mut self,
+        requests: &[Request],
+        profile: &str,
+        recipient: Option<&str>,
+    ) -> Result<Vec<Request>, SendError> {
+        let mut build = self.options.issue.clone();
+        build.only = requests.iter().map(|r| r.student.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+        build.profile = Some(profile.to_string());
+        build.by = Some(self.options.by.clone());
+        build.reissue = None;
+        build.recipient = recipient.map(str::to_string);
+        build.requests = match recipient {
+            Some(_) => requests.iter().map(|r| (r.student.clone(), r.requested())).collect(),
+            None => BTreeMap::new(),
+        };
+        let statuses = issue_students(build)?;
+        let mut ready = Vec::new();
+        for request in requests {
+            match statuses.get(&request.student) {
+                Some(Ok(())) => ready.push(request.clone()),
+                Some(Err(why)) => self.hold(request, why)?,
+                None => self.hold(request, &format!("the school folder has no record of {}", request.student))?,
+            }
+        }
+        Ok(ready)
+    }
+
+    /// Packs one round (one destination and recipient, each student once).
+    fn pack(&mut self, round: &[Request], profile: &str) -> Result<(), SendError> {
+        let Delivery::Pack(destination) = round[0].delivery else { return Ok(()) };
+        let signer =
+            issue::school_signer(self.open, self.school, self.options.issue.key.as_deref()).map_err(|refusal| {
+                match refusal {
+                    KeyRefusal::Usage(message) => SendError::Refused(message),
+                    KeyRefusal::Invalid(diagnostic) => SendError::Refused(diagnostic.message),
+                    KeyRefusal::Io(error) => SendError::Io(error),
+                }
+            })?;
+        let out = self.options.packs.join(format!("{}-{}", destination.key(), round[0].id));
+        let pack_options = PackOptions {
+            destination,
+            issued: self.options.issue.out.clone(),
+            out: out.clone(),
+            students: round.iter().map(|r| r.student.clone()).collect(),
+            profile: Some(profile.to_string()),
+            recipient: Some(round[0].recipient.clone()),
+            unsigned: false,
+            by: self.options.by.clone(),
+            requests: round.iter().map(|r| (r.student.clone(), r.requested())).collect(),
+        };
+        let not_packed = match delivery::pack(self.open.dir(), self.school, &signer, &pack_options, &[]) {
+            Ok(pack) => pack.not_packed,
+            Err(PackError::Nothing(not_packed)) => not_packed,
+            Err(PackError::Io(error)) => return Err(SendError::Io(error)),
+            Err(error) => return Err(SendError::Refused(error.to_string())),
+        };
+        for request in round {
+            match not_packed.iter().find(|n| n.student == request.student) {
+                Some(not) => self.hold(request, &not.why)?,
+                None => self.done.push((request.clone(), Some(out.clone()))),
+            }
+        }
+        Ok(())
+    }
+
+    /// Holds a request the send could not send, with why (its first line).
+    fn hold(&mut self, request: &Request, why: &str) -> Result<(), SendError> {
+        let why = why.lines().next().unwrap_or_default().to_string();
+        self.queue.settle(&[(request, Settle::Held(HoldReason::Record, why.clone()))], &self.options.by)?;
+        self.report.held.push((request.id.clone(), why));
+        Ok(())
+    }
 }
 
 /// A group split so that each round has each student once.
@@ -201,133 +340,6 @@ fn read_ledger(school_dir: &Path, school: &School) -> Result<Vec<Entry>, SendErr
 /// The last ledger entry that answers a request.
 fn recorded<'a>(entries: &'a [Entry], id: &str) -> Option<&'a Entry> {
     entries.iter().rev().find(|e| e.request.as_deref() == Some(id))
-}
-
-/// Sends one group: one delivery, recipient and profile, each student once.
-fn send_group(
-    queue: &mut Queue,
-    open: &intake::OpenSchool,
-    school: &School,
-    options: &SendOptions,
-    group: &[Request],
-    report: &mut SendReport,
-) -> Result<(), SendError> {
-    let first = &group[0];
-    let (delivery, recipient, profile) = (first.delivery, first.recipient.clone(), first.profile.clone());
-    let requested: BTreeMap<String, issue::ledger::Requested> =
-        group.iter().map(|r| (r.student.clone(), r.requested())).collect();
-    let mut build = options.issue.clone();
-    build.only = group.iter().map(|r| r.student.clone()).collect();
-    build.profile = Some(profile.clone());
-    build.by = Some(options.by.clone());
-    build.reissue = None;
-    // A pack records the disclosure; the issue before it only makes sure the version is there.
-    let packs = matches!(delivery, Delivery::Pack(_));
-    build.recipient = (!packs).then(|| recipient.clone());
-    build.requests = if packs { BTreeMap::new() } else { requested.clone() };
-    let statuses = issue_students(build)?;
-    let mut ready = Vec::new();
-    for request in group {
-        match statuses.get(&request.student) {
-            Some(Ok(())) => ready.push(request),
-            Some(Err(why)) => hold(queue, request, why.clone(), options, report)?,
-            None => hold(
-                queue,
-                request,
-                format!("the school folder has no record of {}", request.student),
-                options,
-                report,
-            )?,
-        }
-    }
-    if ready.is_empty() {
-        return Ok(());
-    }
-    let mut folder = None;
-    if let Delivery::Pack(destination) = delivery {
-        let signer =
-            issue::school_signer(open, school, options.issue.key.as_deref()).map_err(|refusal| match refusal {
-                KeyRefusal::Usage(message) => SendError::Refused(message),
-                KeyRefusal::Invalid(diagnostic) => SendError::Refused(diagnostic.message),
-                KeyRefusal::Io(error) => SendError::Io(error),
-            })?;
-        let out = options.packs.join(format!("{}-{}", destination.key(), ready[0].id));
-        let pack_options = PackOptions {
-            destination,
-            issued: options.issue.out.clone(),
-            out: out.clone(),
-            students: ready.iter().map(|r| r.student.clone()).collect(),
-            profile: Some(profile.clone()),
-            recipient: Some(recipient.clone()),
-            unsigned: false,
-            by: options.by.clone(),
-            requests: requested,
-        };
-        match delivery::pack(open.dir(), school, &signer, &pack_options, &[]) {
-            Ok(pack) => {
-                for not in &pack.not_packed {
-                    if let Some(request) = ready.iter().find(|r| r.student == not.student) {
-                        hold(queue, request, not.why.clone(), options, report)?;
-                    }
-                }
-                ready.retain(|r| !pack.not_packed.iter().any(|n| n.student == r.student));
-            }
-            Err(PackError::Nothing(not_packed)) => {
-                for not in &not_packed {
-                    if let Some(request) = ready.iter().find(|r| r.student == not.student) {
-                        hold(queue, request, not.why.clone(), options, report)?;
-                    }
-                }
-                return Ok(());
-            }
-            Err(PackError::Io(error)) => return Err(SendError::Io(error)),
-            Err(error) => return Err(SendError::Refused(error.to_string())),
-        }
-        folder = Some(out);
-    }
-    let entries = read_ledger(open.dir(), school)?;
-    for request in ready {
-        let Some(entry) = recorded(&entries, &request.id) else {
-            queue.settle(request, Settle::Undone("the ledger recorded nothing for it".to_string()), &options.by)?;
-            report
-                .held
-                .push((request.id.clone(), "the ledger recorded nothing for it; it is approved again".to_string()));
-            continue;
-        };
-        let what = match (&folder, delivery) {
-            (Some(folder), _) => format!("packed for {} in {}", delivery.as_str(), folder.display()),
-            (None, Delivery::Pesc) => {
-                let written = super::pesc::respond(queue, request, entry, &entries, options)?;
-                format!("version {} with a TranscriptResponse in {}", entry.version, written.display())
-            }
-            (None, _) => {
-                let action = if entry.action == issue::ledger::Action::Issue { "issued" } else { "disclosed" };
-                format!("version {} {action}, in {}", entry.version, options.issue.out.join(&request.student).display())
-            }
-        };
-        queue.settle(request, Settle::Sent { entry: entry.seq, note: what.clone() }, &options.by)?;
-        report.sent.push(Sent {
-            request: request.id.clone(),
-            student: request.student.clone(),
-            recipient: request.recipient.clone(),
-            entry: entry.seq,
-            what,
-        });
-    }
-    Ok(())
-}
-
-fn hold(
-    queue: &mut Queue,
-    request: &Request,
-    why: String,
-    options: &SendOptions,
-    report: &mut SendReport,
-) -> Result<(), SendError> {
-    let why = why.lines().next().unwrap_or_default().to_string();
-    queue.settle(request, Settle::Held(HoldReason::Record, why.clone()), &options.by)?;
-    report.held.push((request.id.clone(), why));
-    Ok(())
 }
 
 /// Issues the students a group names; what became of each: in place (issued, unchanged or

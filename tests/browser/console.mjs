@@ -15,79 +15,11 @@
 // when any page has a violation, an element the keyboard cannot reach, or a request to another
 // address.
 import { readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
+import { openSession } from "./session.mjs";
 
 const [address, school, work] = process.argv.slice(2);
-const require = createRequire(import.meta.url);
-const axeSource = readFileSync(require.resolve("axe-core/axe.min.js"), "utf8");
-const origin = new URL(address).origin;
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
-// The registrar's browser keeps the page's policy; axe is let in past it in a second one.
-const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, acceptDownloads: true });
-const checker = await browser.newContext({ viewport: { width: 1200, height: 900 }, bypassCSP: true });
-const page = await context.newPage();
-const report = { steps: [], pages: {}, requests: [], errors: [] };
-page.on("request", (r) => { if (!r.url().startsWith(origin) && !r.url().startsWith("data:")) report.requests.push(r.url()); });
-page.on("pageerror", (e) => report.errors.push(String(e)));
-page.on("console", (m) => { if (m.type() === "error") report.errors.push(m.text()); });
-
-function fail(message) {
-  report.failed = message;
-  console.log(JSON.stringify(report, null, 2));
-  process.exit(1);
-}
-
-function step(name, ok, detail) {
-  report.steps.push({ name, ok, ...(detail === undefined ? {} : { detail }) });
-  if (!ok) fail(name);
-}
-
-// axe in the second context (same cookie), and the keyboard in the registrar's.
-async function check(name) {
-  await page.screenshot({ path: join(work, `${name}.png`) });
-  await checker.addCookies(await context.cookies());
-  const probe = await checker.newPage();
-  // The page as the registrar has it now (some come from a form's POST): its markup, at the
-  // console's address so that its stylesheet and frames load.
-  await probe.goto(origin + "/style.css");
-  await probe.setContent(await page.content(), { waitUntil: "load" });
-  await probe.addScriptTag({ content: axeSource });
-  const results = await probe.evaluate(async () =>
-    await axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"] } }));
-  await probe.close();
-  const violations = results.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")) }));
-  // Tab from the top until focus comes round again; every visible control must be reached.
-  const unreached = await page.evaluate(async () => {
-    const controls = [...document.querySelectorAll("a[href], button, input:not([type=hidden]), select, textarea, iframe")]
-      .filter((e) => e.getClientRects().length > 0 || e.classList.contains("skip"));
-    controls.forEach((e, i) => e.setAttribute("data-control", String(i)));
-    return controls.map((e) => e.getAttribute("data-control"));
-  });
-  await page.evaluate(() => { document.activeElement?.blur(); window.scrollTo(0, 0); });
-  const reached = new Set();
-  for (let i = 0; i < unreached.length + 5; i++) {
-    await page.keyboard.press("Tab");
-    const at = await page.evaluate(() => document.activeElement?.getAttribute("data-control"));
-    if (at) reached.add(at);
-  }
-  // A group of radio buttons is one stop of the Tab key (the arrow keys move within it).
-  const missing = await page.evaluate((seen) => {
-    const reachedNow = (e) => seen.includes(e.getAttribute("data-control"));
-    const group = (e) => e.type === "radio" ? [...document.querySelectorAll(`input[type=radio][name="${e.name}"]`)] : [e];
-    return [...document.querySelectorAll("[data-control]")].filter((e) => !group(e).some(reachedNow))
-      .map((e) => e.outerHTML.slice(0, 120));
-  }, [...reached]);
-  report.pages[name] = { url: page.url(), violations, keyboardMissed: missing };
-}
-
-const text = async (selector) => (await page.locator(selector).first().innerText()).replace(/\s+/g, " ");
+const { page, origin, report, check, step, fail, text, finish } = await openSession(address, work);
 
 // The overview, from the printed address (the token becomes the session cookie).
 await page.goto(address);
@@ -180,9 +112,4 @@ await page.waitForFunction(() => document.querySelector("h1")?.textContent !== "
 step("the dropped file was checked and added", (await text("main")).includes("Written to students/hv-2026-099.json"), await text("main"));
 await check("import-result");
 
-await browser.close();
-const bad = Object.entries(report.pages).filter(([, p]) => p.violations.length || p.keyboardMissed.length);
-step("every page passes axe and the keyboard reaches every control", bad.length === 0, bad.map(([n]) => n));
-step("no request left the console and no script failed", report.requests.length === 0 && report.errors.length === 0,
-  { requests: report.requests, errors: report.errors });
-console.log(JSON.stringify(report, null, 2));
+await finish();
