@@ -30,7 +30,7 @@ fn request(i: usize) -> NewRequest {
         student: format!("HV-{:06}", i % 5000),
         party: Party { kind: PartyKind::College, name: college.clone(), email: None },
         recipient: college,
-        delivery: if i % 10 == 0 {
+        delivery: if i.is_multiple_of(10) {
             Delivery::Download
         } else {
             Delivery::Pack(mastery::delivery::Destination::CommonApp)

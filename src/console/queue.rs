@@ -536,8 +536,13 @@ pub async fn step(
             let consent = match consent.request().map(|r| r.consent) {
                 Ok(Some(consent)) => consent,
                 Ok(None) => {
-                    return show(&console, &id, StatusCode::BAD_REQUEST, Some("say who signed the consent".to_string()))
-                        .await;
+                    return show(
+                        &console,
+                        &id,
+                        StatusCode::BAD_REQUEST,
+                        Some("say who signed the consent".to_string()),
+                    )
+                    .await;
                 }
                 Err(why) if why.starts_with("consent") || why.contains("consent") => {
                     return show(&console, &id, StatusCode::BAD_REQUEST, Some(why)).await;
