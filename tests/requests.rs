@@ -516,3 +516,52 @@ fn a_send_killed_at_any_write_boundary_is_settled_by_the_next_without_sending_tw
     }
     assert!(at > 5, "the send was crashed at its boundaries ({at})");
 }
+
+#[test]
+fn a_send_killed_with_sigkill_is_completed_or_undone_by_the_next() {
+    let office = Office::new();
+    let students = ["HV-2026-001", "HV-2026-002", "HV-2026-003", "HV-2026-004", "HV-2026-005", "HV-2026-006"];
+    for (n, student) in students.iter().enumerate() {
+        let (to, via) = if n % 2 == 0 { ("Reed College", "commonapp") } else { ("Oberlin College", "download") };
+        office.add(student, to, via, "enrollment", &[]);
+    }
+    let ids: Vec<String> = (1..=students.len()).map(|n| format!("R-{n:06}")).collect();
+    ok(run(
+        &[&["requests", "approve", office.school()][..], &ids.iter().map(String::as_str).collect::<Vec<_>>()].concat()
+    ));
+    let send_args = office.send_args();
+    let mut child = mastery()
+        .args(["requests", "send", office.school(), "--approved", "--by", "Registrar"])
+        .args(&send_args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once the ledger has begun to record the send (or when it has finished).
+    let ledger = office.school.path().join("ledger.jsonl");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while std::fs::metadata(&ledger).map_or(true, |m| m.len() == 0) && std::time::Instant::now() < deadline {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    let finished = child.try_wait().unwrap().is_some();
+    unsafe { libc::kill(child.id() as i32, libc::SIGKILL) };
+    child.wait().unwrap();
+    if !finished {
+        let listed = stdout(&ok(run(&["requests", "list", office.school(), "--state", "sending", "--json"])));
+        let sending: Vec<Value> = serde_json::from_str(&listed).unwrap();
+        assert!(!sending.is_empty(), "killed mid-send, it left its requests sending");
+    }
+    let next = office.requests(
+        "send",
+        &[&["--approved", "--json"][..], &send_args.iter().map(String::as_str).collect::<Vec<_>>()].concat(),
+    );
+    assert_eq!(next.status.code(), Some(0), "{}{}", stdout(&next), stderr(&next));
+    for id in &ids {
+        assert_eq!(office.answering(id).len(), 1, "{id} sent exactly once");
+        assert_eq!(office.show(id)["request"]["state"], "sent", "{id}");
+    }
+    ok(run(&["log", office.school(), "--verify"]));
+}

@@ -306,24 +306,32 @@ fn some(text: &str) -> Option<String> {
     Some(text.trim().to_string()).filter(|t| !t.is_empty())
 }
 
+/// A day a form gives, if any.
+fn date(text: &str, what: &str) -> Result<Option<chrono::NaiveDate>, String> {
+    match some(text) {
+        Some(t) => crate::model::parse_date(&t).map(Some).ok_or(format!("{what} is YYYY-MM-DD")),
+        None => Ok(None),
+    }
+}
+
+/// The consent a form's fields give: none when no one is named as its signer.
+fn consent(signed_by: &str, signer: &str, signed_on: &str, text: &str) -> Result<Option<NewConsent>, String> {
+    let Some(signed_by) = some(signed_by) else { return Ok(None) };
+    Ok(Some(NewConsent {
+        signed_by,
+        signer: Signer::parse(signer).ok_or("the consent's signer is student or parent")?,
+        signed_on: date(signed_on, "the consent's date")?.ok_or("a consent is dated")?,
+        records: None,
+        purpose: None,
+        text: some(text).ok_or("a consent keeps the words signed")?,
+        file: None,
+    }))
+}
+
 impl NewForm {
     fn request(&self) -> Result<NewRequest, String> {
-        let date = |text: &str, what: &str| match some(text) {
-            Some(t) => crate::model::parse_date(&t).map(Some).ok_or(format!("{what} is YYYY-MM-DD")),
-            None => Ok(None),
-        };
-        let consent = match some(&self.consent_signed_by) {
-            None => None,
-            Some(signed_by) => Some(NewConsent {
-                signed_by,
-                signer: Signer::parse(&self.consent_signer).ok_or("the consent's signer is student or parent")?,
-                signed_on: date(&self.consent_signed_on, "the consent's date")?.ok_or("a consent is dated")?,
-                records: None,
-                purpose: None,
-                text: some(&self.consent_text).ok_or("a consent keeps the words signed")?,
-                file: None,
-            }),
-        };
+        let consent =
+            consent(&self.consent_signed_by, &self.consent_signer, &self.consent_signed_on, &self.consent_text)?;
         Ok(NewRequest {
             student: self.student.trim().to_string(),
             party: Party {
@@ -515,42 +523,15 @@ pub async fn step(
         "cancel" => Action::Cancel { note: some(&form.note) },
         "reject" => Action::Reject { note: form.note.clone() },
         "consent" => {
-            let consent = NewForm {
-                student: String::new(),
-                party: String::new(),
-                party_name: String::new(),
-                party_email: String::new(),
-                to: String::new(),
-                via: String::new(),
-                address: String::new(),
-                profile: String::new(),
-                due: String::new(),
-                basis: String::new(),
-                purpose: String::new(),
-                consent_signed_by: form.consent_signed_by.clone(),
-                consent_signer: form.consent_signer.clone(),
-                consent_signed_on: form.consent_signed_on.clone(),
-                consent_text: form.consent_text.clone(),
-                by: String::new(),
-            };
-            let consent = match consent.request().map(|r| r.consent) {
+            let given =
+                consent(&form.consent_signed_by, &form.consent_signer, &form.consent_signed_on, &form.consent_text);
+            let consent = match given {
                 Ok(Some(consent)) => consent,
                 Ok(None) => {
-                    return show(
-                        &console,
-                        &id,
-                        StatusCode::BAD_REQUEST,
-                        Some("say who signed the consent".to_string()),
-                    )
-                    .await;
-                }
-                Err(why) if why.starts_with("consent") || why.contains("consent") => {
+                    let why = "say who signed the consent".to_string();
                     return show(&console, &id, StatusCode::BAD_REQUEST, Some(why)).await;
                 }
-                Err(_) => {
-                    return show(&console, &id, StatusCode::BAD_REQUEST, Some("the consent is incomplete".to_string()))
-                        .await;
-                }
+                Err(why) => return show(&console, &id, StatusCode::BAD_REQUEST, Some(why)).await,
             };
             let (wanted, by) = (id.clone(), form.by.clone());
             let done = with_queue(&console, move |queue| queue.record_consent(&wanted, consent, &by)).await;

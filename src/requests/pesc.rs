@@ -22,8 +22,7 @@ use chrono::NaiveDate;
 use quick_xml::Reader;
 use quick_xml::events::Event;
 
-use super::send::{SendError, SendOptions};
-use super::{Basis, NewConsent, NewRequest, Party, PartyKind, Queue, Request, Signer};
+use super::{Basis, NewConsent, NewRequest, Party, PartyKind, Request, Signer};
 use crate::diag::{Diagnostic, Position};
 use crate::issue::ledger::{Action, Entry};
 use crate::pesc::{ACADEMIC_RECORD_NAMESPACE, CORE_NAMESPACE, Xml};
@@ -423,44 +422,46 @@ fn release(asked: &Asked, message: &Message, name: &str) -> (Basis, Option<NewCo
     }
 }
 
-/// Writes the TranscriptResponse of a request sent through PESC, beside the PESC XML
-/// transcript of the version sent: `PACKS/pesc-R-000042/`.
+/// Writes the TranscriptResponse of a request sent through PESC (`received` is the
+/// TranscriptRequest it came as), beside the PESC XML transcript of the version sent (taken
+/// from `issued`, checked against the ledger's digest): `PACKS/pesc-R-000042/`.
 pub(crate) fn respond(
-    queue: &mut Queue,
     request: &Request,
     entry: &Entry,
     entries: &[Entry],
-    options: &SendOptions,
-) -> Result<PathBuf, SendError> {
-    let bytes = queue.pesc_request(&request.id)?.unwrap_or_default();
-    let message = parse(Path::new(&request.source), &bytes).unwrap_or_default();
+    received: &[u8],
+    school_name: &str,
+    issued: &Path,
+    packs: &Path,
+) -> std::io::Result<PathBuf> {
+    let refused = |why: String| std::io::Error::other(format!("{}: {why}", request.id));
+    let message = parse(Path::new(&request.source), received).unwrap_or_default();
     // The request's own student, by the line its `Request` starts on (a message may ask for
     // several students: never answer one with another's name).
     let line: Option<usize> = request.source.rsplit(':').next().and_then(|l| l.parse().ok());
-    let asked = message.requests.iter().find(|a| Some(line_of(&bytes, a.line)) == line).cloned().ok_or_else(|| {
-        SendError::Refused(format!("{}: its TranscriptRequest is not the one it came as", request.id))
-    })?;
-    let issued = entries
+    let asked = message
+        .requests
+        .iter()
+        .find(|a| Some(line_of(received, a.line)) == line)
+        .cloned()
+        .ok_or_else(|| refused("its TranscriptRequest is not the one it came as".to_string()))?;
+    let version = entries
         .iter()
         .find(|e| e.action == Action::Issue && e.credential_id == entry.credential_id)
-        .ok_or_else(|| SendError::Refused(format!("the ledger has no issue of {}", entry.credential_id)))?;
+        .ok_or_else(|| refused(format!("the ledger has no issue of {}", entry.credential_id)))?;
     let mut files = BTreeMap::new();
-    if let Some((path, sha256)) = issued.files.iter().find(|(path, _)| path.ends_with(crate::pesc::FILE_NAME)) {
-        let transcript = load::file_beneath(&options.issue.out, Path::new(path))?;
+    if let Some((path, sha256)) = version.files.iter().find(|(path, _)| path.ends_with(crate::pesc::FILE_NAME)) {
+        let transcript = load::file_beneath(issued, Path::new(path))?;
         if digest::sha256_hex(&transcript) != *sha256 {
-            return Err(SendError::Refused(format!(
+            return Err(refused(format!(
                 "{} is not the file the ledger recorded: it changed after it was issued",
-                options.issue.out.join(path).display()
+                issued.join(path).display()
             )));
         }
         files.insert(crate::pesc::FILE_NAME.to_string(), transcript);
     }
-    let school_name = crate::intake::open(&options.issue.school, &crate::validate::Schemas::new())?
-        .school
-        .map(|s| s.profile.name)
-        .unwrap_or_default();
-    files.insert(RESPONSE_FILE.to_string(), response(request, entry, &message, &asked, &school_name));
-    let folder = options.packs.join(format!("pesc-{}", request.id));
+    files.insert(RESPONSE_FILE.to_string(), response(request, entry, &message, &asked, school_name));
+    let folder = packs.join(format!("pesc-{}", request.id));
     output::write_bundle(&folder, &files)?;
     Ok(folder)
 }

@@ -402,6 +402,12 @@ impl Queue {
                 note.as_deref().map(|n| text("the note", n)).transpose()?
             }
             Action::Reject { note } => Some(text("the reason to reject it", note)?),
+            Action::Release if request.student.is_empty() => {
+                return Err(refused(format!(
+                    "no record of the school is matched to it yet\n  hint: match it with `mastery requests match {} --student ID`",
+                    request.id
+                )));
+            }
             Action::Approve | Action::Release => None,
         };
         step(&tx, &request, action.step(), &by, note.as_deref())?;

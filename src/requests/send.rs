@@ -175,7 +175,20 @@ fn settle_from(
     let what = match (&folder, request.delivery) {
         (Some(folder), delivery) => format!("packed for {} in {}", delivery.as_str(), folder.display()),
         (None, Delivery::Pesc) => {
-            let written = super::pesc::respond(queue, request, entry, entries, options)?;
+            let received = queue.pesc_request(&request.id)?.unwrap_or_default();
+            let school_name = intake::open(&options.issue.school, &Schemas::new())?
+                .school
+                .map(|s| s.profile.name)
+                .unwrap_or_default();
+            let written = super::pesc::respond(
+                request,
+                entry,
+                entries,
+                &received,
+                &school_name,
+                &options.issue.out,
+                &options.packs,
+            )?;
             format!("version {} with a TranscriptResponse in {}", entry.version, written.display())
         }
         (None, Delivery::Pack(destination)) => format!("packed for {} before a send stopped", destination.key()),
