@@ -320,12 +320,7 @@ pub fn truncate(path: &Path, length: u64) -> io::Result<()> {
 /// is open: `None` when another process holds it. The system releases it when the process
 /// ends, however it ends.
 pub fn try_lock(path: &Path) -> io::Result<Option<fs::File>> {
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(|e| failed(e, "create", path))?;
+    let file = lock_of(path)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(fs::TryLockError::WouldBlock) => Ok(None),
@@ -336,14 +331,14 @@ pub fn try_lock(path: &Path) -> io::Result<Option<fs::File>> {
 /// Takes the lock of `path` (made if missing), waiting while another process holds it; the
 /// system releases it when the file is dropped or the process ends, however it ends.
 pub fn lock_file(path: &Path) -> io::Result<fs::File> {
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(path)
-        .map_err(|e| failed(e, "create", path))?;
+    let file = lock_of(path)?;
     file.lock().map_err(|e| failed(e, "lock", path))?;
     Ok(file)
+}
+
+/// The file a lock is taken on, made if missing (its content is never read or written).
+fn lock_of(path: &Path) -> io::Result<fs::File> {
+    fs::OpenOptions::new().create(true).truncate(false).write(true).open(path).map_err(|e| failed(e, "create", path))
 }
 
 /// Removes a folder and everything in it, if it is there.

@@ -103,29 +103,13 @@ pub fn read(path: &Path, bytes: &[u8], known: &dyn Fn(&str) -> bool) -> Result<V
             }
         }
         let word = |name: &str| cell(name).unwrap_or_default();
-        let party = PartyKind::parse(&word("party").to_lowercase());
-        if party.is_none() && cell("party").is_some() {
-            wrong(
-                "party",
-                format!("\"{}\" is not who may ask", word("party")),
-                format!("write one of {}", PartyKind::choices()),
-            );
-        }
-        let delivery = Delivery::parse(&word("delivery").to_lowercase());
-        if delivery.is_none() && cell("delivery").is_some() {
-            wrong(
-                "delivery",
-                format!("\"{}\" is not a way to send a transcript", word("delivery")),
-                format!("write one of {}", Delivery::choices()),
-            );
-        }
-        let basis = Basis::parse(&word("basis").to_lowercase());
-        if basis.is_none() && cell("basis").is_some() {
-            wrong(
-                "basis",
-                format!("\"{}\" is not a basis for a disclosure", word("basis")),
-                format!("write one of {}", Basis::choices()),
-            );
+        let (party, p) = choice(cell("party"), PartyKind::parse, "who may ask", PartyKind::choices);
+        let (delivery, d) = choice(cell("delivery"), Delivery::parse, "a way to send a transcript", Delivery::choices);
+        let (basis, b) = choice(cell("basis"), Basis::parse, "a basis for a disclosure", Basis::choices);
+        for (name, problem) in [("party", p), ("delivery", d), ("basis", b)] {
+            if let Some((message, hint)) = problem {
+                wrong(name, message, hint);
+            }
         }
         let due = cell("due").and_then(|d| match parse_date(&d) {
             Some(date) => Some(date),
@@ -164,13 +148,10 @@ pub fn read(path: &Path, bytes: &[u8], known: &dyn Fn(&str) -> bool) -> Result<V
             );
             None
         } else {
-            let signer = Signer::parse(&word("consent_signer").to_lowercase());
-            if signer.is_none() {
-                wrong(
-                    "consent_signer",
-                    format!("\"{}\" is not who signs a consent", word("consent_signer")),
-                    format!("write one of {}", Signer::choices()),
-                );
+            let (signer, problem) =
+                choice(cell("consent_signer"), Signer::parse, "who signs a consent", Signer::choices);
+            if let Some((message, hint)) = problem {
+                wrong("consent_signer", message, hint);
             }
             let signed_on = match parse_date(&word("consent_signed_on")) {
                 Some(date) => Some(date),
@@ -218,4 +199,18 @@ pub fn read(path: &Path, bytes: &[u8], known: &dyn Fn(&str) -> bool) -> Result<V
         });
     }
     if problems.is_empty() { Ok(requests) } else { Err(problems) }
+}
+
+/// A cell of words from a list: its value, or the problem with the list.
+fn choice<T>(
+    value: Option<String>,
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+    choices: fn() -> String,
+) -> (Option<T>, Option<(String, String)>) {
+    let Some(value) = value else { return (None, None) };
+    match parse(&value.to_lowercase()) {
+        Some(parsed) => (Some(parsed), None),
+        None => (None, Some((format!("\"{value}\" is not {what}"), format!("write one of {}", choices())))),
+    }
 }
