@@ -180,15 +180,24 @@ fn queue_markup(query: &QueueQuery, shown: &Shown, can_send: bool) -> Markup {
                         }
                     }
                 }
-                @if !shown.requests.is_empty() {
+                @let received = shown.counts.get(&RequestState::Received).copied().unwrap_or(0);
+                @let approved = shown.counts.get(&RequestState::Approved).copied().unwrap_or(0);
+                @if !shown.requests.is_empty() || approved > 0 {
                     fieldset {
-                        legend { "The requests chosen" }
+                        legend { "Approve and send" }
                         label { "Your name (the requests' history and the ledger record it) " input name="by" required autocomplete="name"; }
+                        // The filter, for "every received request it shows".
+                        @for (name, value) in [("student", &query.student), ("to", &query.to), ("due_by", &query.due_by)] {
+                            input type="hidden" name=(name) value=[value.as_deref()];
+                        }
                         div {
-                            button type="submit" name="action" value="approve" { "Approve" }
+                            button type="submit" name="action" value="approve" { "Approve the chosen" }
                             " "
+                            @if received > 0 { button type="submit" name="action" value="approve-all" { "Approve every received request the filter shows" } " " }
                             @if can_send {
-                                button type="submit" name="action" value="send" { "Send the approved" }
+                                button type="submit" name="action" value="send" { "Send the chosen approved" }
+                                " "
+                                @if approved > 0 { button type="submit" name="action" value="send-all" { "Send every approved request (" (approved) ")" } }
                             } @else {
                                 span.hint { "Sending needs the school's key: start the console with --key KEY_FILE." }
                             }
@@ -556,20 +565,45 @@ async fn after_step(console: &Arc<Console>, id: &str, done: Result<Result<Reques
 
 /// The queue's bulk form: approve the requests chosen, or send the approved ones among them.
 pub async fn bulk(State(console): State<Arc<Console>>, body: Bytes) -> Response {
-    let (mut ids, mut action, mut by) = (Vec::new(), String::new(), String::new());
+    let (mut ids, mut action, mut by, mut filter) = (Vec::new(), String::new(), String::new(), QueueQuery::default());
     for (key, value) in form_urlencoded::parse(&body) {
+        let value = value.into_owned();
         match key.as_ref() {
-            "id" => ids.push(value.into_owned()),
-            "action" => action = value.into_owned(),
-            "by" => by = value.into_owned(),
+            "id" => ids.push(value),
+            "action" => action = value,
+            "by" => by = value,
+            "student" => filter.student = Some(value),
+            "to" => filter.to = Some(value),
+            "due_by" => filter.due_by = Some(value),
             _ => {}
         }
     }
-    if ids.is_empty() {
-        return error_page(400, "choose the requests first (the boxes of the queue's first column)");
-    }
     if issue::words("", &by).is_err() {
         return error_page(400, "give your name: the requests' history and the ledger record it");
+    }
+    // Every received request the filter shows, or every approved one: the same steps as
+    // the requests chosen one by one.
+    let every = match action.as_str() {
+        "approve-all" => Some(("approve", RequestState::Received)),
+        "send-all" => Some(("send", RequestState::Approved)),
+        _ => None,
+    };
+    if let Some((step, state)) = every {
+        filter.state = Some(state.as_str().to_string());
+        let mut all = match filter.filter() {
+            Ok(all) => all,
+            Err(why) => return error_page(400, why.as_str()),
+        };
+        (all.limit, all.offset) = (0, 0);
+        ids = match with_queue(&console, move |queue| queue.list(&all)).await {
+            Ok(Ok(requests)) => requests.into_iter().map(|r| r.id).collect(),
+            Ok(Err(error)) => return store_error(error),
+            Err(response) => return response,
+        };
+        action = step.to_string();
+    }
+    if ids.is_empty() {
+        return error_page(400, "choose the requests first (the boxes of the queue's first column)");
     }
     match action.as_str() {
         "approve" => {

@@ -60,20 +60,20 @@ step("the release returns it to received", (await text("#request-state")).includ
 await act("Approve");
 step("it is approved", (await text("#request-state")).includes("approved"));
 
-// Senior season: every received request approved at once, then every approved one sent.
+// Senior season: the received requests chosen and approved at once, then every approved one
+// sent with one button.
 await page.goto(origin + "/requests?state=received");
 for (const box of await page.locator("input[name=id]").all()) await box.check();
 await page.locator("fieldset input[name=by]").fill(registrar);
-await page.getByRole("button", { name: "Approve", exact: true }).click();
+await page.getByRole("button", { name: "Approve the chosen" }).click();
 await page.waitForURL(/\/requests\/bulk$/);
 const approved = await text("#bulk-result");
 step("the chosen requests are approved", /^\d+ requests? approved/.test(approved), approved);
 await check("requests-approved");
 await page.goto(origin + "/requests?state=approved");
 await check("requests-to-send");
-for (const box of await page.locator("input[name=id]").all()) await box.check();
 await page.locator("fieldset input[name=by]").fill(registrar);
-await page.getByRole("button", { name: "Send the approved" }).click();
+await page.getByRole("button", { name: /^Send every approved request \(\d+\)$/ }).click();
 await page.waitForURL(/\/requests\/bulk$/, { timeout: 180000 });
 const sent = await text("#bulk-result");
 step("every approved request is sent", /^\d+ requests? sent, 0 put on hold, 0 not sent/.test(sent), sent);
