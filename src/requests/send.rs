@@ -124,8 +124,15 @@ pub fn send(options: &SendOptions) -> Result<SendReport, SendError> {
                 Some(entry) => format!("sent (ledger entry {})", entry.seq),
                 None => "approved again: the send that took it stopped before the ledger recorded it".to_string(),
             };
-            let (settle, _) =
-                settle_from(&mut queue, &entries, request, None, options, "a send stopped before it was done")?;
+            let (settle, _) = settle_from(
+                &mut queue,
+                &entries,
+                request,
+                None,
+                options,
+                &school.profile.name,
+                "a send stopped before it was done",
+            )?;
             settles.push((request, settle));
             report.settled.push((request.id.clone(), words));
         }
@@ -146,7 +153,7 @@ pub fn send(options: &SendOptions) -> Result<SendReport, SendError> {
     for request in claimed.iter().filter(|r| !held.contains(&r.id)) {
         let folder = done.iter().find(|(r, _)| r.id == request.id).and_then(|(_, folder)| folder.clone());
         let why = if result.is_ok() { "the ledger recorded nothing for it" } else { "the send stopped before it" };
-        let (settle, sent) = settle_from(&mut queue, &entries, request, folder, options, why)?;
+        let (settle, sent) = settle_from(&mut queue, &entries, request, folder, options, &school.profile.name, why)?;
         match sent {
             Some(sent) => report.sent.push(sent),
             None if result.is_ok() => report.held.push((request.id.clone(), format!("{why}; it is approved again"))),
@@ -167,6 +174,7 @@ fn settle_from(
     request: &Request,
     folder: Option<PathBuf>,
     options: &SendOptions,
+    school_name: &str,
     why: &str,
 ) -> Result<(Settle, Option<Sent>), SendError> {
     let Some(entry) = recorded(entries, &request.id) else {
@@ -176,16 +184,12 @@ fn settle_from(
         (Some(folder), delivery) => format!("packed for {} in {}", delivery.as_str(), folder.display()),
         (None, Delivery::Pesc) => {
             let received = queue.pesc_request(&request.id)?.unwrap_or_default();
-            let school_name = intake::open(&options.issue.school, &Schemas::new())?
-                .school
-                .map(|s| s.profile.name)
-                .unwrap_or_default();
             let written = super::pesc::respond(
                 request,
                 entry,
                 entries,
                 &received,
-                &school_name,
+                school_name,
                 &options.issue.out,
                 &options.packs,
             )?;
